@@ -1,0 +1,71 @@
+import type { JsonLogger } from '@streamcell/observability';
+import { ingestTopics } from '@streamcell/events';
+import { KafkaConnection, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
+import type { IngestConfig } from './config';
+
+/**
+ * The service's Kafka resources. Boot does not wait for Kafka: the HTTP server comes up, answers
+ * 503 and reports not-ready until the producer is connected and the topics exist, so a pod that
+ * starts before the brokers recovers by itself.
+ */
+export class IngestKafka {
+  readonly connection: KafkaConnection;
+  readonly producer: KafkaProducer;
+  readonly admin: KafkaAdmin;
+  private topicsReady = false;
+  private stopped = false;
+  private connecting: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: IngestConfig,
+    private readonly logger: JsonLogger,
+  ) {
+    this.connection = new KafkaConnection(config, logger, 'ingest');
+    this.producer = this.connection.producer({ maxQueuedMessages: config.maxQueuedEvents, ackTimeoutMs: config.produceTimeoutMs });
+    this.admin = this.connection.admin();
+  }
+
+  /** Starts connecting in the background, retrying with capped backoff until it works or stop(). */
+  start(): void {
+    this.connecting ??= this.connectLoop();
+  }
+
+  /** Resolves once connected (for tests and for the raw forwarder). */
+  async whenConnected(): Promise<void> {
+    this.start();
+    await this.connecting;
+  }
+
+  get isReady(): boolean {
+    return this.topicsReady && this.producer.isConnected;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.producer.disconnect().catch((e: unknown) => this.logger.warn('producer disconnect failed', { error: String(e) }));
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  private async connectLoop(): Promise<void> {
+    let delay = 250;
+    while (!this.stopped) {
+      try {
+        if (this.config.createTopics) {
+          const reports = await this.admin.ensureTopics(ingestTopics(this.config));
+          for (const r of reports) {
+            if (r.created) this.logger.info('topic created', { topic: r.name, partitions: r.partitions });
+            if (r.configDrift.length > 0) this.logger.warn('topic config differs from the expected one', { topic: r.name, drift: r.configDrift });
+          }
+        }
+        this.topicsReady = true;
+        await this.producer.connect();
+        this.logger.info('connected to Kafka', { brokers: this.config.brokers });
+        return;
+      } catch (e) {
+        this.logger.warn('Kafka not reachable yet, retrying', { error: e instanceof Error ? e.message : String(e), retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
+import type { BatchConsumer, ConsumedMessage, TopicMessages } from '@streamcell/kafka';
+import type { JsonLogger } from '@streamcell/observability';
+import type { IngestConfig } from './config';
+import type { EventIntake } from './event-intake';
+import type { IngestKafka } from './ingest-kafka';
+import type { IngestMetrics } from './ingest.metrics';
+
+/**
+ * Kafka-native ingest: consumes `events.raw`, maps each record's fields (configurable paths),
+ * validates like the HTTP endpoint and forwards to `events` / `events.dlq`. A batch's offsets are
+ * committed only after the forward was acknowledged; if producing fails, the handler throws and
+ * the consumer re-reads the batch (at-least-once; never dropped).
+ */
+export class RawForwarder {
+  private readonly mapping: FieldMapping;
+  private consumer: BatchConsumer | undefined;
+
+  constructor(
+    private readonly config: IngestConfig,
+    private readonly intake: EventIntake,
+    private readonly kafka: IngestKafka,
+    private readonly metrics: IngestMetrics,
+    private readonly logger: JsonLogger,
+  ) {
+    this.mapping = {
+      stream: config.rawStreamField,
+      ts: config.rawTsField,
+      values: config.rawValuesField,
+      valueFields: config.rawValueFields,
+      end: config.rawEndField,
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.kafka.whenConnected();
+    this.consumer = this.kafka.connection.consumer({ groupId: this.config.rawGroupId, topics: [this.config.eventsRaw], fromBeginning: true });
+    await this.consumer.start((messages) => this.forward(messages));
+    this.logger.info('forwarding raw events', { topic: this.config.eventsRaw, groupId: this.config.rawGroupId });
+  }
+
+  get crashError(): Error | undefined {
+    return this.consumer?.crashError;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async forward(messages: readonly ConsumedMessage[]): Promise<void> {
+    const receivedAt = Date.now();
+    const source = this.config.eventsRaw;
+    const items: unknown[] = [];
+    const from: ConsumedMessage[] = [];
+    const unreadable: TopicMessages[] = [];
+    const unreadableReasons: Rejection[] = [];
+    for (const m of messages) {
+      const parsed = parseRecord(m.value);
+      if (!parsed.ok) {
+        const origin = `${m.topic}/${m.partition}/${m.offset}`;
+        unreadable.push(this.intake.deadLetterWhole(m.value ?? Buffer.alloc(0), parsed.rejection, { source, receivedAt, key: m.key, origin }));
+        unreadableReasons.push(parsed.rejection);
+        continue;
+      }
+      items.push(parsed.value);
+      from.push(m);
+    }
+    const batch = this.intake.build(items, this.mapping, {
+      source,
+      receivedAt,
+      rawOf: (i) => from[i]!.value ?? Buffer.alloc(0),
+      keyOf: (i) => from[i]!.key?.toString(),
+      originOf: (i) => `${from[i]!.topic}/${from[i]!.partition}/${from[i]!.offset}`,
+    });
+    await this.kafka.producer.send([...batch.writes, ...unreadable]);
+    if (batch.accepted > 0) this.metrics.accepted.inc({ source: 'kafka' }, batch.accepted);
+    for (const r of [...batch.rejected, ...unreadableReasons]) this.metrics.rejected.inc({ source: 'kafka', reason: r.reason });
+  }
+}
+
+type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; rejection: Rejection };
+
+function parseRecord(value: Buffer | null): Parsed {
+  if (value === null) return { ok: false, rejection: { reason: 'not_an_object', detail: 'record has no value' } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (e) {
+    return { ok: false, rejection: { reason: 'malformed_json', detail: `record is not valid JSON: ${(e as Error).message}` } };
+  }
+  if (!isPlainObject(parsed)) return { ok: false, rejection: { reason: 'not_an_object', detail: 'record must be a JSON object' } };
+  return { ok: true, value: parsed };
+}

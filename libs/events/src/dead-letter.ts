@@ -1,0 +1,33 @@
+import type { Rejection } from './event';
+
+/** Header names of a dead-letter record on `events.dlq`. */
+export const dlqHeaders = {
+  reason: 'x-streamcell-reason',
+  detail: 'x-streamcell-detail',
+  source: 'x-streamcell-source',
+  index: 'x-streamcell-index',
+  receivedAt: 'x-streamcell-received-at',
+  origin: 'x-streamcell-origin',
+} as const;
+
+export interface DeadLetterContext {
+  /** Where the bytes came from: `http`, or the topic name for Kafka-native input. */
+  readonly source: string;
+  readonly receivedAt: number;
+  /** Position in the request array, when the input was an array. */
+  readonly index?: number;
+  /** topic/partition/offset of the consumed record, for Kafka-native input. */
+  readonly origin?: string;
+}
+
+export function deadLetterHeaders(rejection: Rejection, ctx: DeadLetterContext): Record<string, string> {
+  const h: Record<string, string> = {
+    [dlqHeaders.reason]: rejection.reason,
+    [dlqHeaders.detail]: rejection.detail,
+    [dlqHeaders.source]: ctx.source,
+    [dlqHeaders.receivedAt]: String(ctx.receivedAt),
+  };
+  if (ctx.index !== undefined) h[dlqHeaders.index] = String(ctx.index);
+  if (ctx.origin !== undefined) h[dlqHeaders.origin] = ctx.origin;
+  return h;
+}

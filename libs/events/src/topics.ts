@@ -1,0 +1,38 @@
+import { env } from '@streamcell/config';
+
+/**
+ * Topic names and layout shared by every service (DESIGN.md, "Topics"). Each app includes the
+ * settings it needs in its own config schema, so a deployment can rename topics consistently.
+ */
+export const topicSettings = {
+  events: env.string('TOPIC_EVENTS', { default: 'events', doc: 'Validated events, keyed by stream id.' }),
+  eventsRaw: env.string('TOPIC_EVENTS_RAW', { default: 'events.raw', doc: 'Producer-specific JSON that ingest normalises.' }),
+  eventsDlq: env.string('TOPIC_EVENTS_DLQ', { default: 'events.dlq', doc: 'Rejected input, reason in headers.' }),
+  predictions: env.string('TOPIC_PREDICTIONS', { default: 'predictions', doc: 'Prediction v1 records.' }),
+  alerts: env.string('TOPIC_ALERTS', { default: 'alerts', doc: 'Alert v1 records.' }),
+  modelWeights: env.string('TOPIC_MODEL_WEIGHTS', { default: 'model.weights', doc: 'Weights bundles (compacted, key = model name).' }),
+  inferenceState: env.string('TOPIC_INFERENCE_STATE', { default: 'inference.state', doc: 'State changelog (compacted, co-partitioned with events).' }),
+  trainerCheckpoints: env.string('TOPIC_TRAINER_CHECKPOINTS', { default: 'trainer.checkpoints', doc: 'Trainer checkpoints (compacted).' }),
+  eventsPartitions: env.int('EVENTS_PARTITIONS', { default: 12, min: 1, max: 10_000, doc: 'Partitions of events (and of the state changelog).' }),
+  replicationFactor: env.int('TOPIC_REPLICATION_FACTOR', { default: 1, min: 1, max: 32, doc: 'Replication factor of topics streamcell creates.' }),
+};
+
+export interface TopicLayout {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+const week = String(7 * 24 * 3600 * 1000);
+const month = String(30 * 24 * 3600 * 1000);
+
+/** Layout of the topics ingest writes; structurally a libs/kafka TopicSpec. */
+export function ingestTopics(t: { events: string; eventsRaw: string; eventsDlq: string; eventsPartitions: number; replicationFactor: number }): TopicLayout[] {
+  const rf = t.replicationFactor;
+  return [
+    { name: t.events, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
+    { name: t.eventsRaw, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
+    { name: t.eventsDlq, partitions: 1, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } },
+  ];
+}

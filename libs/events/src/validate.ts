@@ -1,0 +1,93 @@
+import type { EventV1, Rejection, Validated } from './event';
+
+export interface ValidationRules {
+  /** Required length of `values` (the model's input width). */
+  readonly width: number;
+  /** Longest accepted stream id, in characters. */
+  readonly maxStreamIdLength: number;
+  /** Accepted stream id characters. */
+  readonly streamIdPattern: RegExp;
+  /** How far in the future an event time may be, ms. */
+  readonly maxFutureSkewMs: number;
+  /** How far in the past an event time may be, ms. */
+  readonly maxPastSkewMs: number;
+}
+
+export const defaultStreamIdPattern = /^[A-Za-z0-9._:/@-]+$/;
+
+/** The fields of an event as found in some JSON object (names already mapped). */
+export interface EventFields {
+  readonly stream: unknown;
+  readonly ts: unknown;
+  readonly values: unknown;
+  readonly end: unknown;
+}
+
+const reject = (reason: Rejection['reason'], detail: string): Validated => ({ ok: false, reason, detail });
+
+const quote = (v: unknown): string => {
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+/**
+ * Checks one event against the rules. `now` is the arrival time: it fills a missing `ts` and is
+ * the reference for the skew bounds. Pure and allocation-light: it runs for every event.
+ */
+export function validateEvent(fields: EventFields, rules: ValidationRules, now: number): Validated {
+  const { stream, values } = fields;
+  if (stream === undefined || stream === null || stream === '') return reject('stream_missing', 'stream is missing or empty');
+  if (typeof stream !== 'string') return reject('stream_charset', `stream must be a string, got ${quote(stream)}`);
+  if (stream.length > rules.maxStreamIdLength) {
+    return reject('stream_too_long', `stream is ${stream.length} characters, at most ${rules.maxStreamIdLength} allowed`);
+  }
+  if (!rules.streamIdPattern.test(stream)) {
+    return reject('stream_charset', `stream ${quote(stream)} has characters outside ${String(rules.streamIdPattern)}`);
+  }
+
+  const ts = parseTs(fields.ts, now);
+  if (typeof ts === 'string') return reject('ts_invalid', ts);
+  if (ts - now > rules.maxFutureSkewMs || now - ts > rules.maxPastSkewMs) {
+    const hint = ts < 1e11 && ts > 1e8 ? ' (it looks like seconds; ts is in milliseconds)' : '';
+    return reject('ts_skew', `ts ${ts} is outside [now - ${rules.maxPastSkewMs} ms, now + ${rules.maxFutureSkewMs} ms]${hint}`);
+  }
+
+  const end = fields.end === true;
+  if (fields.end !== undefined && fields.end !== true && fields.end !== false) {
+    return reject('values_missing', `end must be true or false, got ${quote(fields.end)}`);
+  }
+  if (end && (values === undefined || values === null)) return { ok: true, event: { stream, ts, values: [], end: true } };
+  if (!Array.isArray(values)) return reject('values_missing', `values must be an array of ${rules.width} numbers, got ${quote(values)}`);
+  if (values.length !== rules.width) {
+    return reject('values_width', `values has ${values.length} entries, exactly ${rules.width} required`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      return reject('values_not_finite', `values[${i}] is ${quote(v)}, a finite number is required`);
+    }
+  }
+  const event: EventV1 = end ? { stream, ts, values: values as number[], end: true } : { stream, ts, values: values as number[] };
+  return { ok: true, event };
+}
+
+/** ms since the epoch from a number (ms) or an ISO-8601 string; a string describing the problem otherwise. */
+function parseTs(ts: unknown, now: number): number | string {
+  if (ts === undefined || ts === null) return now;
+  if (typeof ts === 'number') {
+    if (!Number.isFinite(ts) || !Number.isInteger(ts) || ts < 0) return `ts ${quote(ts)} is not a whole, non-negative number of ms`;
+    return ts;
+  }
+  if (typeof ts === 'string') {
+    // Date.parse accepts many informal forms; require ISO-8601 with a date part.
+    if (!/^\d{4}-\d{2}-\d{2}([Tt ][\d:.]+([Zz]|[+-]\d{2}:?\d{2})?)?$/.test(ts)) return `ts ${quote(ts)} is not ISO-8601 nor a number of ms`;
+    const ms = Date.parse(ts);
+    if (Number.isNaN(ms)) return `ts ${quote(ts)} is not a valid date`;
+    return ms;
+  }
+  return `ts ${quote(ts)} is not ISO-8601 nor a number of ms`;
+}
+
+export function rejectionOf(v: Validated): Rejection | undefined {
+  return v.ok ? undefined : { reason: v.reason, detail: v.detail };
+}

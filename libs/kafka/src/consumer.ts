@@ -1,0 +1,114 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { KafkaLogger } from './client';
+import { toKafkaError } from './errors';
+import { decodeHeaders, type ConsumedMessage } from './message';
+
+export interface BatchConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Start from the earliest offset when the group has none. Default true. */
+  readonly fromBeginning?: boolean;
+  /** read_committed (default) hides records of aborted and open transactions. */
+  readonly readCommitted?: boolean;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly maxBytesPerPartition?: number;
+  /** Partitions handled concurrently (kafkajs partitionsConsumedConcurrently). Default 1. */
+  readonly concurrency?: number;
+}
+
+export interface BatchContext {
+  /** Marks everything up to and including this message as processed (committable). */
+  markProcessed(message: ConsumedMessage): void;
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was revoked: stop early. */
+  isActive(): boolean;
+}
+
+/**
+ * Called with each fetched batch of one partition. Offsets are committed only for messages the
+ * handler marked processed, plus the whole batch when it returns normally. If it throws, the
+ * processed offsets are committed and the rest of the batch is fetched again (kafkajs semantics).
+ */
+export type BatchHandler = (messages: readonly ConsumedMessage[], ctx: BatchContext) => Promise<void>;
+
+/** A consumer-group member that hands whole batches to one handler. */
+export class BatchConsumer {
+  private readonly consumer: Consumer;
+  private running = false;
+  private crashed: Error | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+    private readonly logger: KafkaLogger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: options.readCommitted === false,
+      allowAutoTopicCreation: false,
+      ...(options.sessionTimeoutMs !== undefined ? { sessionTimeout: options.sessionTimeoutMs } : {}),
+      ...(options.heartbeatIntervalMs !== undefined ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+      ...(options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      this.crashed = error;
+      this.logger.error('consumer crashed', { groupId: options.groupId, error: error.message, restart: event.payload.restart });
+    });
+  }
+
+  /** Set when kafkajs gave up on the consumer (a non-retriable failure); readiness reports it. */
+  get crashError(): Error | undefined {
+    return this.crashed;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+      await this.consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: true,
+        partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+        eachBatch: (payload) => this.onBatch(payload, handler),
+      });
+      this.running = true;
+      this.crashed = undefined;
+    } catch (e) {
+      throw toKafkaError(e, `consumer ${this.options.groupId} start`);
+    }
+  }
+
+  /** Finishes the batch in progress, commits, and leaves the group. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private async onBatch(payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers: decodeHeaders(m.headers),
+      timestamp: Number(m.timestamp),
+    }));
+    const ctx: BatchContext = {
+      markProcessed: (m) => payload.resolveOffset(m.offset),
+      heartbeat: () => payload.heartbeat(),
+      isActive: () => payload.isRunning() && !payload.isStale(),
+    };
+    await handler(messages, ctx);
+    payload.resolveOffset(batch.lastOffset());
+    await payload.commitOffsetsIfNecessary();
+  }
+}

@@ -1,0 +1,39 @@
+/** A record as the adapters hand it to application code: no kafkajs types leak out. */
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset as a string: Kafka offsets are int64 and may exceed 2^53. */
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Broker/producer timestamp in ms. */
+  readonly timestamp: number;
+}
+
+export interface OutgoingMessage {
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly partition?: number;
+  readonly timestamp?: number;
+}
+
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: readonly OutgoingMessage[];
+}
+
+type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined;
+
+/** Kafka headers may repeat; the last value wins, decoded as UTF-8. */
+export function decodeHeaders(raw: RawHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (last !== undefined) out[k] = last.toString();
+  }
+  return out;
+}
