@@ -68,9 +68,9 @@ export class RawForwarder {
     const batch = this.intake.build(items, this.mapping, {
       source,
       receivedAt,
-      rawOf: (i) => from[i]!.value ?? Buffer.alloc(0),
-      keyOf: (i) => from[i]!.key?.toString(),
-      originOf: (i) => `${from[i]!.topic}/${from[i]!.partition}/${from[i]!.offset}`,
+      rawOf: (i) => from[i].value ?? Buffer.alloc(0),
+      keyOf: (i) => from[i].key?.toString(),
+      originOf: (i) => `${from[i].topic}/${from[i].partition}/${from[i].offset}`,
     });
     await this.kafka.producer.send([...batch.writes, ...unreadable]);
     if (batch.accepted > 0) this.metrics.accepted.inc({ source: 'kafka' }, batch.accepted);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { resolveSecurity, type KafkaConnectionConfig } from './connection-config';
 
 /** The few log methods the adapters need; apps pass their structured logger. */
@@ -33,6 +33,6 @@ export function createKafkaClient(cfg: KafkaConnectionConfig, logger: KafkaLogge
     logLevel: logLevel.WARN,
     logCreator,
     ...(ssl !== undefined ? { ssl } : {}),
-    ...(sasl !== undefined ? { sasl: sasl as SASLOptions } : {}),
+    ...(sasl !== undefined ? { sasl: sasl } : {}),
   });
 }

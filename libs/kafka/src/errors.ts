@@ -41,18 +41,50 @@ export class TopicLayoutError extends KafkaError {
 interface KafkaJsLikeError {
   name?: unknown;
   message?: unknown;
-  retriable?: unknown;
   type?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
 }
 
-/** Wraps anything thrown by kafkajs as a KafkaError, keeping its retriable flag. */
+/**
+ * Broker error codes that no retry can fix: the request itself is wrong or not allowed. Anything
+ * else kafkajs throws (connection refused, request timeout, leader moved, coordinator loading,
+ * its own "retries exceeded" wrapper while a broker restarts) is treated as retriable: the broker
+ * may well come back, and the caller's policy (503 + Retry-After, re-read the batch) is right.
+ */
+const permanentTypes = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_VERSION',
+  'INVALID_REQUIRED_ACKS',
+  'POLICY_VIOLATION',
+]);
+
+/** The broker error code (kafkajs `type`) anywhere in the cause chain, if any. */
+export function kafkaErrorType(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
+    const k = cur as KafkaJsLikeError;
+    if (typeof k.type === 'string') return k.type;
+    cur = k.originalError ?? k.cause;
+  }
+  return undefined;
+}
+
+/** Wraps anything thrown by kafkajs as a KafkaError with a retriable flag callers can act on. */
 export function toKafkaError(e: unknown, context: string): KafkaError {
   if (e instanceof KafkaError) return e;
   const k = (typeof e === 'object' && e !== null ? e : {}) as KafkaJsLikeError;
   const message = typeof k.message === 'string' ? k.message : String(e);
-  // kafkajs marks connection failures, timeouts and leader changes retriable; its "number of
-  // retries exceeded" wrapper is not, but the broker may well come back, so treat it as retriable.
-  const retriable =
-    k.retriable === true || k.name === 'KafkaJSNumberOfRetriesExceeded' || k.name === 'KafkaJSConnectionError';
-  return new KafkaError(`${context}: ${message}`, retriable, { cause: e });
+  const type = kafkaErrorType(e);
+  const retriable = type === undefined || !permanentTypes.has(type);
+  return new KafkaError(`${context}: ${message}${type !== undefined ? ` (${type})` : ''}`, retriable, { cause: e });
 }

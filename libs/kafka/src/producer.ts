@@ -131,7 +131,7 @@ export class KafkaProducer {
     if (this.sending || this.queue.length === 0) return;
     const taken: Pending[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (taken.length === 0 || n + this.queue[0]!.count <= this.maxBatchMessages)) {
+    while (this.queue.length > 0 && (taken.length === 0 || n + this.queue[0].count <= this.maxBatchMessages)) {
       const item = this.queue.shift()!;
       item.state = 'sending';
       taken.push(item);

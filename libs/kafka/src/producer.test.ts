@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Kafka } from 'kafkajs';
+import { BackpressureError, ProduceTimeoutError } from './errors';
+import { KafkaProducer } from './producer';
+
+interface SentBatch {
+  topicMessages: { topic: string; messages: unknown[] }[];
+}
+
+/** A kafkajs stand-in whose sendBatch calls are resolved by the test. */
+function fakeKafka() {
+  const calls: { batch: SentBatch; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const producer = {
+    events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
+    on: () => undefined,
+    connect: () => Promise.resolve(),
+    disconnect: () => Promise.resolve(),
+    sendBatch: (batch: SentBatch) => new Promise<void>((resolve, reject) => calls.push({ batch, resolve, reject })),
+  };
+  return { kafka: { producer: () => producer } as unknown as Kafka, calls };
+}
+
+const msgs = (topic: string, n: number) => [{ topic, messages: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: 'v' })) }];
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('KafkaProducer', () => {
+  it('sends at once when idle and batches sends queued behind an in-flight request', async () => {
+    const { kafka, calls } = fakeKafka();
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 10_000 });
+    const first = p.send(msgs('a', 2));
+    const second = p.send(msgs('a', 3));
+    const third = p.send(msgs('b', 1));
+    await tick();
+    assert.equal(calls.length, 1, 'one request on the wire');
+    assert.equal(p.inFlight, 6);
+    calls[0].resolve();
+    await first;
+    await tick();
+    assert.equal(calls.length, 2, 'the queued sends went out together');
+    assert.deepEqual(calls[1].batch.topicMessages.map((t) => [t.topic, t.messages.length]), [['a', 3], ['b', 1]]);
+    calls[1].resolve();
+    await Promise.all([second, third]);
+    assert.equal(p.inFlight, 0);
+  });
+
+  it('refuses sends past the queue bound with a retriable BackpressureError', async () => {
+    const { kafka } = fakeKafka();
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 5, ackTimeoutMs: 10_000 });
+    void p.send(msgs('a', 4)).catch(() => undefined);
+    await assert.rejects(p.send(msgs('a', 2)), (e: unknown) => e instanceof BackpressureError && e.retriable);
+  });
+
+  it('withdraws a queued send that times out, so it is never written', async () => {
+    const { kafka, calls } = fakeKafka();
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 30 });
+    const first = p.send(msgs('a', 1));
+    const queued = p.send(msgs('a', 1));
+    await assert.rejects(first, ProduceTimeoutError);
+    await assert.rejects(queued, ProduceTimeoutError);
+    calls[0].resolve();
+    await tick();
+    assert.equal(calls.length, 1, 'the timed-out queued send was not sent afterwards');
+    assert.equal(p.inFlight, 0);
+  });
+
+  it('fails every send of a failed request with a typed error', async () => {
+    const { kafka, calls } = fakeKafka();
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 10_000 });
+    const s = p.send(msgs('a', 1));
+    await tick();
+    calls[0].reject(Object.assign(new Error('gone'), { name: 'KafkaJSConnectionError' }));
+    await assert.rejects(s, (e: unknown) => (e as { retriable?: boolean }).retriable === true);
+  });
+});

@@ -1,0 +1,1 @@
+export { createHttpApp, runService } from './http-app';
