@@ -77,7 +77,7 @@ export const env = {
 
   int(variable: string, opts: Common<number> & { min?: number; max?: number }): Setting<number> {
     const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = opts;
-    const expected = `an integer in [${min}, ${max}]`;
+    const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
     return make(variable, expected, opts, (raw) => {
       if (!/^-?\d+$/.test(raw)) throw new Error('not an integer');
       const n = Number(raw);
@@ -152,8 +152,10 @@ export function loadConfig<S extends Schema>(schema: S, environment: Environment
 
 /** Markdown table rows (variable, default, expected, doc) for the README. */
 export function describeSchema(schema: Schema): string {
+  const cell = (text: string): string => text.replace(/\|/g, '\\|');
+  const shownDefault = (d: string | undefined): string => (d === undefined ? '—' : d === '' ? '(empty)' : `\`${d}\``);
   const rows = Object.values(schema).map(
-    (s) => `| \`${s.variable}\` | ${s.defaultText === undefined ? '—' : `\`${s.defaultText}\``} | ${s.expected} | ${s.doc} |`,
+    (s) => `| \`${s.variable}\` | ${shownDefault(s.defaultText)} | ${cell(s.expected)} | ${cell(s.doc)} |`,
   );
   return ['| variable | default | expected | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
