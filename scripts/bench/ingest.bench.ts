@@ -90,7 +90,7 @@ async function benchBareProducer(brokers: string, topic: string, batches: { stre
   const end = Date.now() + duration * 1000;
   const worker = async (): Promise<void> => {
     while (Date.now() < end) {
-      await producer.send({ topic, acks: -1, messages: encoded[i++ % encoded.length]! });
+      await producer.send({ topic, acks: -1, messages: encoded[i++ % encoded.length] });
       sent += batchSize;
     }
   };
