@@ -1,10 +1,38 @@
 import { env, type ConfigOf } from '@streamcell/config';
+import { topicSettings } from '@streamcell/events';
 import { kafkaConnectionSchema } from '@streamcell/kafka';
 
+/** Every setting of the inference service (README, "Configuration"). Parsed once at boot. */
 export const inferenceSchema = {
   ...kafkaConnectionSchema,
+  events: topicSettings.events,
+  eventsDlq: topicSettings.eventsDlq,
+  predictions: topicSettings.predictions,
+  alerts: topicSettings.alerts,
+  modelWeights: topicSettings.modelWeights,
+  inferenceState: topicSettings.inferenceState,
+  eventsPartitions: topicSettings.eventsPartitions,
+  replicationFactor: topicSettings.replicationFactor,
   host: env.string('INFERENCE_HOST', { default: '0.0.0.0', doc: 'HTTP listen address (health, metrics).' }),
   port: env.int('INFERENCE_PORT', { default: 8081, min: 0, max: 65535, doc: 'HTTP listen port (0 = any free port).' }),
+  groupId: env.string('INFERENCE_GROUP_ID', { default: 'streamcell-inference', pattern: /^[A-Za-z0-9._-]+$/, doc: 'Consumer group of the inference workers; also the prefix of their transactional ids.' }),
+  modelName: env.string('MODEL_NAME', { default: 'default', doc: 'Which model (key on model.weights) to serve.' }),
+  engine: env.oneOf('INFERENCE_ENGINE', ['onnx', 'reference', 'tfjs'] as const, { default: 'onnx', doc: 'Runtime that steps the model.' }),
+  tfjsBackend: env.oneOf('INFERENCE_TFJS_BACKEND', ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const, {
+    default: 'wasm',
+    doc: 'TensorFlow.js backend when INFERENCE_ENGINE=tfjs (tensorflow/-gpu need @tensorflow/tfjs-node(-gpu)).',
+  }),
+  onnxProvider: env.oneOf('INFERENCE_ONNX_PROVIDER', ['cpu', 'cuda'] as const, { default: 'cpu', doc: 'ONNX Runtime execution provider.' }),
+  stateCapacity: env.int('INFERENCE_STATE_CAPACITY', { default: 100_000, min: 1, max: 100_000_000, doc: 'Streams whose state is held on the engine; least recently used beyond it move to host memory.' }),
+  idleTimeoutMs: env.int('INFERENCE_IDLE_TIMEOUT_MS', { default: 3_600_000, min: 1000, doc: 'Streams idle this long leave the engine\'s table (their state stays in the changelog and host memory).' }),
+  commitIntervalMs: env.int('INFERENCE_COMMIT_INTERVAL_MS', { default: 100, min: 1, max: 60_000, doc: 'How often outputs, state changes and offsets are committed (one transaction per partition).' }),
+  guarantee: env.oneOf('PROCESSING_GUARANTEE', ['exactly_once', 'at_least_once'] as const, { default: 'exactly_once', doc: 'exactly_once: transactions; at_least_once: faster, duplicates after a crash.' }),
+  transactionTimeoutMs: env.int('INFERENCE_TRANSACTION_TIMEOUT_MS', { default: 10_000, min: 1000, max: 900_000, doc: 'Broker aborts a transaction left open this long (e.g. by a killed worker).' }),
+  sessionTimeoutMs: env.int('INFERENCE_SESSION_TIMEOUT_MS', { default: 10_000, min: 3000, max: 300_000, doc: 'Consumer session timeout: how long a dead worker keeps its partitions.' }),
+  alertZ: env.number('ALERT_Z_THRESHOLD', { default: 4, min: 0, doc: 'Alert when the forecast residual is this many standard deviations above the stream\'s mean.' }),
+  alertWarmup: env.int('ALERT_WARMUP_EVENTS', { default: 20, min: 2, doc: 'Residuals a stream needs before it can alert.' }),
+  alertCooldown: env.int('ALERT_COOLDOWN_EVENTS', { default: 10, min: 0, doc: 'Events after an alert during which the stream does not alert again.' }),
+  createTopics: env.bool('INFERENCE_CREATE_TOPICS', { default: true, doc: 'Create predictions, alerts, inference.state and model.weights at boot when missing.' }),
   logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
 };
 

@@ -1,31 +1,53 @@
-import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
-import { KafkaConnection } from '@streamcell/kafka';
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { JsonLogger, Metrics, ObservabilityModule, Readiness } from '@streamcell/observability';
 import type { InferenceConfig } from './config';
+import { InferenceWorker } from './inference-worker';
+import { InferenceMetrics } from './inference.metrics';
 
 /**
- * The inference service's shell: it boots, serves /health and /metrics and checks that Kafka is
- * reachable. Event processing is not built yet, and readiness says so rather than pretending.
+ * Starts the worker after the HTTP server is up (health answers during a slow start) and stops
+ * it gracefully on shutdown. Ready = Kafka reachable, a model loaded, and consuming.
  */
 @Injectable()
-class InferenceReadiness {
-  constructor(@Inject(Readiness) readiness: Readiness, @Inject(KafkaConnection) kafka: KafkaConnection) {
-    const admin = kafka.admin();
-    readiness.register({ name: 'kafka', check: async () => ({ brokers: await admin.ping(2000) }) });
+class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(InferenceWorker) private readonly worker: InferenceWorker,
+    @Inject(Readiness) readiness: Readiness,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {
+    readiness.register({ name: 'kafka', check: async () => ({ brokers: await worker.ping() }) });
     readiness.register({
-      name: 'processing',
-      check: () => Promise.reject(new Error('event processing is not implemented yet')),
+      name: 'model',
+      check: () =>
+        worker.modelVersion > 0
+          ? Promise.resolve({ version: worker.modelVersion })
+          : Promise.reject(new Error('no model loaded: waiting for a weights bundle on the model topic')),
     });
+    readiness.register({
+      name: 'consumer',
+      check: () => (worker.isConsuming ? Promise.resolve({}) : Promise.reject(new Error('not consuming events'))),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.start().catch((e: unknown) => {
+      this.logger.error('inference worker failed to start', { error: String(e) });
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.stop();
   }
 }
 
 @Module({})
 export class InferenceModule {
   static forRoot(config: InferenceConfig, logger: JsonLogger): DynamicModule {
+    const metrics = new Metrics('inference');
     return {
       module: InferenceModule,
-      imports: [ObservabilityModule.forRoot({ metrics: new Metrics('inference'), logger })],
-      providers: [{ provide: KafkaConnection, useValue: new KafkaConnection(config, logger, 'inference') }, InferenceReadiness],
+      imports: [ObservabilityModule.forRoot({ metrics, logger })],
+      providers: [{ provide: InferenceWorker, useValue: new InferenceWorker(config, new InferenceMetrics(metrics), logger) }, InferenceLifecycle],
     };
   }
 }

@@ -1,13 +1,13 @@
 import { loadConfigOrExit } from '@streamcell/config';
 import { JsonLogger } from '@streamcell/observability';
-import { createHttpApp, runService } from '@streamcell/service';
+import { runService } from '@streamcell/service';
+import { createInferenceApp } from './app.factory';
 import { inferenceSchema } from './config';
-import { InferenceModule } from './inference.module';
 
 runService('inference', async () => {
   const config = loadConfigOrExit('inference', inferenceSchema, process.env);
   const logger = new JsonLogger('inference', config.logLevel);
-  const app = await createHttpApp(InferenceModule.forRoot(config, logger), logger);
+  const app = await createInferenceApp(config, logger);
   await app.listen({ host: config.host, port: config.port });
   logger.info('inference listening', { url: await app.getUrl() });
 });

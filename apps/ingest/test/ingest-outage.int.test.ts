@@ -85,10 +85,13 @@ describe('ingest when Kafka goes away', () => {
 
     const reader = await new TopicReader({ ...config, brokers: [broker.address] }, config.events).start();
     try {
-      await waitFor(`all ${accepted.size} accepted events on the topic`, () => {
+      const missing = (): number[] => {
         const seen = new Set(reader.messages.map((m) => (JSON.parse(m.value!.toString()) as { values: number[] }).values[0]));
-        return [...accepted].every((n) => seen.has(n));
-      }, { timeoutMs: 60_000 });
+        return [...accepted].filter((n) => !seen.has(n));
+      };
+      await waitFor(`all ${accepted.size} accepted events on the topic`, () => missing().length === 0, { timeoutMs: 60_000 }).catch((e: unknown) => {
+        throw new Error(`${String(e)}; missing ${missing().length} of ${accepted.size}: ${missing().slice(0, 20).join(',')}; read ${reader.messages.length}`);
+      });
     } finally {
       await reader.stop();
     }

@@ -36,3 +36,44 @@ export function ingestTopics(t: { events: string; eventsRaw: string; eventsDlq: 
     { name: t.eventsDlq, partitions: 1, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } },
   ];
 }
+
+/** Largest weights bundle (and checkpoint) the model topics accept; bigger bundles are refused with a clear error. */
+export const defaultMaxModelBytes = 16 * 1024 * 1024;
+
+/** model.weights: one key per model name, compacted; sized for the model. */
+export function modelWeightsTopic(t: { modelWeights: string; replicationFactor: number }, maxMessageBytes = defaultMaxModelBytes): TopicLayout {
+  return {
+    name: t.modelWeights,
+    partitions: 1,
+    replicationFactor: t.replicationFactor,
+    // min.compaction.lag keeps recent versions readable (list / rollback) for a day before
+    // compaction may remove all but the newest per model.
+    configs: { 'cleanup.policy': 'compact', 'max.message.bytes': String(maxMessageBytes), 'min.compaction.lag.ms': String(24 * 3600 * 1000) },
+  };
+}
+
+/** trainer.checkpoints: one key per model name, compacted. */
+export function trainerCheckpointsTopic(t: { trainerCheckpoints: string; replicationFactor: number }, maxMessageBytes = defaultMaxModelBytes): TopicLayout {
+  return {
+    name: t.trainerCheckpoints,
+    partitions: 1,
+    replicationFactor: t.replicationFactor,
+    configs: { 'cleanup.policy': 'compact', 'max.message.bytes': String(maxMessageBytes) },
+  };
+}
+
+/** The inference outputs and its state changelog (co-partitioned with events: same count). */
+export function inferenceTopics(t: {
+  predictions: string;
+  alerts: string;
+  inferenceState: string;
+  eventsPartitions: number;
+  replicationFactor: number;
+}): TopicLayout[] {
+  const rf = t.replicationFactor;
+  return [
+    { name: t.predictions, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
+    { name: t.alerts, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } },
+    { name: t.inferenceState, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) } },
+  ];
+}

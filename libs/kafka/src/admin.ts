@@ -58,10 +58,22 @@ export class KafkaAdmin {
     return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
+  /** Earliest offset of every partition (after retention/compaction). */
+  async startOffsets(topic: string): Promise<Map<number, bigint>> {
+    await this.connect();
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
+  }
+
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
     await this.connect();
     const [res] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
     return new Map((res?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    await this.connect();
+    await this.admin.deleteGroups([...groupIds]);
   }
 
   async deleteTopics(topics: readonly string[]): Promise<void> {

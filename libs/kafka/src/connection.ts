@@ -3,7 +3,10 @@ import { KafkaAdmin } from './admin';
 import { createKafkaClient, type KafkaLogger } from './client';
 import type { KafkaConnectionConfig } from './connection-config';
 import { BatchConsumer, type BatchConsumerOptions } from './consumer';
+import type { ConsumedMessage } from './message';
+import { readPartitionsToEnd } from './partition-reader';
 import { KafkaProducer, type ProducerOptions } from './producer';
+import { TransactionalProducer, type TransactionalProducerOptions } from './transactional-producer';
 
 /** The one entry point to a cluster: apps get producers, consumers and admin from here. */
 export class KafkaConnection {
@@ -23,6 +26,15 @@ export class KafkaConnection {
 
   consumer(options: BatchConsumerOptions): BatchConsumer {
     return new BatchConsumer(this.kafka, options, this.logger);
+  }
+
+  transactionalProducer(options: TransactionalProducerOptions): TransactionalProducer {
+    return new TransactionalProducer(this.kafka, options);
+  }
+
+  /** Reads partitions of a topic from the start to their current end (state restore). */
+  readToEnd(topic: string, partitions: readonly number[], onMessage: (m: ConsumedMessage) => void, timeoutMs?: number): Promise<{ records: number }> {
+    return readPartitionsToEnd(this.kafka, topic, partitions, onMessage, this.logger, timeoutMs);
   }
 
   admin(): KafkaAdmin {

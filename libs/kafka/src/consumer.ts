@@ -15,7 +15,16 @@ export interface BatchConsumerOptions {
   readonly maxBytesPerPartition?: number;
   /** Partitions handled concurrently (kafkajs partitionsConsumedConcurrently). Default 1. */
   readonly concurrency?: number;
+  /**
+   * Commit processed offsets through the group (default true). False when the app commits them
+   * itself inside Kafka transactions (exactly-once): then processed offsets only move the fetch
+   * position.
+   */
+  readonly autoCommit?: boolean;
 }
+
+/** Partitions of each topic this member owns after a rebalance. */
+export type Assignment = ReadonlyMap<string, readonly number[]>;
 
 export interface BatchContext {
   /** Marks everything up to and including this message as processed (committable). */
@@ -23,14 +32,22 @@ export interface BatchContext {
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the partition was revoked: stop early. */
   isActive(): boolean;
+  /** The partition's high watermark when the batch was fetched. */
+  readonly highWatermark: string;
 }
+
+/**
+ * `'rewound'` tells the consumer the handler moved the fetch position (seek) and nothing of the
+ * batch may be marked processed.
+ */
+export type BatchOutcome = void | 'rewound';
 
 /**
  * Called with each fetched batch of one partition. Offsets are committed only for messages the
  * handler marked processed, plus the whole batch when it returns normally. If it throws, the
  * processed offsets are committed and the rest of the batch is fetched again (kafkajs semantics).
  */
-export type BatchHandler = (messages: readonly ConsumedMessage[], ctx: BatchContext) => Promise<void>;
+export type BatchHandler = (messages: readonly ConsumedMessage[], ctx: BatchContext) => Promise<BatchOutcome>;
 
 /** A consumer-group member that hands whole batches to one handler. */
 export class BatchConsumer {
@@ -67,13 +84,32 @@ export class BatchConsumer {
     return this.running;
   }
 
+  /** Called after every group join with this member's new assignment (before its first fetch). */
+  onAssignment(listener: (assignment: Assignment) => void): void {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      const a = new Map<string, number[]>();
+      for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) a.set(topic, [...partitions].sort((x, y) => x - y));
+      listener(a);
+    });
+  }
+
+  /** Called when the group starts rebalancing: a last chance to finish open work. */
+  onRebalancing(listener: () => void): void {
+    this.consumer.on(this.consumer.events.REBALANCING, () => listener());
+  }
+
+  /** Moves the fetch position of one partition (takes effect on the next fetch). */
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
   async start(handler: BatchHandler): Promise<void> {
     try {
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
       await this.consumer.run({
         eachBatchAutoResolve: false,
-        autoCommit: true,
+        autoCommit: this.options.autoCommit ?? true,
         partitionsConsumedConcurrently: this.options.concurrency ?? 1,
         eachBatch: (payload) => this.onBatch(payload, handler),
       });
@@ -106,8 +142,9 @@ export class BatchConsumer {
       markProcessed: (m) => payload.resolveOffset(m.offset),
       heartbeat: () => payload.heartbeat(),
       isActive: () => payload.isRunning() && !payload.isStale(),
+      highWatermark: batch.highWatermark,
     };
-    await handler(messages, ctx);
+    if ((await handler(messages, ctx)) === 'rewound') return;
     payload.resolveOffset(batch.lastOffset());
     await payload.commitOffsetsIfNecessary();
   }

@@ -155,7 +155,8 @@ export class KafkaProducer {
   }
 }
 
-function toKafkaMessage(m: OutgoingMessage): Message {
+/** Our message shape to kafkajs's. */
+export function toKafkaMessage(m: OutgoingMessage): Message {
   return {
     key: m.key,
     value: m.value,

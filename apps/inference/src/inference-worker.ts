@@ -1,0 +1,372 @@
+import { inferenceTopics, modelWeightsTopic } from '@streamcell/events';
+import {
+  KafkaConnection,
+  ProducerFencedError,
+  type Assignment,
+  type BatchConsumer,
+  type BatchContext,
+  type BatchOutcome,
+  type ConsumedMessage,
+  type KafkaAdmin,
+  type KafkaProducer,
+} from '@streamcell/kafka';
+import { StreamingModel, type EngineConfig, type WeightsBundle } from '@streamcell/model';
+import type { JsonLogger } from '@streamcell/observability';
+import { BatchProcessor } from './batch-processor';
+import type { InferenceConfig } from './config';
+import type { InferenceMetrics } from './inference.metrics';
+import { PartitionTask } from './partition-task';
+import { StepScheduler } from './step-scheduler';
+import { StreamStore } from './stream-store';
+import { WeightsFeed } from './weights-feed';
+
+const COMMIT_RETRIES = 3;
+
+/**
+ * One inference worker: a member of the consumer group on `events` that owns some partitions,
+ * restores their streams from the changelog before processing them, steps every event on its
+ * stream's state, and commits outputs + state + offsets per partition every commit interval
+ * (one Kafka transaction each under exactly-once).
+ *
+ * Lifecycle: start() → (model arrives) → consuming → stop() (finish the open batch, commit, leave).
+ */
+export class InferenceWorker {
+  private readonly connection: KafkaConnection;
+  private readonly admin: KafkaAdmin;
+  private readonly store: StreamStore;
+  private readonly scheduler: StepScheduler;
+  private readonly weights: WeightsFeed;
+  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly eos: boolean;
+  private model: StreamingModel | undefined;
+  private processor: BatchProcessor | undefined;
+  private consumer: BatchConsumer | undefined;
+  private outputProducer: KafkaProducer | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private consuming: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: InferenceConfig,
+    private readonly metrics: InferenceMetrics,
+    private readonly logger: JsonLogger,
+  ) {
+    this.eos = config.guarantee === 'exactly_once';
+    this.connection = new KafkaConnection(config, logger, 'inference');
+    this.admin = this.connection.admin();
+    this.store = new StreamStore((reason) => metrics.evictions.inc({ reason }));
+    this.scheduler = new StepScheduler(
+      () => this.requireModel(),
+      (batch, seconds) => {
+        metrics.stepBatchSize.observe(batch);
+        metrics.stepDuration.observe(seconds);
+      },
+    );
+    this.weights = new WeightsFeed(
+      this.connection,
+      this.admin,
+      { topic: config.modelWeights, modelName: config.modelName, groupPrefix: config.groupId },
+      (bundle) => this.applyBundle(bundle),
+      (error) => metrics.weightsRefused.inc({ error: error.name }),
+      logger,
+    );
+  }
+
+  get modelVersion(): number {
+    return this.model?.bundle.version ?? 0;
+  }
+
+  get isConsuming(): boolean {
+    return this.consumer?.isRunning === true && this.consumer.crashError === undefined;
+  }
+
+  /** Creates topics, follows model.weights; event consumption starts once a model is loaded. */
+  async start(): Promise<void> {
+    if (this.config.createTopics) {
+      await this.admin.ensureTopics([...inferenceTopics(this.config), modelWeightsTopic(this.config)]);
+    }
+    await this.weights.start();
+  }
+
+  async ping(): Promise<number> {
+    return this.admin.ping(2000);
+  }
+
+  /** Graceful: stop fetching, finish the open batch, commit what is pending, leave the group. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.commitTimer);
+    clearInterval(this.idleTimer);
+    await this.consuming?.catch(() => undefined);
+    await this.consumer?.stop().catch((e: unknown) => this.logger.warn('consumer stop failed', { error: String(e) }));
+    for (const task of this.tasks.values()) {
+      await task.exclusive(() => this.commit(task)).catch((e: unknown) => this.logger.warn('final commit failed', { partition: task.partition, error: String(e) }));
+      await task.producer?.disconnect().catch(() => undefined);
+    }
+    await this.outputProducer?.disconnect().catch(() => undefined);
+    await this.weights.stop().catch(() => undefined);
+    await this.model?.dispose();
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  private requireModel(): StreamingModel {
+    if (this.model === undefined) throw new Error('no model loaded');
+    return this.model;
+  }
+
+  private engineConfig(): EngineConfig {
+    switch (this.config.engine) {
+      case 'onnx':
+        return { kind: 'onnx', executionProvider: this.config.onnxProvider };
+      case 'reference':
+        return { kind: 'reference' };
+      case 'tfjs':
+        return { kind: 'tfjs', backend: this.config.tfjsBackend };
+    }
+  }
+
+  /** First bundle: compile and start consuming. Later ones: swap between steps. */
+  private async applyBundle(bundle: WeightsBundle): Promise<void> {
+    try {
+      if (this.model === undefined) {
+        this.model = await StreamingModel.create({
+          bundle,
+          engine: this.engineConfig(),
+          capacity: this.config.stateCapacity,
+          idleTimeoutMs: this.config.idleTimeoutMs,
+          onEvict: this.store.evict,
+        });
+        this.store.attach(this.model);
+        this.processor = new BatchProcessor(
+          this.store,
+          this.scheduler,
+          () => this.requireModel(),
+          { zThreshold: this.config.alertZ, warmup: this.config.alertWarmup, cooldown: this.config.alertCooldown },
+          this.metrics,
+          this.config.events,
+        );
+        this.logger.info('model loaded', { name: bundle.name, version: bundle.version, engine: this.model.engine, cell: bundle.spec.cell });
+        this.metrics.modelVersion.set(bundle.version);
+        this.consuming = this.startConsuming();
+        await this.consuming;
+        return;
+      }
+      const model = this.model;
+      await this.scheduler.exclusive(async () => {
+        const { statesKept } = await model.swapWeights(bundle);
+        if (!statesKept) {
+          this.store.clear();
+          for (const t of this.tasks.values()) t.streams.clear();
+          this.metrics.stateResets.inc();
+          this.logger.warn('model architecture changed: all stream states reset', { version: bundle.version });
+        }
+        this.metrics.modelVersion.set(bundle.version);
+        this.logger.info('model swapped', { name: bundle.name, version: bundle.version, statesKept });
+      });
+    } catch (e) {
+      // A bundle that decodes but cannot be compiled or swapped is refused like a corrupt one.
+      this.metrics.weightsRefused.inc({ error: e instanceof Error ? e.name : 'Error' });
+      this.logger.error('could not load weights bundle; keeping the current model', { version: bundle.version, error: String(e) });
+    }
+  }
+
+  private async startConsuming(): Promise<void> {
+    if (!this.eos) {
+      this.outputProducer = this.connection.producer({ maxQueuedMessages: 1_000_000, ackTimeoutMs: 30_000 });
+      await this.outputProducer.connect();
+    }
+    this.consumer = this.connection.consumer({
+      groupId: this.config.groupId,
+      topics: [this.config.events],
+      fromBeginning: true,
+      readCommitted: true,
+      autoCommit: !this.eos,
+      sessionTimeoutMs: this.config.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 3)),
+      concurrency: this.config.eventsPartitions,
+    });
+    this.consumer.onAssignment((a) => this.onAssignment(a));
+    this.consumer.onRebalancing(() => void this.commitAll('rebalance'));
+    await this.consumer.start((messages, ctx) => this.onBatch(messages, ctx));
+    if (this.eos) this.commitTimer = setInterval(() => void this.commitAll('interval'), this.config.commitIntervalMs);
+    this.idleTimer = setInterval(() => this.evictIdle(), Math.min(60_000, Math.max(1000, Math.floor(this.config.idleTimeoutMs / 4))));
+  }
+
+  private onAssignment(assignment: Assignment): void {
+    const owned = new Set(assignment.get(this.config.events) ?? []);
+    for (const [p, task] of this.tasks) {
+      if (owned.has(p)) continue;
+      // Revoked: whoever owns it now restores from the changelog; our uncommitted work is void
+      // (its producer gets fenced), so drop it and the partition's streams.
+      this.tasks.delete(p);
+      for (const s of task.streams) this.store.drop(s);
+      void task.producer?.disconnect().catch(() => undefined);
+      this.logger.info('partition revoked', { partition: p });
+    }
+    const added = [...owned].filter((p) => !this.tasks.has(p));
+    if (added.length === 0) return;
+    const tasks = added.map((p) => new PartitionTask(p));
+    for (const t of tasks) this.tasks.set(t.partition, t);
+    // Initialise all new partitions together (one changelog read); each task's first batch waits.
+    const init = this.initialise(tasks);
+    for (const t of tasks) void t.exclusive(() => init);
+  }
+
+  /**
+   * Takes over partitions: fence older producers of them (exactly-once), read the committed
+   * offsets (stable only after fencing), then restore their streams from the changelog.
+   */
+  private async initialise(tasks: PartitionTask[]): Promise<void> {
+    const t0 = Date.now();
+    try {
+      if (this.eos) {
+        await Promise.all(
+          tasks.map(async (t) => {
+            t.producer = this.connection.transactionalProducer({
+              transactionalId: `${this.config.groupId}.${this.config.events}.${t.partition}`,
+              transactionTimeoutMs: this.config.transactionTimeoutMs,
+            });
+            await t.producer.connect();
+          }),
+        );
+      }
+      const committed = await this.admin.committedOffsets(this.config.groupId, this.config.events);
+      const earliest = await this.admin.startOffsets(this.config.events);
+      for (const t of tasks) {
+        const c = committed.get(t.partition) ?? -1n;
+        t.startOffset = (c >= 0n ? c : (earliest.get(t.partition) ?? 0n)).toString();
+      }
+      const byPartition = new Map(tasks.map((t) => [t.partition, t]));
+      const { records } = await this.connection.readToEnd(this.config.inferenceState, [...byPartition.keys()], (m) => {
+        const stream = m.key?.toString();
+        const task = byPartition.get(m.partition);
+        if (stream === undefined || task === undefined) return;
+        this.store.put(stream, m.value === null ? null : new Uint8Array(m.value));
+        if (m.value === null) task.streams.delete(stream);
+        else task.streams.add(stream);
+      });
+      for (const t of tasks) t.status = 'ready';
+      const restored = tasks.reduce((n, t) => n + t.streams.size, 0);
+      this.metrics.restoredStreams.inc(restored);
+      this.metrics.restoreDuration.observe((Date.now() - t0) / 1000);
+      this.logger.info('partitions restored', { partitions: tasks.map((t) => t.partition), streams: restored, records, ms: Date.now() - t0 });
+    } catch (e) {
+      for (const t of tasks) t.status = 'broken';
+      this.logger.error('partition initialisation failed; will retry on the next batch', { partitions: tasks.map((t) => t.partition), error: String(e) });
+    }
+  }
+
+  private async onBatch(messages: readonly ConsumedMessage[], ctx: BatchContext): Promise<BatchOutcome> {
+    const partition = messages[0]!.partition;
+    const last = messages[messages.length - 1]!;
+    this.metrics.consumerLag.set({ partition: String(partition) }, Math.max(0, Number(BigInt(ctx.highWatermark) - BigInt(last.offset) - 1n)));
+    const task = this.tasks.get(partition);
+    if (task === undefined || this.stopping) return 'rewound';
+    return task.exclusive(async (): Promise<BatchOutcome> => {
+      if (this.tasks.get(partition) !== task) return 'rewound';
+      if (task.status === 'broken') {
+        for (const s of task.streams) this.store.drop(s);
+        task.streams.clear();
+        task.clearPending();
+        await this.initialise([task]);
+        if ((task.status as PartitionTask['status']) !== 'ready') throw new Error(`partition ${partition} could not be initialised`);
+        this.consumer!.seek(this.config.events, partition, task.startOffset);
+        return 'rewound';
+      }
+      // The first batch after taking a partition over must start at the committed offset; a
+      // batch fetched from an offset read before fencing may not.
+      if (!task.hasStarted && messages[0]!.offset !== task.startOffset) {
+        this.consumer!.seek(this.config.events, partition, task.startOffset);
+        task.hasStarted = true;
+        return 'rewound';
+      }
+      task.hasStarted = true;
+      await this.processor!.process(task, messages);
+      if (!this.eos) await this.flushAtLeastOnce(task);
+      else if (Date.now() - task.lastCommitAt >= this.config.commitIntervalMs) await this.commit(task);
+      return undefined;
+    });
+  }
+
+  private commitAll(why: string): Promise<void> {
+    if (!this.eos) return Promise.resolve();
+    return Promise.all(
+      [...this.tasks.values()].map((t) =>
+        t.exclusive(() => this.commit(t)).catch((e: unknown) => this.logger.warn('commit failed', { why, partition: t.partition, error: String(e) })),
+      ),
+    ).then(() => undefined);
+  }
+
+  /** One transaction with the partition's outputs, changed states and next offset; retried, then re-initialised. */
+  private async commit(task: PartitionTask): Promise<void> {
+    if (!task.hasPending || task.status !== 'ready' || task.producer === undefined) return;
+    const records = task.records(
+      { predictions: this.config.predictions, alerts: this.config.alerts, dlq: this.config.eventsDlq, state: this.config.inferenceState },
+      (s) => this.store.record(s),
+    );
+    const offsets = [{ groupId: this.config.groupId, topic: this.config.events, partition: task.partition, offset: task.nextOffset! }];
+    for (let attempt = 1; ; attempt++) {
+      const end = this.metrics.commitDuration.startTimer();
+      try {
+        await task.producer.commit(records, offsets);
+        end();
+        this.committed(task);
+        return;
+      } catch (e) {
+        if (e instanceof ProducerFencedError) {
+          // Another worker owns the partition now; its restore supersedes our pending work.
+          this.metrics.transactionFailures.inc({ outcome: 'fenced' });
+          this.logger.warn('producer fenced; dropping partition work', { partition: task.partition });
+          task.status = 'broken';
+          task.clearPending();
+          return;
+        }
+        if (attempt < COMMIT_RETRIES) {
+          // The aborted transaction's records are invisible to read_committed readers; sending
+          // the same records and offsets again in a new transaction keeps exactly-once.
+          this.metrics.transactionFailures.inc({ outcome: 'retried' });
+          this.logger.warn('transaction failed, retrying', { partition: task.partition, attempt, error: String(e) });
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
+        // Give up on the in-memory state: restore from the last commit and re-read from there.
+        this.metrics.transactionFailures.inc({ outcome: 'reinitialised' });
+        this.logger.error('transaction failed repeatedly; re-initialising the partition from its last commit', { partition: task.partition, error: String(e) });
+        task.status = 'broken';
+        return;
+      }
+    }
+  }
+
+  private async flushAtLeastOnce(task: PartitionTask): Promise<void> {
+    if (!task.hasPending) return;
+    const records = task.records(
+      { predictions: this.config.predictions, alerts: this.config.alerts, dlq: this.config.eventsDlq, state: this.config.inferenceState },
+      (s) => this.store.record(s),
+    );
+    const end = this.metrics.commitDuration.startTimer();
+    await this.outputProducer!.send(records);
+    end();
+    this.committed(task);
+  }
+
+  private committed(task: PartitionTask): void {
+    const now = Date.now();
+    for (const ts of task.eventTimes) this.metrics.endToEndLatency.observe(Math.max(0, now - ts) / 1000);
+    task.clearPending();
+    this.metrics.stateStreams.set({ where: 'engine' }, this.store.hotCount);
+    this.metrics.stateStreams.set({ where: 'host' }, this.store.coldCount);
+  }
+
+  private evictIdle(): void {
+    const model = this.model;
+    if (model === undefined) return;
+    // Through the scheduler: eviction must not run in the middle of a step.
+    void this.scheduler.exclusive(() => {
+      model.evictIdle(Date.now());
+      return Promise.resolve();
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import type { StreamingModel } from '@streamcell/model';
+
+export interface StepResult {
+  /** [streams.length, outputWidth] */
+  readonly output: Float32Array;
+  readonly outputWidth: number;
+  /** Version of the model that computed it. */
+  readonly modelVersion: number;
+}
+
+interface StepRequest {
+  readonly kind: 'step';
+  readonly streams: readonly string[];
+  readonly input: Float32Array;
+  readonly resolve: (r: StepResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface ExclusiveRequest {
+  readonly kind: 'exclusive';
+  readonly run: () => Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * The one path to the model. Partitions are processed concurrently; each submits its next wave of
+ * distinct streams and awaits the outputs. Submissions that arrive while a step runs (or in the
+ * same tick) are stepped together as one batch — micro-batching across partitions without a
+ * timer. Exclusive work (a weights swap) runs between steps, never during one.
+ */
+export class StepScheduler {
+  private readonly queue: (StepRequest | ExclusiveRequest)[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly model: () => StreamingModel,
+    private readonly observe: (batch: number, seconds: number) => void = () => undefined,
+  ) {}
+
+  step(streams: readonly string[], input: Float32Array): Promise<StepResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ kind: 'step', streams, input, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  exclusive(run: () => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ kind: 'exclusive', run, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.draining) return;
+    this.draining = true;
+    // setImmediate, not a microtask: lets every partition handler woken by the same fetch submit first.
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0]!;
+        if (head.kind === 'exclusive') {
+          this.queue.shift();
+          await head.run().then(head.resolve, head.reject);
+          continue;
+        }
+        await this.runSteps(this.takeSteps());
+      }
+    } finally {
+      this.draining = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  /** Leading step requests whose streams are pairwise distinct (a stream may not appear twice in one step). */
+  private takeSteps(): StepRequest[] {
+    const taken: StepRequest[] = [];
+    const seen = new Set<string>();
+    while (this.queue.length > 0 && this.queue[0]!.kind === 'step') {
+      const next = this.queue[0] as StepRequest;
+      if (taken.length > 0 && next.streams.some((s) => seen.has(s))) break;
+      for (const s of next.streams) seen.add(s);
+      taken.push(next);
+      this.queue.shift();
+    }
+    return taken;
+  }
+
+  private async runSteps(requests: StepRequest[]): Promise<void> {
+    const model = this.model();
+    const width = model.bundle.spec.inputWidth;
+    const streams = requests.length === 1 ? requests[0]!.streams : requests.flatMap((r) => r.streams);
+    let input = requests[0]!.input;
+    if (requests.length > 1) {
+      input = new Float32Array(streams.length * width);
+      let o = 0;
+      for (const r of requests) {
+        input.set(r.input, o);
+        o += r.input.length;
+      }
+    }
+    const t0 = process.hrtime.bigint();
+    try {
+      const output = await model.step(streams, input);
+      this.observe(streams.length, Number(process.hrtime.bigint() - t0) / 1e9);
+      const outputWidth = output.length / streams.length;
+      const modelVersion = model.bundle.version;
+      let o = 0;
+      for (const r of requests) {
+        const n = r.streams.length * outputWidth;
+        r.resolve({ output: requests.length === 1 ? output : output.subarray(o, o + n), outputWidth, modelVersion });
+        o += n;
+      }
+    } catch (e) {
+      for (const r of requests) r.reject(e);
+    }
+  }
+}
