@@ -8,7 +8,7 @@ import type { InferenceConfig } from '../src/config';
 import {
   assertClose,
   bundle,
-  createEventsTopic,
+  createTopics,
   encodeBundle,
   inferenceTestConfig,
   offline,
@@ -54,7 +54,7 @@ describe('inference against a real broker', () => {
 
   before(async () => {
     config = inferenceTestConfig();
-    await createEventsTopic(config);
+    await createTopics(config);
     producer = new TestProducer(config);
     await producer.connect();
     app = await createInferenceApp(config);

@@ -1,6 +1,7 @@
+import { inferenceTopics, modelWeightsTopic } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type ConsumedMessage, type KafkaConnectionConfig } from '@streamcell/kafka';
 import { createBundle, encodeBundle, StreamingModel, type ModelSpec, type WeightsBundle } from '@streamcell/model';
-import { testConfig, uniqueName } from '@streamcell/testing';
+import { testBrokers, testConfig, uniqueName } from '@streamcell/testing';
 import { inferenceSchema, type InferenceConfig } from '../src/config';
 
 export const spec: ModelSpec = { cell: 'lstm', layers: [8], inputWidth: 2, head: { units: 2 } };
@@ -11,8 +12,15 @@ export function bundle(version: number, seed: number, s: ModelSpec = spec): Weig
 
 /** A config with topics and group of the test's own. */
 export function inferenceTestConfig(overrides: Record<string, string> = {}): InferenceConfig {
+  return testConfig(inferenceSchema, inferenceTestEnv(overrides));
+}
+
+/** The environment of such a config, for worker processes. */
+export function inferenceTestEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const id = uniqueName('inf');
-  return testConfig(inferenceSchema, {
+  return {
+    KAFKA_BROKERS: testBrokers().join(','),
+    LOG_LEVEL: 'warn',
     INFERENCE_PORT: '0',
     INFERENCE_HOST: '127.0.0.1',
     TOPIC_EVENTS: `${id}.events`,
@@ -28,12 +36,18 @@ export function inferenceTestConfig(overrides: Record<string, string> = {}): Inf
     INFERENCE_COMMIT_INTERVAL_MS: '50',
     INFERENCE_SESSION_TIMEOUT_MS: '6000',
     ...overrides,
-  });
+  };
 }
 
-export async function createEventsTopic(config: InferenceConfig): Promise<void> {
+/** Creates every topic the test touches (as ingest and inference would at boot). */
+export async function createTopics(config: InferenceConfig): Promise<void> {
   const admin = new KafkaConnection(config, silentLogger).admin();
-  await admin.ensureTopics([{ name: config.events, partitions: config.eventsPartitions }, { name: config.eventsDlq, partitions: 1 }]);
+  await admin.ensureTopics([
+    { name: config.events, partitions: config.eventsPartitions },
+    { name: config.eventsDlq, partitions: 1 },
+    ...inferenceTopics(config),
+    modelWeightsTopic(config),
+  ]);
   await admin.disconnect();
 }
 

@@ -1,0 +1,101 @@
+import { BundleNonFiniteError, BundleShapeError } from '../errors';
+import { initWeights, type InitOptions } from '../spec/init';
+import { type ModelSpec, type ResolvedSpec, resolveSpec, shapeSize, weightShapes } from '../spec/spec';
+
+/**
+ * A model's weights plus everything needed to use them: the one source of truth that every engine
+ * is compiled from. Tensors are named and laid out as `weightShapes(spec)` says (Keras layout).
+ */
+export interface WeightsBundle {
+  readonly name: string;
+  /** Monotonic version; training produces version + 1. */
+  readonly version: number;
+  /** Version this one was trained from; null for a fresh or imported model. */
+  readonly parentVersion: number | null;
+  readonly spec: ResolvedSpec;
+  readonly tensors: ReadonlyMap<string, Float32Array>;
+  /** Training/evaluation metrics, e.g. { trainLoss, evalLoss }. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** ISO-8601 time of creation. */
+  readonly createdAt: string;
+}
+
+export interface CreateBundleOptions {
+  readonly name: string;
+  readonly spec: ModelSpec | ResolvedSpec;
+  /** Weights by name; omitted → fresh Keras-like initialisation from `init`. */
+  readonly tensors?: ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+  readonly init?: InitOptions;
+  /** Default 1. */
+  readonly version?: number;
+  /** Default null. */
+  readonly parentVersion?: number | null;
+  readonly metrics?: Readonly<Record<string, number>>;
+  /** Default: now. */
+  readonly createdAt?: string;
+}
+
+/** Builds a bundle, validating shapes and finiteness so an invalid bundle never exists in memory. */
+export function createBundle(options: CreateBundleOptions): WeightsBundle {
+  const spec = resolveSpec(options.spec);
+  const tensors =
+    options.tensors === undefined
+      ? initWeights(spec, options.init)
+      : options.tensors instanceof Map
+        ? new Map(options.tensors)
+        : new Map(Object.entries(options.tensors));
+  const bundle: WeightsBundle = {
+    name: options.name,
+    version: options.version ?? 1,
+    parentVersion: options.parentVersion ?? null,
+    spec,
+    tensors,
+    metrics: { ...(options.metrics ?? {}) },
+    createdAt: options.createdAt ?? new Date().toISOString(),
+  };
+  validateTensors(spec, tensors);
+  return bundle;
+}
+
+/** Throws BundleShapeError / BundleNonFiniteError unless `tensors` is exactly what the spec implies. */
+export function validateTensors(spec: ResolvedSpec, tensors: ReadonlyMap<string, Float32Array | readonly number[]>, shapes?: ReadonlyMap<string, readonly number[]>): void {
+  const expected = weightShapes(spec);
+  const names = new Set(expected.map((e) => e.name));
+  for (const name of tensors.keys()) {
+    if (!names.has(name)) throw new BundleShapeError(`unexpected tensor ${JSON.stringify(name)}; the spec implies ${[...names].join(', ')}`);
+  }
+  for (const { name, shape } of expected) {
+    const t = tensors.get(name);
+    if (t === undefined) throw new BundleShapeError(`missing tensor ${JSON.stringify(name)} of shape [${shape.join(', ')}]`);
+    const declared = shapes?.get(name);
+    if (declared !== undefined && (declared.length !== shape.length || declared.some((d, i) => d !== shape[i]))) {
+      throw new BundleShapeError(`tensor ${JSON.stringify(name)} has shape [${declared.join(', ')}], the spec implies [${shape.join(', ')}]`);
+    }
+    if (t.length !== shapeSize(shape)) {
+      throw new BundleShapeError(`tensor ${JSON.stringify(name)} has ${t.length} values, shape [${shape.join(', ')}] needs ${shapeSize(shape)}`);
+    }
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isFinite(t[i])) throw new BundleNonFiniteError(`tensor ${JSON.stringify(name)} holds ${t[i]} at index ${i}`);
+    }
+  }
+}
+
+/**
+ * Whether two specs describe the same recurrent architecture, i.e. a stream's hidden state from one
+ * means the same thing to the other, so inference may carry states across a weight swap. Everything
+ * but normalisation and the output meaning counts.
+ */
+export function sameArchitecture(a: ResolvedSpec, b: ResolvedSpec): boolean {
+  return (
+    a.cell === b.cell &&
+    a.resetAfter === b.resetAfter &&
+    a.inputWidth === b.inputWidth &&
+    a.layers.length === b.layers.length &&
+    a.layers.every((u, i) => u === b.layers[i]) &&
+    a.head.units === b.head.units &&
+    a.head.activation === b.head.activation &&
+    a.activation === b.activation &&
+    a.recurrentActivation === b.recurrentActivation &&
+    a.useBias === b.useBias
+  );
+}

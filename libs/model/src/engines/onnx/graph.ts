@@ -1,0 +1,220 @@
+import type { WeightsBundle } from '../../bundle/bundle';
+import type { ActivationName } from '../../spec/activations';
+import { gateCount, stateTensors } from '../../spec/spec';
+import type { OnnxGraph, OnnxInitializer, OnnxNode } from './proto';
+
+/** Input/output names of the one-step graph. States follow stateTensors(spec) order. */
+export interface StepGraphIo {
+  readonly input: string;
+  readonly stateInputs: readonly string[];
+  readonly output: string;
+  readonly stateOutputs: readonly string[];
+}
+
+/**
+ * Builds the one-step ONNX graph for a bundle from explicit MatMul/Add/activations. Explicit ops
+ * rather than ONNX's LSTM/GRU/RNN operators: those use other gate orders (iofc, zrh with separate
+ * bias halves) and a sequence axis we do not need; explicit ops keep the Keras layout verbatim and
+ * let ORT fuse MatMul+Add. For SimpleRNN/LSTM, x and h are concatenated against a stacked [W; U]
+ * so each layer is one GEMM.
+ */
+export interface StepGraphOptions {
+  /** Use ONNX's LSTM/GRU operators where the activations allow. Default false (slower per step on CPU). */
+  readonly fusedCells?: boolean;
+}
+
+export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions = {}): { graph: OnnxGraph; io: StepGraphIo } {
+  const spec = bundle.spec;
+  const nodes: OnnxNode[] = [];
+  const inits: OnnxInitializer[] = [];
+  let counter = 0;
+  const tmp = (hint: string): string => `${hint}_${counter++}`;
+  const node = (op: string, inputs: string[], hint: string, attributes?: OnnxNode['attributes']): string => {
+    const out = tmp(hint);
+    nodes.push({ op, inputs, outputs: [out], attributes });
+    return out;
+  };
+  const split = (input: string, sizes: number[], hint: string): string[] => {
+    const splitName = tmp('split_sizes');
+    inits.push({ name: splitName, dims: [sizes.length], data: BigInt64Array.from(sizes.map(BigInt)) });
+    const outs = sizes.map(() => tmp(hint));
+    nodes.push({ op: 'Split', inputs: [input, splitName], outputs: outs, attributes: { axis: { i: 1 } } });
+    return outs;
+  };
+  const act = (name: ActivationName, input: string): string => {
+    switch (name) {
+      case 'linear':
+        return input;
+      case 'tanh':
+        return node('Tanh', [input], 'tanh');
+      case 'sigmoid':
+        return node('Sigmoid', [input], 'sigmoid');
+      case 'hard_sigmoid':
+        return node('HardSigmoid', [input], 'hsig', { alpha: { f: 0.2 }, beta: { f: 0.5 } });
+      case 'hard_sigmoid_keras3':
+        return node('HardSigmoid', [input], 'hsig', { alpha: { f: 1 / 6 }, beta: { f: 0.5 } });
+      case 'relu':
+        return node('Relu', [input], 'relu');
+      case 'elu':
+        return node('Elu', [input], 'elu', { alpha: { f: 1 } });
+      case 'softsign':
+        return node('Softsign', [input], 'softsign');
+      case 'softplus':
+        return node('Softplus', [input], 'softplus');
+      case 'exponential':
+        return node('Exp', [input], 'exp');
+    }
+  };
+  const init = (name: string, dims: number[], data: Float32Array): string => {
+    inits.push({ name, dims, data });
+    return name;
+  };
+  const t = (name: string): Float32Array => bundle.tensors.get(name)!;
+  const g = gateCount(spec.cell);
+
+  const states = stateTensors(spec);
+  const io: StepGraphIo = {
+    input: 'x',
+    stateInputs: states.map((s) => s.name.replace('/', '_') + '_in'),
+    output: 'y',
+    stateOutputs: states.map((s) => s.name.replace('/', '_') + '_out'),
+  };
+  const finalOut: string[] = [];
+  // Fused ONNX LSTM/GRU operators only for Keras' default activations (the ops take others only
+  // through per-gate attribute lists; the explicit graph handles every activation).
+  const fused = options.fusedCells === true && spec.activation === 'tanh' && spec.recurrentActivation === 'sigmoid';
+  const axes0 = 'axes0';
+  inits.push({ name: axes0, dims: [1], data: BigInt64Array.of(0n) });
+
+  let x = io.input;
+  let lastH = io.input;
+  let inWidth = spec.inputWidth;
+  let s = 0;
+  for (let l = 0; l < spec.layers.length; l++) {
+    const u = spec.layers[l];
+    const n = g * u;
+    const kernel = t(`layer${l}/kernel`);
+    const rec = t(`layer${l}/recurrent_kernel`);
+    const biasAll = spec.useBias ? t(`layer${l}/bias`) : new Float32Array(spec.cell === 'gru' && spec.resetAfter ? 2 * n : n);
+    const h = io.stateInputs[s];
+    let hNew: string;
+    if (fused && spec.cell !== 'simple') {
+      // ONNX's own LSTM/GRU operators (one time step), optional: ORT fuses the gate arithmetic,
+      // but at one step its per-call setup made it slower than the explicit graph on CPU. Weights are transposed to [gates·u, in] and LSTM gates reordered
+      // from Keras i,f,c,o to ONNX i,o,f,c; GRU z,r,h already match and linear_before_reset=1 is
+      // exactly Keras reset_after.
+      const blocks = spec.cell === 'lstm' ? [0, 3, 1, 2] : [0, 1, 2];
+      const toOnnx = (m: Float32Array, rows: number): Float32Array => {
+        const out = new Float32Array(n * rows);
+        blocks.forEach((src, dst) => {
+          for (let j = 0; j < u; j++) for (let r = 0; r < rows; r++) out[(dst * u + j) * rows + r] = m[r * n + src * u + j]!;
+        });
+        return out;
+      };
+      const biasOnnx = new Float32Array(2 * n);
+      const reorder = (v: Float32Array, offset: number): void =>
+        blocks.forEach((src, dst) => biasOnnx.set(v.subarray(src * u, src * u + u), offset + dst * u));
+      if (spec.useBias) {
+        reorder(biasAll.subarray(0, n), 0);
+        if (spec.cell === 'gru' && spec.resetAfter) reorder(biasAll.subarray(n), n);
+      }
+      const x3 = x === io.input ? node('Unsqueeze', [x, axes0], 'x3') : x;
+      const h3 = node('Unsqueeze', [h, axes0], 'h3');
+      const ins = [x3, init(`l${l}_W`, [1, n, inWidth], toOnnx(kernel, inWidth)), init(`l${l}_R`, [1, n, u], toOnnx(rec, u)), init(`l${l}_B`, [1, 2 * n], biasOnnx), '', h3];
+      const yh = tmp('yh');
+      if (spec.cell === 'lstm') {
+        const yc = tmp('yc');
+        ins.push(node('Unsqueeze', [io.stateInputs[s + 1], axes0], 'c3'));
+        nodes.push({ op: 'LSTM', inputs: ins, outputs: ['', yh, yc], attributes: { hidden_size: { i: u } } });
+        finalOut[s + 1] = node('Squeeze', [yc, axes0], 'c');
+        s += 2;
+      } else {
+        nodes.push({ op: 'GRU', inputs: ins, outputs: ['', yh], attributes: { hidden_size: { i: u }, linear_before_reset: { i: spec.resetAfter ? 1 : 0 } } });
+        s += 1;
+      }
+      hNew = node('Squeeze', [yh, axes0], 'h');
+      // The next layer (or the head) can take Y_h as it is: [1, batch, u] is a one-step sequence.
+      finalOut[spec.cell === 'lstm' ? s - 2 : s - 1] = hNew;
+      x = yh;
+      lastH = hNew;
+      inWidth = u;
+      continue;
+    }
+    if (spec.cell === 'simple' || spec.cell === 'lstm') {
+      const stacked = new Float32Array((inWidth + u) * n);
+      stacked.set(kernel, 0);
+      stacked.set(rec, inWidth * n);
+      const cat = node('Concat', [x, h], 'xh', { axis: { i: 1 } });
+      let z = node('MatMul', [cat, init(`l${l}_wu`, [inWidth + u, n], stacked)], 'z');
+      if (spec.useBias) z = node('Add', [z, init(`l${l}_b`, [n], biasAll)], 'zb');
+      if (spec.cell === 'simple') {
+        hNew = act(spec.activation, z);
+        s += 1;
+      } else {
+        const c = io.stateInputs[s + 1];
+        const [zif, zc, zo] = split(z, [2 * u, u, u], 'gate');
+        const [i, f] = split(act(spec.recurrentActivation, zif), [u, u], 'if');
+        const o = act(spec.recurrentActivation, zo);
+        const cNew = node('Add', [node('Mul', [f, c], 'fc'), node('Mul', [i, act(spec.activation, zc)], 'ic')], 'c');
+        hNew = node('Mul', [o, act(spec.activation, cNew)], 'h');
+        finalOut[s + 1] = cNew;
+        s += 2;
+      }
+    } else {
+      let zx = node('MatMul', [x, init(`l${l}_w`, [inWidth, n], kernel)], 'zx');
+      if (spec.useBias) zx = node('Add', [zx, init(`l${l}_b`, [n], biasAll.subarray(0, n))], 'zxb');
+      const [xzr, xh] = split(zx, [2 * u, u], 'xg');
+      let zr: string;
+      let cand: string;
+      if (spec.resetAfter) {
+        let zh = node('MatMul', [h, init(`l${l}_u`, [u, n], rec)], 'zh');
+        if (spec.useBias) zh = node('Add', [zh, init(`l${l}_rb`, [n], biasAll.subarray(n))], 'zhb');
+        const [hzr, hh] = split(zh, [2 * u, u], 'hg');
+        const zrAct = act(spec.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
+        const [z, r] = split(zrAct, [u, u], 'zr');
+        cand = act(spec.activation, node('Add', [xh, node('Mul', [r, hh], 'rh')], 'cand'));
+        zr = z!;
+      } else {
+        const uzr = new Float32Array(u * 2 * u);
+        const uh = new Float32Array(u * u);
+        for (let k = 0; k < u; k++) {
+          uzr.set(rec.subarray(k * n, k * n + 2 * u), k * 2 * u);
+          uh.set(rec.subarray(k * n + 2 * u, k * n + n), k * u);
+        }
+        const hzr = node('MatMul', [h, init(`l${l}_uzr`, [u, 2 * u], uzr)], 'hzr');
+        const zrAct = act(spec.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
+        const [z, r] = split(zrAct, [u, u], 'zr');
+        const rh = node('Mul', [r, h], 'rh');
+        cand = act(spec.activation, node('Add', [xh, node('MatMul', [rh, init(`l${l}_uh`, [u, u], uh)], 'rhu')], 'cand'));
+        zr = z!;
+      }
+      // h' = z*h + (1-z)*cand = cand + z*(h - cand)
+      hNew = node('Add', [cand, node('Mul', [zr, node('Sub', [h, cand], 'hmc')], 'zd')], 'h');
+      s += 1;
+    }
+    finalOut[spec.cell === 'lstm' ? s - 2 : s - 1] = hNew;
+    x = hNew;
+    lastH = hNew;
+    inWidth = u;
+  }
+  let y = node('MatMul', [lastH, init('head_w', [inWidth, spec.head.units], t('head/kernel'))], 'y');
+  y = node('Add', [y, init('head_b', [spec.head.units], t('head/bias'))], 'yb');
+  y = act(spec.head.activation, y);
+  nodes.push({ op: 'Identity', inputs: [y], outputs: [io.output] });
+  finalOut.forEach((name, i) => nodes.push({ op: 'Identity', inputs: [name], outputs: [io.stateOutputs[i]] }));
+
+  const graph: OnnxGraph = {
+    name: `${bundle.name}_v${bundle.version}_step`,
+    nodes,
+    initializers: inits,
+    inputs: [
+      { name: io.input, dims: ['batch', spec.inputWidth] },
+      ...states.map((st, i) => ({ name: io.stateInputs[i], dims: ['batch', st.size] as (number | string)[] })),
+    ],
+    outputs: [
+      { name: io.output, dims: ['batch', spec.head.units] },
+      ...states.map((st, i) => ({ name: io.stateOutputs[i], dims: ['batch', st.size] as (number | string)[] })),
+    ],
+  };
+  return { graph, io };
+}

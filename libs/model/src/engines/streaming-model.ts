@@ -1,0 +1,166 @@
+import { sameArchitecture, type WeightsBundle } from '../bundle/bundle';
+import { DuplicateStreamError, StateTableError } from '../errors';
+import { Normalizer } from '../spec/normalization';
+import { stateTensors } from '../spec/spec';
+import { type EvictionEvent, StateTable } from '../state/state-table';
+import { DEFAULT_ENGINE, type EngineConfig } from './config';
+import { createKernel } from './factory';
+import type { StepKernel } from './kernel';
+
+export interface StreamingModelOptions {
+  readonly bundle: WeightsBundle;
+  /** Runtime; default { kind: 'onnx' } (see docs/model.md for how to choose). */
+  readonly engine?: EngineConfig;
+  /** Maximum streams with state; least recently used beyond it are evicted. */
+  readonly capacity: number;
+  /** Idle streams older than this are evicted by evictIdle(). Milliseconds; default never. */
+  readonly idleTimeoutMs?: number;
+  /** Called synchronously for every evicted stream, with its state bytes. */
+  readonly onEvict?: (event: EvictionEvent) => void;
+}
+
+/**
+ * Stateful per-stream inference: a compiled kernel plus the host state table. step() gathers the
+ * states of B distinct streams, runs one step, scatters the new states back and returns the head's
+ * outputs. Steps must be awaited one at a time (they share scratch buffers and the table).
+ */
+export class StreamingModel {
+  private kernel: StepKernel;
+  private current: WeightsBundle;
+  private normalizer: Normalizer;
+  private table_: StateTable;
+  private readonly options: StreamingModelOptions;
+  private scratchBatch = 0;
+  private slots = new Int32Array(0);
+  private states: Float32Array[] = [];
+  private input = new Float32Array(0);
+  private stamp: Uint32Array;
+  private generation = 0;
+  private busy = false;
+  private disposed = false;
+
+  private constructor(kernel: StepKernel, options: StreamingModelOptions) {
+    this.kernel = kernel;
+    this.current = options.bundle;
+    this.options = options;
+    this.normalizer = new Normalizer(options.bundle.spec);
+    this.table_ = this.newTable(options.bundle);
+    this.stamp = new Uint32Array(options.capacity);
+  }
+
+  /** Compiles the bundle for the engine; fails with EngineUnavailableError when the engine cannot start. */
+  static async create(options: StreamingModelOptions): Promise<StreamingModel> {
+    const kernel = await createKernel(options.bundle, options.engine ?? DEFAULT_ENGINE);
+    return new StreamingModel(kernel, options);
+  }
+
+  get bundle(): WeightsBundle {
+    return this.current;
+  }
+
+  get table(): StateTable {
+    return this.table_;
+  }
+
+  get engine(): string {
+    return this.kernel.label;
+  }
+
+  /**
+   * One step for B distinct streams. `input` is [B, inputWidth] raw (un-normalised) values; returns
+   * a new [B, headUnits] array (de-normalised for a 'next-values' head). A stream named twice throws
+   * DuplicateStreamError; streams before the duplicate will have been created/touched, none stepped.
+   * `now` (ms) stamps recency for idle eviction.
+   */
+  async step(streamIds: readonly string[], input: Float32Array, now: number = Date.now()): Promise<Float32Array> {
+    if (this.disposed) throw new StateTableError('step() on a disposed StreamingModel');
+    if (this.busy) throw new StateTableError('step() called while another step is running; await each step');
+    const batch = streamIds.length;
+    const spec = this.current.spec;
+    if (input.length !== batch * spec.inputWidth) {
+      throw new StateTableError(`input has ${input.length} values, expected ${batch} streams × ${spec.inputWidth} features`);
+    }
+    if (batch > this.table_.capacity) {
+      throw new StateTableError(`batch of ${batch} streams exceeds the state table capacity ${this.table_.capacity}`);
+    }
+    if (batch === 0) return new Float32Array(0);
+    this.busy = true;
+    try {
+      this.ensureScratch(batch);
+      if (++this.generation === 0xffffffff) {
+        this.stamp.fill(0);
+        this.generation = 1;
+      }
+      const gen = this.generation;
+      for (let b = 0; b < batch; b++) {
+        const slot = this.table_.acquire(streamIds[b], now);
+        if (this.stamp[slot] === gen) {
+          throw new DuplicateStreamError(`stream ${JSON.stringify(streamIds[b])} appears more than once in one step`);
+        }
+        this.stamp[slot] = gen;
+        this.slots[b] = slot;
+      }
+      const x = this.input.subarray(0, batch * spec.inputWidth);
+      this.normalizer.normalizeInput(input, x, batch);
+      this.table_.gather(this.slots, batch, this.states);
+      const y = await this.kernel.run(x, this.states, batch);
+      this.table_.scatter(this.slots, batch, this.states);
+      const out = Float32Array.from(y.subarray(0, batch * spec.head.units));
+      this.normalizer.denormalizeOutput(out, batch);
+      return out;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Evicts streams idle longer than idleTimeoutMs; returns how many. */
+  evictIdle(now: number = Date.now()): number {
+    return this.table_.evictIdle(now);
+  }
+
+  /**
+   * Recompiles for a new bundle. States carry over only when the architecture is unchanged
+   * (sameArchitecture); otherwise every stream restarts from zero state.
+   */
+  async swapWeights(bundle: WeightsBundle): Promise<{ statesKept: boolean }> {
+    if (this.busy) throw new StateTableError('swapWeights() called while a step is running');
+    const keep = sameArchitecture(this.current.spec, bundle.spec);
+    this.busy = true;
+    try {
+      await this.kernel.load(bundle);
+    } finally {
+      this.busy = false;
+    }
+    this.current = bundle;
+    this.normalizer = new Normalizer(bundle.spec);
+    if (!keep) {
+      this.table_ = this.newTable(bundle);
+      this.scratchBatch = 0;
+    }
+    return { statesKept: keep };
+  }
+
+  /** Frees the kernel's native resources; idempotent. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.kernel.dispose();
+  }
+
+  private newTable(bundle: WeightsBundle): StateTable {
+    return new StateTable({
+      capacity: this.options.capacity,
+      stateSizes: stateTensors(bundle.spec).map((s) => s.size),
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      onEvict: this.options.onEvict,
+    });
+  }
+
+  private ensureScratch(batch: number): void {
+    if (batch <= this.scratchBatch) return;
+    this.slots = new Int32Array(batch);
+    this.states = this.table_.stateSizes.map((s) => new Float32Array(batch * s));
+    this.input = new Float32Array(batch * this.current.spec.inputWidth);
+    this.scratchBatch = batch;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * @streamcell/model — recurrent models compiled for per-event streaming inference and trained with
+ * truncated BPTT. The only entry point other code may import. See docs/model.md.
+ */
+export * from './errors';
+export { ACTIVATIONS, type ActivationName } from './spec/activations';
+export {
+  type CellKind,
+  type ModelSpec,
+  type Normalization,
+  type OutputMeaning,
+  type ResolvedSpec,
+  type StateTensorInfo,
+  type TensorShapeEntry,
+  resolveSpec,
+  stateTensors,
+  weightShapes,
+} from './spec/spec';
+export { initWeights, type InitOptions, SeededRandom } from './spec/init';
+export { Normalizer } from './spec/normalization';
+export { createBundle, type CreateBundleOptions, sameArchitecture, type WeightsBundle } from './bundle/bundle';
+export {
+  BUNDLE_FORMAT_VERSION,
+  type BundleManifest,
+  type BundleTensorEntry,
+  decodeBundle,
+  encodeBundle,
+  readBundleManifest,
+} from './bundle/codec';
+export { importKerasModel, type KerasImportOptions, loadKerasModel } from './keras/import';
+export { DEFAULT_ENGINE, type EngineConfig, engineLabel, type TfjsBackendName } from './engines/config';
+export type { StepKernel } from './engines/kernel';
+export { createKernel } from './engines/factory';
+export { ReferenceKernel } from './engines/reference/kernel';
+export { StreamingModel, type StreamingModelOptions } from './engines/streaming-model';
+export { type EvictionEvent, type EvictionReason, StateTable, type StateTableOptions } from './state/state-table';
+export type { LossName } from './training/losses';
+export type { AdamOptions, AdamState } from './training/adam';
+export type { SequenceData } from './training/data';
+export { tbpttGradients, type TbpttOptions, trainTbptt, type TrainOptions, type TrainResult } from './training/tbptt';
+export { evaluateLoss, type EvaluateOptions } from './training/evaluate';

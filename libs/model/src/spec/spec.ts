@@ -1,0 +1,221 @@
+import { ModelSpecError } from '../errors';
+import { type ActivationName, ACTIVATIONS, isActivationName } from './activations';
+
+export type CellKind = 'simple' | 'lstm' | 'gru';
+
+/** What the Dense head's outputs mean, so inference knows how to use them. */
+export type OutputMeaning =
+  /**
+   * The head forecasts the next event's values: output j predicts input feature `features[j]`
+   * (default: output j predicts feature j). With normalisation, outputs are de-normalised with
+   * those features' mean/std, and training normalises targets the same way.
+   */
+  | { readonly kind: 'next-values'; readonly features?: readonly number[] }
+  /** The head's outputs are used as they are (no de-normalisation). */
+  | { readonly kind: 'raw' };
+
+export interface Normalization {
+  /** Per input feature; the model sees (x - mean) / std. */
+  readonly mean: readonly number[];
+  /** Per input feature; must be > 0. */
+  readonly std: readonly number[];
+}
+
+export interface ModelSpec {
+  /** Recurrent cell of every layer in the stack (Keras SimpleRNN, LSTM, GRU). */
+  readonly cell: CellKind;
+  /**
+   * GRU only. true (TF2 Keras default, cuDNN-compatible): the reset gate multiplies the recurrent
+   * projection after the matmul and there are two bias vectors. false: reset applied to h before
+   * the matmul, one bias vector. Default true.
+   */
+  readonly resetAfter?: boolean;
+  /** Units of each stacked recurrent layer, input side first. At least one. */
+  readonly layers: readonly number[];
+  /** Features per event. */
+  readonly inputWidth: number;
+  /** Dense head on the last layer's hidden state. */
+  readonly head: { readonly units: number; readonly activation?: ActivationName };
+  /** Cell activation (Keras `activation`). Default 'tanh'. */
+  readonly activation?: ActivationName;
+  /** Gate activation for LSTM/GRU (Keras `recurrent_activation`). Default 'sigmoid' (Keras 2.x/3). */
+  readonly recurrentActivation?: ActivationName;
+  /** Whether the recurrent layers have biases (Keras `use_bias`). Default true. */
+  readonly useBias?: boolean;
+  /** Optional per-feature input normalisation. */
+  readonly normalization?: Normalization;
+  /** Meaning of the head's outputs. Default { kind: 'next-values' }. */
+  readonly output?: OutputMeaning;
+}
+
+/** A spec with every default filled in; everything downstream works on this. */
+export interface ResolvedSpec {
+  readonly cell: CellKind;
+  readonly resetAfter: boolean;
+  readonly layers: readonly number[];
+  readonly inputWidth: number;
+  readonly head: { readonly units: number; readonly activation: ActivationName };
+  readonly activation: ActivationName;
+  readonly recurrentActivation: ActivationName;
+  readonly useBias: boolean;
+  readonly normalization: Normalization | null;
+  readonly output: OutputMeaning;
+}
+
+const quote = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+function positiveInt(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ModelSpecError(`${field} must be a positive integer, got ${quote(value)}`);
+  }
+  return value;
+}
+
+function activation(value: unknown, field: string, fallback: ActivationName): ActivationName {
+  if (value === undefined) return fallback;
+  if (!isActivationName(value)) {
+    throw new ModelSpecError(`${field} must be one of ${ACTIVATIONS.join(', ')}; got ${quote(value)}`);
+  }
+  return value;
+}
+
+/** Validates a spec (possibly from JSON) and fills in defaults. Throws ModelSpecError quoting the bad value. */
+export function resolveSpec(input: unknown): ResolvedSpec {
+  if (typeof input !== 'object' || input === null) throw new ModelSpecError(`spec must be an object, got ${quote(input)}`);
+  const s = input as Record<string, unknown>;
+  const cell = s['cell'];
+  if (cell !== 'simple' && cell !== 'lstm' && cell !== 'gru') {
+    throw new ModelSpecError(`spec.cell must be 'simple', 'lstm' or 'gru'; got ${quote(cell)}`);
+  }
+  const resetAfter = s['resetAfter'] ?? true;
+  if (typeof resetAfter !== 'boolean') throw new ModelSpecError(`spec.resetAfter must be a boolean, got ${quote(resetAfter)}`);
+  const layersRaw = s['layers'];
+  if (!Array.isArray(layersRaw) || layersRaw.length === 0) {
+    throw new ModelSpecError(`spec.layers must be a non-empty array of unit counts, got ${quote(layersRaw)}`);
+  }
+  const layers = layersRaw.map((u, i) => positiveInt(u, `spec.layers[${i}]`));
+  const inputWidth = positiveInt(s['inputWidth'], 'spec.inputWidth');
+  const headRaw = s['head'];
+  if (typeof headRaw !== 'object' || headRaw === null) throw new ModelSpecError(`spec.head must be an object, got ${quote(headRaw)}`);
+  const h = headRaw as Record<string, unknown>;
+  const head = { units: positiveInt(h['units'], 'spec.head.units'), activation: activation(h['activation'], 'spec.head.activation', 'linear') };
+  const useBias = s['useBias'] ?? true;
+  if (typeof useBias !== 'boolean') throw new ModelSpecError(`spec.useBias must be a boolean, got ${quote(useBias)}`);
+
+  let normalization: Normalization | null = null;
+  const n = s['normalization'];
+  if (n !== undefined && n !== null) {
+    const nn = n as Record<string, unknown>;
+    const mean = nn['mean'];
+    const std = nn['std'];
+    if (!Array.isArray(mean) || mean.length !== inputWidth || !mean.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new ModelSpecError(`spec.normalization.mean must be ${inputWidth} finite numbers (inputWidth), got ${quote(mean)}`);
+    }
+    if (!Array.isArray(std) || std.length !== inputWidth || !std.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      throw new ModelSpecError(`spec.normalization.std must be ${inputWidth} finite numbers > 0, got ${quote(std)}`);
+    }
+    normalization = { mean: [...(mean as number[])], std: [...(std as number[])] };
+  }
+
+  const outRaw = (s['output'] ?? { kind: 'next-values' }) as Record<string, unknown>;
+  let output: OutputMeaning;
+  if (outRaw['kind'] === 'raw') {
+    output = { kind: 'raw' };
+  } else if (outRaw['kind'] === 'next-values') {
+    const features = outRaw['features'];
+    if (features === undefined) {
+      if (head.units > inputWidth) {
+        throw new ModelSpecError(
+          `spec.output 'next-values' without features maps output j to feature j, but head.units ${head.units} > inputWidth ${inputWidth}`,
+        );
+      }
+      output = { kind: 'next-values' };
+    } else {
+      if (!Array.isArray(features) || features.length !== head.units ||
+        !features.every((f) => Number.isInteger(f) && (f as number) >= 0 && (f as number) < inputWidth)) {
+        throw new ModelSpecError(
+          `spec.output.features must list ${head.units} feature indices in [0, ${inputWidth}), got ${quote(features)}`,
+        );
+      }
+      output = { kind: 'next-values', features: [...(features as number[])] };
+    }
+  } else {
+    throw new ModelSpecError(`spec.output.kind must be 'next-values' or 'raw', got ${quote(outRaw['kind'])}`);
+  }
+
+  return {
+    cell,
+    resetAfter: cell === 'gru' ? resetAfter : false,
+    layers,
+    inputWidth,
+    head,
+    activation: activation(s['activation'], 'spec.activation', 'tanh'),
+    recurrentActivation: activation(s['recurrentActivation'], 'spec.recurrentActivation', 'sigmoid'),
+    useBias,
+    normalization,
+    output,
+  };
+}
+
+/** Gates per cell: the width multiplier of kernel/recurrent kernel/bias (Keras layout). */
+export function gateCount(cell: CellKind): number {
+  switch (cell) {
+    case 'simple':
+      return 1;
+    case 'lstm':
+      return 4;
+    case 'gru':
+      return 3;
+  }
+}
+
+export interface TensorShapeEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Weight tensors the spec implies, in Keras order and layout:
+ * layer{i}/kernel [in, g*u], layer{i}/recurrent_kernel [u, g*u], layer{i}/bias [g*u] (GRU with
+ * resetAfter: [2, 3u], row 0 input bias, row 1 recurrent bias), head/kernel [u, out], head/bias [out].
+ * Gate order inside g*u: LSTM i, f, c, o; GRU z, r, h.
+ */
+export function weightShapes(spec: ResolvedSpec): TensorShapeEntry[] {
+  const g = gateCount(spec.cell);
+  const out: TensorShapeEntry[] = [];
+  let inWidth = spec.inputWidth;
+  spec.layers.forEach((u, i) => {
+    out.push({ name: `layer${i}/kernel`, shape: [inWidth, g * u] });
+    out.push({ name: `layer${i}/recurrent_kernel`, shape: [u, g * u] });
+    if (spec.useBias) out.push({ name: `layer${i}/bias`, shape: spec.cell === 'gru' && spec.resetAfter ? [2, g * u] : [g * u] });
+    inWidth = u;
+  });
+  out.push({ name: 'head/kernel', shape: [inWidth, spec.head.units] });
+  out.push({ name: 'head/bias', shape: [spec.head.units] });
+  return out;
+}
+
+export interface StateTensorInfo {
+  readonly name: string;
+  readonly layer: number;
+  readonly kind: 'h' | 'c';
+  readonly size: number;
+}
+
+/** Recurrent state tensors per stream: h per layer, plus c per LSTM layer, ordered layer by layer (h then c). */
+export function stateTensors(spec: ResolvedSpec): StateTensorInfo[] {
+  const out: StateTensorInfo[] = [];
+  spec.layers.forEach((u, i) => {
+    out.push({ name: `layer${i}/h`, layer: i, kind: 'h', size: u });
+    if (spec.cell === 'lstm') out.push({ name: `layer${i}/c`, layer: i, kind: 'c', size: u });
+  });
+  return out;
+}
+
+export const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

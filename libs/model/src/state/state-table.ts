@@ -1,0 +1,246 @@
+import { StateTableError } from '../errors';
+
+export type EvictionReason = 'idle' | 'lru' | 'removed';
+
+export interface EvictionEvent {
+  readonly streamId: string;
+  readonly reason: EvictionReason;
+  /** The stream's state at eviction, as `snapshot()` encodes it (e.g. for a changelog tombstone or archive). */
+  readonly state: Uint8Array;
+}
+
+export interface StateTableOptions {
+  /** Maximum number of streams held; the least recently used is evicted past it. */
+  readonly capacity: number;
+  /** Floats per stream of each state tensor (e.g. stateTensors(spec).map(s => s.size)). */
+  readonly stateSizes: readonly number[];
+  /** Streams not stepped for this long are evicted by evictIdle(). Milliseconds; default: never. */
+  readonly idleTimeoutMs?: number;
+  /** Called synchronously for every evicted stream. */
+  readonly onEvict?: (event: EvictionEvent) => void;
+}
+
+const SNAPSHOT_MAGIC = 0x54534353; // "SCST" little-endian
+const NONE = -1;
+
+/**
+ * Per-stream recurrent state on the host: a slot per stream id, one Float32Array per state tensor
+ * ([capacity, size], slot-major), so the hot path touches no per-stream objects. Recency is an
+ * intrusive doubly linked list over slots (Int32Array prev/next), giving O(1) touch and LRU
+ * eviction and an idle sweep that stops at the first fresh stream.
+ */
+export class StateTable {
+  readonly capacity: number;
+  readonly stateSizes: readonly number[];
+  /** buffers[i][slot * stateSizes[i] + j]: state tensor i of the stream in `slot`. */
+  readonly buffers: Float32Array[];
+  private readonly idleTimeoutMs: number;
+  private readonly onEvict: ((event: EvictionEvent) => void) | undefined;
+  private readonly slots = new Map<string, number>();
+  private readonly ids: (string | undefined)[];
+  private readonly lastUsed: Float64Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private head = NONE; // least recently used
+  private tail = NONE; // most recently used
+  private readonly free: number[] = [];
+
+  constructor(options: StateTableOptions) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+      throw new StateTableError(`state table capacity must be a positive integer, got ${JSON.stringify(options.capacity)}`);
+    }
+    if (options.stateSizes.length === 0 || options.stateSizes.some((s) => !Number.isInteger(s) || s < 1)) {
+      throw new StateTableError(`stateSizes must be positive integers, got ${JSON.stringify(options.stateSizes)}`);
+    }
+    this.capacity = options.capacity;
+    this.stateSizes = [...options.stateSizes];
+    this.buffers = this.stateSizes.map((s) => new Float32Array(options.capacity * s));
+    this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
+    this.onEvict = options.onEvict;
+    this.ids = new Array<string | undefined>(options.capacity);
+    this.lastUsed = new Float64Array(options.capacity);
+    this.prev = new Int32Array(options.capacity).fill(NONE);
+    this.next = new Int32Array(options.capacity).fill(NONE);
+    for (let s = options.capacity - 1; s >= 0; s--) this.free.push(s);
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  has(streamId: string): boolean {
+    return this.slots.has(streamId);
+  }
+
+  /** Slot of a stream, or undefined when it holds no state. */
+  slotOf(streamId: string): number | undefined {
+    return this.slots.get(streamId);
+  }
+
+  /**
+   * Slot of the stream, marking it most recently used at `now` (ms). A new stream gets zeroed state;
+   * when the table is full the least recently used stream is evicted first.
+   */
+  acquire(streamId: string, now: number): number {
+    let slot = this.slots.get(streamId);
+    if (slot === undefined) {
+      if (this.free.length === 0) this.evictSlot(this.head, 'lru');
+      slot = this.free.pop()!;
+      this.slots.set(streamId, slot);
+      this.ids[slot] = streamId;
+      this.zero(slot);
+      this.append(slot);
+    } else if (slot !== this.tail) {
+      this.unlink(slot);
+      this.append(slot);
+    }
+    this.lastUsed[slot] = now;
+    return slot;
+  }
+
+  /** Evicts streams idle longer than idleTimeoutMs at `now`; returns how many. */
+  evictIdle(now: number): number {
+    let n = 0;
+    while (this.head !== NONE && now - this.lastUsed[this.head] > this.idleTimeoutMs) {
+      this.evictSlot(this.head, 'idle');
+      n++;
+    }
+    return n;
+  }
+
+  /** Removes a stream (reported to onEvict with reason 'removed'); false if it was absent. */
+  remove(streamId: string): boolean {
+    const slot = this.slots.get(streamId);
+    if (slot === undefined) return false;
+    this.evictSlot(slot, 'removed');
+    return true;
+  }
+
+  /** Zeroes one stream's state (it stays in the table); false if it was absent. */
+  reset(streamId: string): boolean {
+    const slot = this.slots.get(streamId);
+    if (slot === undefined) return false;
+    this.zero(slot);
+    return true;
+  }
+
+  /** Drops every stream without calling onEvict (used when an architecture change invalidates all states). */
+  clear(): void {
+    for (const slot of this.slots.values()) this.ids[slot] = undefined;
+    this.slots.clear();
+    this.free.length = 0;
+    for (let s = this.capacity - 1; s >= 0; s--) this.free.push(s);
+    this.prev.fill(NONE);
+    this.next.fill(NONE);
+    this.head = this.tail = NONE;
+    for (const b of this.buffers) b.fill(0);
+  }
+
+  /**
+   * One stream's state as bytes: uint32 magic, uint32 float count, then the state tensors in order
+   * as little-endian float32. Undefined when the stream holds no state.
+   */
+  snapshot(streamId: string): Uint8Array | undefined {
+    const slot = this.slots.get(streamId);
+    return slot === undefined ? undefined : this.snapshotSlot(slot);
+  }
+
+  /** Restores a stream's state from snapshot() bytes (creating its slot if needed) at time `now`. */
+  restore(streamId: string, bytes: Uint8Array, now: number): void {
+    const total = this.stateSizes.reduce((a, b) => a + b, 0);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.byteLength !== 8 + 4 * total || view.getUint32(0, true) !== SNAPSHOT_MAGIC || view.getUint32(4, true) !== total) {
+      throw new StateTableError(
+        `state snapshot for stream ${JSON.stringify(streamId)} is ${bytes.byteLength} bytes; expected ${8 + 4 * total} (magic + ${total} floats) — wrong model architecture or corrupt record`,
+      );
+    }
+    const slot = this.acquire(streamId, now);
+    let off = 8;
+    this.stateSizes.forEach((size, i) => {
+      const buf = this.buffers[i];
+      for (let j = 0; j < size; j++, off += 4) buf[slot * size + j] = view.getFloat32(off, true);
+    });
+  }
+
+  /** Stream ids, least recently used first. */
+  *streams(): IterableIterator<string> {
+    for (let s = this.head; s !== NONE; s = this.next[s]!) yield this.ids[s]!;
+  }
+
+  /**
+   * Copies the states of `slots[0..batch)` into out[i] ([batch, size_i], batch-major). Plain index
+   * loops, not subarray().set(): a subarray per row allocates, which shows at batch 1024.
+   */
+  gather(slots: Int32Array, batch: number, out: Float32Array[]): void {
+    for (let i = 0; i < this.buffers.length; i++) {
+      const size = this.stateSizes[i];
+      const src = this.buffers[i];
+      const dst = out[i];
+      for (let b = 0; b < batch; b++) {
+        const from = slots[b] * size;
+        const to = b * size;
+        for (let j = 0; j < size; j++) dst[to + j] = src[from + j]!;
+      }
+    }
+  }
+
+  /** Inverse of gather. */
+  scatter(slots: Int32Array, batch: number, from: Float32Array[]): void {
+    for (let i = 0; i < this.buffers.length; i++) {
+      const size = this.stateSizes[i];
+      const dst = this.buffers[i];
+      const src = from[i];
+      for (let b = 0; b < batch; b++) {
+        const to = slots[b] * size;
+        const at = b * size;
+        for (let j = 0; j < size; j++) dst[to + j] = src[at + j]!;
+      }
+    }
+  }
+
+  private snapshotSlot(slot: number): Uint8Array {
+    const total = this.stateSizes.reduce((a, b) => a + b, 0);
+    const bytes = new Uint8Array(8 + 4 * total);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, SNAPSHOT_MAGIC, true);
+    view.setUint32(4, total, true);
+    let off = 8;
+    this.stateSizes.forEach((size, i) => {
+      const buf = this.buffers[i];
+      for (let j = 0; j < size; j++, off += 4) view.setFloat32(off, buf[slot * size + j], true);
+    });
+    return bytes;
+  }
+
+  private evictSlot(slot: number, reason: EvictionReason): void {
+    const streamId = this.ids[slot]!;
+    const state = this.onEvict ? this.snapshotSlot(slot) : new Uint8Array(0);
+    this.unlink(slot);
+    this.slots.delete(streamId);
+    this.ids[slot] = undefined;
+    this.free.push(slot);
+    this.onEvict?.({ streamId, reason, state });
+  }
+
+  private zero(slot: number): void {
+    this.stateSizes.forEach((size, i) => this.buffers[i].fill(0, slot * size, slot * size + size));
+  }
+
+  private append(slot: number): void {
+    this.prev[slot] = this.tail;
+    this.next[slot] = NONE;
+    if (this.tail !== NONE) this.next[this.tail] = slot;
+    else this.head = slot;
+    this.tail = slot;
+  }
+
+  private unlink(slot: number): void {
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    if (p !== NONE) this.next[p] = n;
+    else this.head = n;
+    if (n !== NONE) this.prev[n] = p;
+    else this.tail = p;
+    this.prev[slot] = this.next[slot] = NONE;
+  }
+}

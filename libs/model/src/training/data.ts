@@ -1,0 +1,64 @@
+import { TrainingError } from '../errors';
+import { Normalizer } from '../spec/normalization';
+import { type ResolvedSpec, stateTensors } from '../spec/spec';
+
+/**
+ * Training/evaluation data: S streams of T consecutive events, trained in parallel (one stream per
+ * batch row). Values are raw; the model's normalisation is applied here.
+ */
+export interface SequenceData {
+  /** Streams S. */
+  readonly streams: number;
+  /** Steps per stream T. */
+  readonly steps: number;
+  /** [S, T, inputWidth], stream-major, raw values. */
+  readonly inputs: Float32Array;
+  /** [S, T, headUnits]: what the head should output at each step (e.g. the next event's values). */
+  readonly targets: Float32Array;
+  /**
+   * States at step 0, one array per state tensor ([S, size], stateTensors(spec) order), e.g. the
+   * finalStates of the previous call so streams continue. Default zeros.
+   */
+  readonly initialStates?: readonly Float32Array[];
+}
+
+/** Per-step, batch-major host arrays ([S, F] and [S, out] for each t), normalised. */
+export interface StepMajorData {
+  readonly xs: Float32Array[];
+  readonly ys: Float32Array[];
+  readonly initial: Float32Array[];
+}
+
+export function toStepMajor(spec: ResolvedSpec, data: SequenceData): StepMajorData {
+  const { streams: s, steps: t } = data;
+  const f = spec.inputWidth;
+  const o = spec.head.units;
+  if (!Number.isInteger(s) || s < 1 || !Number.isInteger(t) || t < 1) {
+    throw new TrainingError(`streams and steps must be positive integers, got ${s} and ${t}`);
+  }
+  if (data.inputs.length !== s * t * f) throw new TrainingError(`inputs has ${data.inputs.length} values, expected ${s}×${t}×${f}`);
+  if (data.targets.length !== s * t * o) throw new TrainingError(`targets has ${data.targets.length} values, expected ${s}×${t}×${o}`);
+  const sizes = stateTensors(spec).map((st) => st.size);
+  const initial = sizes.map((size, i) => {
+    const given = data.initialStates?.[i];
+    if (given === undefined) return new Float32Array(s * size);
+    if (given.length !== s * size) throw new TrainingError(`initialStates[${i}] has ${given.length} values, expected ${s}×${size}`);
+    return Float32Array.from(given);
+  });
+  const norm = new Normalizer(spec);
+  const xs: Float32Array[] = [];
+  const ys: Float32Array[] = [];
+  for (let step = 0; step < t; step++) {
+    const x = new Float32Array(s * f);
+    const y = new Float32Array(s * o);
+    for (let r = 0; r < s; r++) {
+      x.set(data.inputs.subarray((r * t + step) * f, (r * t + step + 1) * f), r * f);
+      y.set(data.targets.subarray((r * t + step) * o, (r * t + step + 1) * o), r * o);
+    }
+    norm.normalizeInput(x, x, s);
+    norm.normalizeTarget(y, y, s);
+    xs.push(x);
+    ys.push(y);
+  }
+  return { xs, ys, initial };
+}
