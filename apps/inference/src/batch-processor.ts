@@ -32,7 +32,7 @@ export class BatchProcessor {
   async process(task: PartitionTask, messages: readonly ConsumedMessage[]): Promise<void> {
     const started = Date.now();
     const items = this.parse(task, messages, started);
-    const waves = planWaves((i) => items[i]!.event.stream, items.length);
+    const waves = planWaves((i) => items[i].event.stream, items.length);
     for (const wave of waves) await this.stepWave(task, items, wave, started);
     this.metrics.eventsProcessed.inc(items.length);
     const last = messages[messages.length - 1];
@@ -81,7 +81,7 @@ export class BatchProcessor {
     const width = spec.inputWidth;
     const stepped: Item[] = [];
     for (const i of wave) {
-      const item = items[i]!;
+      const item = items[i];
       if (item.event.end === true) {
         this.store.drop(item.event.stream);
         task.dirty.add(item.event.stream);
@@ -104,8 +104,8 @@ export class BatchProcessor {
     const features = spec.output.kind === 'next-values' ? spec.output.features : undefined;
     const latencyMs = Date.now() - started;
     for (let b = 0; b < stepped.length; b++) {
-      const { event, message } = stepped[b]!;
-      const residual = residuals[b]!;
+      const { event, message } = stepped[b];
+      const residual = residuals[b];
       const forecast = output.slice(b * outputWidth, (b + 1) * outputWidth);
       if (spec.output.kind === 'next-values') {
         const verdict = scoreEvent(residual, event.values, features, this.rule);

@@ -259,8 +259,8 @@ export class InferenceWorker {
   }
 
   private async onBatch(messages: readonly ConsumedMessage[], ctx: BatchContext): Promise<BatchOutcome> {
-    const partition = messages[0]!.partition;
-    const last = messages[messages.length - 1]!;
+    const partition = messages[0].partition;
+    const last = messages[messages.length - 1];
     this.metrics.consumerLag.set({ partition: String(partition) }, Math.max(0, Number(BigInt(ctx.highWatermark) - BigInt(last.offset) - 1n)));
     const task = this.tasks.get(partition);
     if (task === undefined || this.stopping) return 'rewound';
@@ -277,7 +277,7 @@ export class InferenceWorker {
       }
       // The first batch after taking a partition over must start at the committed offset; a
       // batch fetched from an offset read before fencing may not.
-      if (!task.hasStarted && messages[0]!.offset !== task.startOffset) {
+      if (!task.hasStarted && messages[0].offset !== task.startOffset) {
         this.consumer!.seek(this.config.events, partition, task.startOffset);
         task.hasStarted = true;
         return 'rewound';

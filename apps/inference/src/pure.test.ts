@@ -7,7 +7,7 @@ import { planWaves } from './waves';
 describe('planWaves', () => {
   it('puts each stream at most once per wave and keeps per-stream order', () => {
     const streams = ['a', 'b', 'a', 'c', 'a', 'b'];
-    assert.deepEqual(planWaves((i) => streams[i]!, streams.length), [[0, 1, 3], [2, 5], [4]]);
+    assert.deepEqual(planWaves((i) => streams[i], streams.length), [[0, 1, 3], [2, 5], [4]]);
   });
   it('is empty for no items', () => assert.deepEqual(planWaves(() => 'x', 0), []));
 });
@@ -23,8 +23,8 @@ describe('scoreEvent', () => {
       verdicts.push(scoreEvent(s, [actual], undefined, rule)!);
     }
     assert.deepEqual(verdicts.map((v) => v.alert), [false, false, false, false, false, false, true, false, false, false]);
-    assert.ok(verdicts[6]!.score > 3);
-    assert.ok(Math.abs(verdicts[0]!.residual - 0.1) < 1e-6);
+    assert.ok(verdicts[6].score > 3);
+    assert.ok(Math.abs(verdicts[0].residual - 0.1) < 1e-6);
   });
   it('maps forecast outputs to the configured features', () => {
     const s = newResidualState();

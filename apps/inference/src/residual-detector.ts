@@ -38,7 +38,7 @@ export function scoreEvent(state: ResidualState, actual: ArrayLike<number>, feat
   if (f === null) return undefined;
   let sq = 0;
   for (let j = 0; j < f.length; j++) {
-    const d = actual[features === undefined ? j : features[j]!]! - f[j]!;
+    const d = actual[features === undefined ? j : features[j]] - f[j];
     sq += d * d;
   }
   const residual = Math.sqrt(sq / f.length);

@@ -31,7 +31,7 @@ export function encodeStateRecord(r: StreamRecord): Buffer {
   buf.set(r.state, o);
   o += r.state.length;
   o = buf.writeUInt32LE(f === null ? NO_FORECAST : fl, o);
-  for (let j = 0; j < fl; j++) o = buf.writeFloatLE(f![j]!, o);
+  for (let j = 0; j < fl; j++) o = buf.writeFloatLE(f![j], o);
   o = buf.writeDoubleLE(r.residual.count, o);
   o = buf.writeDoubleLE(r.residual.mean, o);
   o = buf.writeDoubleLE(r.residual.m2, o);

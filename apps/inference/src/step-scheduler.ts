@@ -62,7 +62,7 @@ export class StepScheduler {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const head = this.queue[0]!;
+        const head = this.queue[0];
         if (head.kind === 'exclusive') {
           this.queue.shift();
           await head.run().then(head.resolve, head.reject);
@@ -80,8 +80,8 @@ export class StepScheduler {
   private takeSteps(): StepRequest[] {
     const taken: StepRequest[] = [];
     const seen = new Set<string>();
-    while (this.queue.length > 0 && this.queue[0]!.kind === 'step') {
-      const next = this.queue[0] as StepRequest;
+    while (this.queue.length > 0 && this.queue[0].kind === 'step') {
+      const next = this.queue[0];
       if (taken.length > 0 && next.streams.some((s) => seen.has(s))) break;
       for (const s of next.streams) seen.add(s);
       taken.push(next);
@@ -93,8 +93,8 @@ export class StepScheduler {
   private async runSteps(requests: StepRequest[]): Promise<void> {
     const model = this.model();
     const width = model.bundle.spec.inputWidth;
-    const streams = requests.length === 1 ? requests[0]!.streams : requests.flatMap((r) => r.streams);
-    let input = requests[0]!.input;
+    const streams = requests.length === 1 ? requests[0].streams : requests.flatMap((r) => r.streams);
+    let input = requests[0].input;
     if (requests.length > 1) {
       input = new Float32Array(streams.length * width);
       let o = 0;

@@ -46,7 +46,7 @@ async function assertExactlyOnce(predictions: Prediction[], events: TestEvent[])
     const offsets = got.map((p) => p.offset);
     assert.equal(new Set(offsets).size, offsets.length, `${stream}: duplicate predictions for one event`);
     assert.equal(got.length, want.length, `${stream}: one prediction per event (no gaps)`);
-    got.forEach((p, k) => assertClose(p.output, want[k]!, 1e-6, `${stream} step ${k}`));
+    got.forEach((p, k) => assertClose(p.output, want[k], 1e-6, `${stream} step ${k}`));
   }
 }
 

@@ -90,7 +90,7 @@ describe('inference against a real broker', () => {
       list.forEach((p, k) => {
         assert.equal(p.model.version, 1);
         assert.equal(p.ts, 1_700_000_000_000 + k);
-        assertClose(p.output, expected.get(s)![k]!, 1e-5, `${s} step ${k}`);
+        assertClose(p.output, expected.get(s)![k], 1e-5, `${s} step ${k}`);
       });
     }
   });
@@ -104,7 +104,7 @@ describe('inference against a real broker', () => {
       ]);
       const dead = await dlq.waitForCount(2);
       assert.deepEqual(dead.map((m) => m.headers[dlqHeaders.reason]).sort(), ['malformed_json', 'values_width']);
-      assert.match(dead[0]!.headers[dlqHeaders.origin] ?? '', new RegExp(`^${config.events.replace(/\./g, '\\.')}/`));
+      assert.match(dead[0].headers[dlqHeaders.origin] ?? '', new RegExp(`^${config.events.replace(/\./g, '\\.')}/`));
     } finally {
       await dlq.stop();
     }
@@ -137,7 +137,7 @@ describe('inference against a real broker', () => {
       assert.equal(list.length, 40);
       assert.deepEqual(list.slice(30, 35).map((p) => p.model.version), [1, 1, 1, 1, 1]);
       assert.deepEqual(list.slice(35).map((p) => p.model.version), [2, 2, 2, 2, 2]);
-      list.forEach((p, k) => assertClose(p.output, expected.get(s)![k]!, 1e-5, `${s} step ${k}`));
+      list.forEach((p, k) => assertClose(p.output, expected.get(s)![k], 1e-5, `${s} step ${k}`));
     }
   });
 
@@ -149,7 +149,7 @@ describe('inference against a real broker', () => {
     await predictions.waitForCount(n + 3);
     const expected = await offline([{ bundle: v2, events: fresh }]);
     const after = byStream().get('s0')!.slice(-3);
-    after.forEach((p, k) => assertClose(p.output, expected.get('s0')![k]!, 1e-5, `fresh s0 step ${k}`));
+    after.forEach((p, k) => assertClose(p.output, expected.get('s0')![k], 1e-5, `fresh s0 step ${k}`));
     const state = await new TopicReader(config, config.inferenceState).start();
     try {
       await waitFor('tombstone for s0', () => state.messages.some((m) => m.key?.toString() === 's0' && m.value === null));

@@ -96,7 +96,7 @@ export const predictionOf = (m: ConsumedMessage): Prediction => JSON.parse(m.val
  * order, switching weights where the timeline says. Returns outputs per stream.
  */
 export async function offline(timeline: { bundle: WeightsBundle; events: TestEvent[] }[]): Promise<Map<string, number[][]>> {
-  const model = await StreamingModel.create({ bundle: timeline[0]!.bundle, engine: { kind: 'reference' }, capacity: 10_000 });
+  const model = await StreamingModel.create({ bundle: timeline[0].bundle, engine: { kind: 'reference' }, capacity: 10_000 });
   const out = new Map<string, number[][]>();
   for (const phase of timeline) {
     if (phase.bundle !== model.bundle) await model.swapWeights(phase.bundle);
@@ -118,7 +118,7 @@ export async function offline(timeline: { bundle: WeightsBundle; events: TestEve
 export function assertClose(actual: number[], expected: number[], tol: number, what: string): void {
   if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) throw new Error(`${what}: [${i}] ${actual[i]} != ${expected[i]} (tol ${tol})`);
+    if (!(Math.abs(actual[i] - expected[i]) <= tol)) throw new Error(`${what}: [${i}] ${actual[i]} != ${expected[i]} (tol ${tol})`);
   }
 }
 
