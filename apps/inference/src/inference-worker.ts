@@ -9,18 +9,21 @@ import {
   type ConsumedMessage,
   type KafkaAdmin,
   type KafkaProducer,
+  type TransactionalProducer,
 } from '@streamcell/kafka';
 import { StreamingModel, type EngineConfig, type WeightsBundle } from '@streamcell/model';
 import type { JsonLogger } from '@streamcell/observability';
 import { BatchProcessor } from './batch-processor';
 import type { InferenceConfig } from './config';
 import type { InferenceMetrics } from './inference.metrics';
-import { PartitionTask } from './partition-task';
+import { PartitionTask, type CommitSnapshot } from './partition-task';
 import { StepScheduler } from './step-scheduler';
 import { StreamStore } from './stream-store';
 import { WeightsFeed } from './weights-feed';
 
 const COMMIT_RETRIES = 3;
+/** Fetched but unprocessed messages per partition before the fetch loop waits. */
+const MAX_QUEUED_PER_PARTITION = 20_000;
 
 /**
  * One inference worker: a member of the consumer group on `events` that owns some partitions,
@@ -100,11 +103,19 @@ export class InferenceWorker {
     clearInterval(this.commitTimer);
     clearInterval(this.idleTimer);
     await this.consuming?.catch(() => undefined);
-    await this.consumer?.stop().catch((e: unknown) => this.logger.warn('consumer stop failed', { error: String(e) }));
+    // Stop fetching but stay in the group until the open work is committed, so the partitions'
+    // next owner starts from our last commit rather than fencing it.
+    this.consumer?.pause([this.config.events]);
     for (const task of this.tasks.values()) {
-      await task.exclusive(() => this.commit(task)).catch((e: unknown) => this.logger.warn('final commit failed', { partition: task.partition, error: String(e) }));
-      await task.producer?.disconnect().catch(() => undefined);
+      task.inbox.length = 0;
+      task.inboxMessages = 0;
+      await task.exclusive(() => (this.eos ? Promise.resolve(this.commit(task)) : this.flushAtLeastOnce(task))).catch((e: unknown) =>
+        this.logger.warn('final commit failed', { partition: task.partition, error: String(e) }),
+      );
+      await task.commitChain.catch(() => undefined);
     }
+    await this.consumer?.stop().catch((e: unknown) => this.logger.warn('consumer stop failed', { error: String(e) }));
+    for (const task of this.tasks.values()) await task.producer?.disconnect().catch(() => undefined);
     await this.outputProducer?.disconnect().catch(() => undefined);
     await this.weights.stop().catch(() => undefined);
     await this.model?.dispose();
@@ -182,7 +193,9 @@ export class InferenceWorker {
       topics: [this.config.events],
       fromBeginning: true,
       readCommitted: true,
-      autoCommit: !this.eos,
+      // Offsets are committed only with the outputs they produced (a transaction, or after the
+      // produce was acknowledged under at-least-once), never by the consumer on its own.
+      autoCommit: false,
       sessionTimeoutMs: this.config.sessionTimeoutMs,
       heartbeatIntervalMs: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 3)),
       concurrency: this.config.eventsPartitions,
@@ -236,7 +249,8 @@ export class InferenceWorker {
       const earliest = await this.admin.startOffsets(this.config.events);
       for (const t of tasks) {
         const c = committed.get(t.partition) ?? -1n;
-        t.startOffset = (c >= 0n ? c : (earliest.get(t.partition) ?? 0n)).toString();
+        t.startOffset = c >= 0n ? c : (earliest.get(t.partition) ?? 0n);
+        t.expectedOffset = t.startOffset;
       }
       const byPartition = new Map(tasks.map((t) => [t.partition, t]));
       const { records } = await this.connection.readToEnd(this.config.inferenceState, [...byPartition.keys()], (m) => {
@@ -258,61 +272,127 @@ export class InferenceWorker {
     }
   }
 
+  /**
+   * The consumer's handler only queues the batch and returns, so the next fetch overlaps with
+   * processing (kafkajs fetches again only once every handler of a round has returned). Offsets
+   * never advance through the group here: they are committed with the outputs they produced.
+   */
   private async onBatch(messages: readonly ConsumedMessage[], ctx: BatchContext): Promise<BatchOutcome> {
-    const partition = messages[0].partition;
-    const last = messages[messages.length - 1];
+    const partition = messages[0]!.partition;
+    const last = messages[messages.length - 1]!;
     this.metrics.consumerLag.set({ partition: String(partition) }, Math.max(0, Number(BigInt(ctx.highWatermark) - BigInt(last.offset) - 1n)));
     const task = this.tasks.get(partition);
     if (task === undefined || this.stopping) return 'rewound';
-    return task.exclusive(async (): Promise<BatchOutcome> => {
-      if (this.tasks.get(partition) !== task) return 'rewound';
-      if (task.status === 'broken') {
-        for (const s of task.streams) this.store.drop(s);
-        task.streams.clear();
-        task.clearPending();
-        await this.initialise([task]);
-        if ((task.status as PartitionTask['status']) !== 'ready') throw new Error(`partition ${partition} could not be initialised`);
-        this.consumer!.seek(this.config.events, partition, task.startOffset);
-        return 'rewound';
+    task.inbox.push(messages);
+    task.inboxMessages += messages.length;
+    void this.pump(task);
+    // Backpressure: a partition far behind holds the fetch loop until it catches up.
+    while (task.inboxMessages > MAX_QUEUED_PER_PARTITION && this.tasks.get(partition) === task && !this.stopping) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return undefined;
+  }
+
+  private async pump(task: PartitionTask): Promise<void> {
+    if (task.pumping) return;
+    task.pumping = true;
+    try {
+      while (task.inbox.length > 0 && this.tasks.get(task.partition) === task && !this.stopping) {
+        const messages = task.inbox.shift()!;
+        task.inboxMessages -= messages.length;
+        await task.exclusive(() => this.processQueued(task, messages));
       }
-      // The first batch after taking a partition over must start at the committed offset; a
-      // batch fetched from an offset read before fencing may not.
-      if (!task.hasStarted && messages[0].offset !== task.startOffset) {
-        this.consumer!.seek(this.config.events, partition, task.startOffset);
-        task.hasStarted = true;
-        return 'rewound';
-      }
-      task.hasStarted = true;
-      await this.processor!.process(task, messages);
-      if (!this.eos) await this.flushAtLeastOnce(task);
-      else if (Date.now() - task.lastCommitAt >= this.config.commitIntervalMs) await this.commit(task);
-      return undefined;
-    });
+    } catch (e) {
+      this.logger.error('processing failed; re-initialising the partition from its last commit', { partition: task.partition, error: String(e) });
+      task.status = 'broken';
+    } finally {
+      task.pumping = false;
+    }
+  }
+
+  private async processQueued(task: PartitionTask, messages: readonly ConsumedMessage[]): Promise<void> {
+    if (task.status === 'broken') {
+      await this.reinitialise(task);
+      return;
+    }
+    // The consumer's fetch position falls back to the group's committed offset after every
+    // rebalance, and commits trail processing; skip what this worker already processed. (It never
+    // jumps ahead of what was processed: only processed offsets are ever committed.)
+    const fresh = firstFrom(messages, task.expectedOffset);
+    if (fresh.length === 0) return;
+    await this.processor!.process(task, fresh);
+    task.expectedOffset = BigInt(fresh[fresh.length - 1]!.offset) + 1n;
+    if (!this.eos) {
+      await this.flushAtLeastOnce(task);
+      return;
+    }
+    if (Date.now() - task.lastCommitAt >= this.config.commitIntervalMs) this.commit(task);
+    // Bound the work not yet durable: wait while two commits are already queued.
+    if (task.commitsInFlight >= 2) await task.commitChain;
+  }
+
+  /** Drops uncommitted work and the partition's streams, restores from the changelog, re-reads from the commit. */
+  private async reinitialise(task: PartitionTask): Promise<void> {
+    await task.commitChain;
+    for (const s of task.streams) this.store.drop(s);
+    task.streams.clear();
+    task.reset();
+    await task.producer?.disconnect().catch(() => undefined);
+    await this.initialise([task]);
+    if ((task.status as PartitionTask['status']) !== 'ready') throw new Error(`partition ${task.partition} could not be initialised`);
+    this.rewind(task);
+  }
+
+  private rewind(task: PartitionTask): void {
+    this.consumer!.seek(this.config.events, task.partition, task.startOffset.toString());
+    task.inbox.length = 0;
+    task.inboxMessages = 0;
   }
 
   private commitAll(why: string): Promise<void> {
     if (!this.eos) return Promise.resolve();
     return Promise.all(
-      [...this.tasks.values()].map((t) =>
-        t.exclusive(() => this.commit(t)).catch((e: unknown) => this.logger.warn('commit failed', { why, partition: t.partition, error: String(e) })),
-      ),
-    ).then(() => undefined);
+      [...this.tasks.values()].map(async (t) => {
+        await t.exclusive(() => {
+          this.commit(t);
+          return Promise.resolve();
+        });
+        await t.commitChain;
+      }),
+    ).then(
+      () => undefined,
+      (e: unknown) => this.logger.warn('commit failed', { why, error: String(e) }),
+    );
   }
 
-  /** One transaction with the partition's outputs, changed states and next offset; retried, then re-initialised. */
-  private async commit(task: PartitionTask): Promise<void> {
+  /**
+   * Takes the pending outputs, changed states and next offset as one transaction and queues it
+   * behind the partition's earlier ones. Runs under the partition's exclusive section, so the
+   * snapshot matches the states exactly; the write itself overlaps with later processing.
+   */
+  private commit(task: PartitionTask): void {
     if (!task.hasPending || task.status !== 'ready' || task.producer === undefined) return;
-    const records = task.records(
-      { predictions: this.config.predictions, alerts: this.config.alerts, dlq: this.config.eventsDlq, state: this.config.inferenceState },
-      (s) => this.store.record(s),
-    );
-    const offsets = [{ groupId: this.config.groupId, topic: this.config.events, partition: task.partition, offset: task.nextOffset! }];
+    const snapshot = task.takeSnapshot(this.topics(), (s) => this.store.record(s));
+    const producer = task.producer;
+    task.commitsInFlight += 1;
+    task.commitChain = task.commitChain.then(async () => {
+      try {
+        if (snapshot.epoch !== task.epoch || task.status !== 'ready') return; // superseded by a re-initialisation
+        await this.writeTransaction(task, producer, snapshot);
+      } finally {
+        task.commitsInFlight -= 1;
+      }
+    });
+  }
+
+  private async writeTransaction(task: PartitionTask, producer: TransactionalProducer, snapshot: CommitSnapshot): Promise<void> {
+    const offsets = [{ groupId: this.config.groupId, topic: this.config.events, partition: task.partition, offset: snapshot.nextOffset }];
     for (let attempt = 1; ; attempt++) {
       const end = this.metrics.commitDuration.startTimer();
       try {
-        await task.producer.commit(records, offsets);
+        await producer.commit(snapshot.records, offsets);
         end();
-        this.committed(task);
+        this.committed(snapshot.eventTimes);
         return;
       } catch (e) {
         if (e instanceof ProducerFencedError) {
@@ -320,7 +400,6 @@ export class InferenceWorker {
           this.metrics.transactionFailures.inc({ outcome: 'fenced' });
           this.logger.warn('producer fenced; dropping partition work', { partition: task.partition });
           task.status = 'broken';
-          task.clearPending();
           return;
         }
         if (attempt < COMMIT_RETRIES) {
@@ -335,6 +414,8 @@ export class InferenceWorker {
         this.metrics.transactionFailures.inc({ outcome: 'reinitialised' });
         this.logger.error('transaction failed repeatedly; re-initialising the partition from its last commit', { partition: task.partition, error: String(e) });
         task.status = 'broken';
+        if (task.inbox.length === 0) task.inbox.push([]);
+        void this.pump(task);
         return;
       }
     }
@@ -342,20 +423,21 @@ export class InferenceWorker {
 
   private async flushAtLeastOnce(task: PartitionTask): Promise<void> {
     if (!task.hasPending) return;
-    const records = task.records(
-      { predictions: this.config.predictions, alerts: this.config.alerts, dlq: this.config.eventsDlq, state: this.config.inferenceState },
-      (s) => this.store.record(s),
-    );
+    const snapshot = task.takeSnapshot(this.topics(), (s) => this.store.record(s));
     const end = this.metrics.commitDuration.startTimer();
-    await this.outputProducer!.send(records);
+    await this.outputProducer!.send(snapshot.records);
+    await this.consumer!.commitOffsets([{ topic: this.config.events, partition: task.partition, offset: snapshot.nextOffset }]);
     end();
-    this.committed(task);
+    this.committed(snapshot.eventTimes);
   }
 
-  private committed(task: PartitionTask): void {
+  private topics() {
+    return { predictions: this.config.predictions, alerts: this.config.alerts, dlq: this.config.eventsDlq, state: this.config.inferenceState };
+  }
+
+  private committed(eventTimes: readonly number[]): void {
     const now = Date.now();
-    for (const ts of task.eventTimes) this.metrics.endToEndLatency.observe(Math.max(0, now - ts) / 1000);
-    task.clearPending();
+    for (const ts of eventTimes) this.metrics.endToEndLatency.observe(Math.max(0, now - ts) / 1000);
     this.metrics.stateStreams.set({ where: 'engine' }, this.store.hotCount);
     this.metrics.stateStreams.set({ where: 'host' }, this.store.coldCount);
   }
@@ -369,4 +451,11 @@ export class InferenceWorker {
       return Promise.resolve();
     });
   }
+}
+
+/** The messages at or after `from` (the batch is in offset order). */
+function firstFrom(messages: readonly ConsumedMessage[], from: bigint): readonly ConsumedMessage[] {
+  if (messages.length === 0 || BigInt(messages[0]!.offset) >= from) return messages;
+  const i = messages.findIndex((m) => BigInt(m.offset) >= from);
+  return i < 0 ? [] : messages.slice(i);
 }

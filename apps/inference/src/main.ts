@@ -10,4 +10,5 @@ runService('inference', async () => {
   const app = await createInferenceApp(config, logger);
   await app.listen({ host: config.host, port: config.port });
   logger.info('inference listening', { url: await app.getUrl() });
+  return app;
 });

@@ -10,4 +10,5 @@ runService('ingest', async () => {
   const app = await createIngestApp(config, logger);
   await app.listen({ host: config.host, port: config.port });
   logger.info('ingest listening', { url: await app.getUrl() });
+  return app;
 });

@@ -98,6 +98,23 @@ export class BatchConsumer {
     this.consumer.on(this.consumer.events.REBALANCING, () => listener());
   }
 
+  /**
+   * Commits consumed offsets (next offset to read) through the group; for apps that run with
+   * autoCommit false and commit only after their outputs are durable.
+   */
+  async commitOffsets(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void> {
+    try {
+      await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+    } catch (e) {
+      throw toKafkaError(e, `consumer ${this.options.groupId} commit`);
+    }
+  }
+
+  /** Stops fetching the topics (the member stays in the group: its partitions stay assigned). */
+  pause(topics: readonly string[]): void {
+    this.consumer.pause(topics.map((topic) => ({ topic })));
+  }
+
   /** Moves the fetch position of one partition (takes effect on the next fetch). */
   seek(topic: string, partition: number, offset: string): void {
     this.consumer.seek({ topic, partition, offset });

@@ -1,25 +1,46 @@
 import 'reflect-metadata';
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { JsonLogger } from '@streamcell/observability';
 
-/** Nest on Fastify with the JSON logger and shutdown hooks: the HTTP shell of every service. */
+/** Nest on Fastify with the JSON logger: the HTTP shell of every service. */
 export async function createHttpApp(
   module: DynamicModule,
   logger: JsonLogger,
   options: { bodyLimit?: number } = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {});
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false });
-  app.enableShutdownHooks();
-  return app;
+  return NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false });
 }
 
-/** Runs a service's main(); a failure to start is printed and exits non-zero. */
-export function runService(name: string, main: () => Promise<void>): void {
-  main().catch((e: unknown) => {
-    process.stderr.write(`${name}: failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  });
+/**
+ * Runs a service: main() builds and starts the app; SIGTERM/SIGINT close it gracefully (Nest's
+ * shutdown hooks: finish work, commit, leave groups) and exit 0; a second signal exits at once.
+ * A failure to start is printed and exits 1.
+ */
+export function runService(name: string, main: () => Promise<INestApplication>): void {
+  main().then(
+    (app) => {
+      let closing = false;
+      const shutdown = (signal: NodeJS.Signals): void => {
+        if (closing) process.exit(1);
+        closing = true;
+        process.stderr.write(`${name}: ${signal}, shutting down\n`);
+        app.close().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            process.stderr.write(`${name}: shutdown failed: ${String(e)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+    },
+    (e: unknown) => {
+      process.stderr.write(`${name}: failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,0 +1,231 @@
+/**
+ * bench:pipeline — the inference service end to end on a real broker: 1,000 streams, input width
+ * 8, LSTM 64, a pre-loaded `events` backlog (BENCH_EVENTS, default 200,000) drained by one worker
+ * process, under exactly-once and at-least-once; then, per mode, a paced live phase whose
+ * end-to-end latency (event time → prediction visible to a read_committed reader) gives p50/p99.
+ * In the same run a bare kafkajs pass-through (consume `events`, produce as many equally sized
+ * messages, one send per fetched batch, commit) measures the I/O ceiling.
+ *
+ * Env: KAFKA_BROKERS (else a local broker is started), BENCH_EVENTS, BENCH_ENGINE (onnx).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+// The pass-through baseline is the bare library by definition.
+// eslint-disable-next-line no-restricted-imports
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { createBundle, encodeBundle } from '@streamcell/model';
+import { benchBroker, emit } from './broker';
+
+const total = Number(process.env.BENCH_EVENTS ?? 200_000);
+const engine = process.env.BENCH_ENGINE ?? 'onnx';
+const modes = (process.env.BENCH_MODES ?? 'at_least_once,exactly_once').split(',');
+const streams = 1000;
+const width = 8;
+const partitions = 12;
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+function eventJson(n: number, ts: number): string {
+  const s = n % streams;
+  const step = Math.floor(n / streams);
+  const values = Array.from({ length: width }, (_, j) => Math.round(Math.sin(0.1 * step + s + j) * 1e4) / 1e4);
+  return JSON.stringify({ stream: `sensor-${s}`, ts, values });
+}
+
+async function preload(kafka: Kafka, topic: string): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const ts = Date.now();
+  let bytes = 0;
+  for (let start = 0; start < total; start += 5000) {
+    const messages = [];
+    for (let n = start; n < Math.min(total, start + 5000); n++) {
+      const value = eventJson(n, ts);
+      bytes += value.length;
+      messages.push({ key: `sensor-${n % streams}`, value });
+    }
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+  return Math.round(bytes / total);
+}
+
+async function committedTotal(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (res?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startWorker(env: Record<string, string>): ChildProcess {
+  // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker.
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return spawn(process.execPath, [...nodeArgs, '-r', resolve(__dirname, '../register.cjs'), resolve(__dirname, '../../apps/inference/src/main.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'exactly_once' | 'at_least_once'): Promise<{ eventsPerSec: number; p50Ms: number; p99Ms: number }> {
+  const id = `${prefix}-${mode}`;
+  const port = 18500 + Math.floor(Math.random() * 400);
+  const env = {
+    KAFKA_BROKERS: brokers,
+    TOPIC_EVENTS: `${prefix}.events`,
+    TOPIC_EVENTS_DLQ: `${id}.dlq`,
+    TOPIC_PREDICTIONS: `${id}.predictions`,
+    TOPIC_ALERTS: `${id}.alerts`,
+    TOPIC_INFERENCE_STATE: `${id}.state`,
+    TOPIC_MODEL_WEIGHTS: `${prefix}.weights`,
+    EVENTS_PARTITIONS: String(partitions),
+    INFERENCE_GROUP_ID: `${id}-group`,
+    INFERENCE_PORT: String(port),
+    INFERENCE_HOST: '127.0.0.1',
+    INFERENCE_ENGINE: engine,
+    PROCESSING_GUARANTEE: mode,
+    MODEL_NAME: 'bench',
+    LOG_LEVEL: 'warn',
+  };
+  const worker = startWorker(env);
+  try {
+    await waitUntil('worker ready', async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+      } catch {
+        return false;
+      }
+    }, 120_000);
+    const t0 = Date.now();
+    await waitUntil('backlog drained', async () => (await committedTotal(kafka, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS)) >= total, 1_800_000);
+    const eventsPerSec = total / ((Date.now() - t0) / 1000);
+
+    // Live phase: paced events stamped at send time; latency = visible to read_committed - ts.
+    const latencies: number[] = [];
+    const consumer = kafka.consumer({ groupId: `${id}-latency`, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [env.TOPIC_PREDICTIONS], fromBeginning: false });
+    let live = 0;
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          const p = JSON.parse(m.value!.toString()) as { ts: number };
+          if (p.ts > t0) latencies.push(now - p.ts);
+        }
+        return Promise.resolve();
+      },
+    });
+    await new Promise((r) => setTimeout(r, 3000)); // join and position at the end before the live phase
+    const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (let tick = 0; tick < 50; tick++) {
+      const ts = Date.now();
+      const messages = [];
+      for (let i = 0; i < 40; i++, live++) messages.push({ key: `sensor-${live % streams}`, value: eventJson(total + live, ts) });
+      await producer.send({ topic: env.TOPIC_EVENTS, acks: -1, messages });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitUntil('live predictions', () => Promise.resolve(latencies.length >= live), 60_000).catch(() => undefined);
+    await producer.disconnect();
+    await consumer.disconnect();
+    latencies.sort((a, b) => a - b);
+    const result = { eventsPerSec: Math.round(eventsPerSec), p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) };
+    emit({ bench: 'pipeline.mode', mode, engine, events: total, ...result, liveEvents: live, liveSeen: latencies.length });
+    return result;
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+  }
+}
+
+async function passThrough(kafka: Kafka, prefix: string, valueBytes: number): Promise<number> {
+  const groupId = `${prefix}-passthrough`;
+  const out = `${prefix}.passthrough`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: out, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const payload = 'x'.repeat(valueBytes);
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [`${prefix}.events`], fromBeginning: true });
+  let seen = 0;
+  let t0 = 0;
+  await consumer.run({
+    partitionsConsumedConcurrently: partitions,
+    eachBatch: async ({ batch }) => {
+      if (t0 === 0) t0 = Date.now();
+      await producer.send({ topic: out, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: payload })) });
+      seen += batch.messages.length;
+    },
+  });
+  await waitUntil('pass-through drained', () => Promise.resolve(seen >= total), 1_800_000);
+  const perSec = total / ((Date.now() - t0) / 1000);
+  await consumer.disconnect();
+  await producer.disconnect();
+  emit({ bench: 'pipeline.passthrough', events: total, eventsPerSec: Math.round(perSec), valueBytes });
+  return perSec;
+}
+
+async function main(): Promise<void> {
+  const broker = benchBroker(29392);
+  const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+  const prefix = `pipe-${Date.now().toString(36)}`;
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic: `${prefix}.events`, numPartitions: partitions },
+        { topic: `${prefix}.weights`, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'max.message.bytes', value: String(16 << 20) }] },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const valueBytes = await preload(kafka, `${prefix}.events`);
+    const bundle = createBundle({ name: 'bench', spec: { cell: 'lstm', layers: [64], inputWidth: width, head: { units: width } }, init: { seed: 1 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: `${prefix}.weights`, messages: [{ key: 'bench', value: encodeBundle(bundle) }] });
+    await producer.disconnect();
+
+    const passthrough = await passThrough(kafka, prefix, 230);
+    const skipped = { eventsPerSec: NaN, p50Ms: NaN, p99Ms: NaN };
+    const alos = modes.includes('at_least_once') ? await benchMode(kafka, broker.brokers, prefix, 'at_least_once') : skipped;
+    const eos = modes.includes('exactly_once') ? await benchMode(kafka, broker.brokers, prefix, 'exactly_once') : skipped;
+    const ratio = (x: number) => Math.round((x / passthrough) * 1000) / 1000;
+    emit({
+      bench: 'pipeline',
+      eosEventsPerSec: eos.eventsPerSec,
+      alosEventsPerSec: alos.eventsPerSec,
+      passthroughEventsPerSec: Math.round(passthrough),
+      eosRatio: ratio(eos.eventsPerSec),
+      alosRatio: ratio(alos.eventsPerSec),
+      p50Ms: eos.p50Ms,
+      p99Ms: eos.p99Ms,
+      alosP99Ms: alos.p99Ms,
+      eventBytes: valueBytes,
+    });
+  } finally {
+    broker.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:pipeline failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
