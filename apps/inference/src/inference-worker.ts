@@ -278,8 +278,8 @@ export class InferenceWorker {
    * never advance through the group here: they are committed with the outputs they produced.
    */
   private async onBatch(messages: readonly ConsumedMessage[], ctx: BatchContext): Promise<BatchOutcome> {
-    const partition = messages[0]!.partition;
-    const last = messages[messages.length - 1]!;
+    const partition = messages[0].partition;
+    const last = messages[messages.length - 1];
     this.metrics.consumerLag.set({ partition: String(partition) }, Math.max(0, Number(BigInt(ctx.highWatermark) - BigInt(last.offset) - 1n)));
     const task = this.tasks.get(partition);
     if (task === undefined || this.stopping) return 'rewound';
@@ -321,7 +321,7 @@ export class InferenceWorker {
     const fresh = firstFrom(messages, task.expectedOffset);
     if (fresh.length === 0) return;
     await this.processor!.process(task, fresh);
-    task.expectedOffset = BigInt(fresh[fresh.length - 1]!.offset) + 1n;
+    task.expectedOffset = BigInt(fresh[fresh.length - 1].offset) + 1n;
     if (!this.eos) {
       await this.flushAtLeastOnce(task);
       return;
@@ -339,7 +339,7 @@ export class InferenceWorker {
     task.reset();
     await task.producer?.disconnect().catch(() => undefined);
     await this.initialise([task]);
-    if ((task.status as PartitionTask['status']) !== 'ready') throw new Error(`partition ${task.partition} could not be initialised`);
+    if ((task.status) !== 'ready') throw new Error(`partition ${task.partition} could not be initialised`);
     this.rewind(task);
   }
 
@@ -455,7 +455,7 @@ export class InferenceWorker {
 
 /** The messages at or after `from` (the batch is in offset order). */
 function firstFrom(messages: readonly ConsumedMessage[], from: bigint): readonly ConsumedMessage[] {
-  if (messages.length === 0 || BigInt(messages[0]!.offset) >= from) return messages;
+  if (messages.length === 0 || BigInt(messages[0].offset) >= from) return messages;
   const i = messages.findIndex((m) => BigInt(m.offset) >= from);
   return i < 0 ? [] : messages.slice(i);
 }
