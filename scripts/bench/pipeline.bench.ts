@@ -110,6 +110,7 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     const t0 = Date.now();
     await waitUntil('backlog drained', async () => (await committedTotal(kafka, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS)) >= total, 1_800_000);
     const eventsPerSec = total / ((Date.now() - t0) / 1000);
+    await emitWhereTimeGoes(port, mode, (Date.now() - t0) / 1000);
 
     // Live phase: paced events stamped at send time; latency = visible to read_committed - ts.
     const latencies: number[] = [];
@@ -148,6 +149,27 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     worker.kill('SIGTERM');
     await new Promise((r) => worker.once('exit', r));
   }
+}
+
+/** The worker's own histograms over the drain: how long steps and commits took, and how big. */
+async function emitWhereTimeGoes(port: number, mode: string, seconds: number): Promise<void> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name: string): number => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+  const avg = (h: string): number => value(`${h}_sum`) / value(`${h}_count`);
+  const steps = value('streamcell_inference_step_duration_seconds_count');
+  const commits = value('streamcell_inference_commit_duration_seconds_count');
+  emit({
+    bench: 'pipeline.profile',
+    mode,
+    drainSeconds: Math.round(seconds * 100) / 100,
+    steps,
+    avgStepBatch: Math.round(avg('streamcell_inference_step_batch_size')),
+    avgStepMs: Math.round(avg('streamcell_inference_step_duration_seconds') * 1e5) / 100,
+    stepShareOfDrain: Math.round((value('streamcell_inference_step_duration_seconds_sum') / seconds) * 1000) / 1000,
+    commits,
+    avgCommitMs: Math.round(avg('streamcell_inference_commit_duration_seconds') * 1e5) / 100,
+    avgEventsPerCommit: Math.round(value('streamcell_inference_predictions_total') / commits),
+  });
 }
 
 async function passThrough(kafka: Kafka, prefix: string, valueBytes: number): Promise<number> {
