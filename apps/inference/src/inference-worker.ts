@@ -1,4 +1,4 @@
-import { inferenceTopics, modelWeightsTopic } from '@streamcell/events';
+import { eventTopics, inferenceTopics, modelWeightsTopic } from '@streamcell/events';
 import {
   KafkaConnection,
   ProducerFencedError,
@@ -87,7 +87,8 @@ export class InferenceWorker {
   /** Creates topics, follows model.weights; event consumption starts once a model is loaded. */
   async start(): Promise<void> {
     if (this.config.createTopics) {
-      await this.admin.ensureTopics([...inferenceTopics(this.config), modelWeightsTopic(this.config)]);
+      // events too (same layout as ingest's, idempotent): workers may start before ingest.
+      await this.admin.ensureTopics([...eventTopics(this.config), ...inferenceTopics(this.config), modelWeightsTopic(this.config)]);
     }
     await this.weights.start();
   }
@@ -160,8 +161,7 @@ export class InferenceWorker {
         );
         this.logger.info('model loaded', { name: bundle.name, version: bundle.version, engine: this.model.engine, cell: bundle.spec.cell });
         this.metrics.modelVersion.set(bundle.version);
-        this.consuming = this.startConsuming();
-        await this.consuming;
+        this.consuming = this.startConsumingWhenPossible();
         return;
       }
       const model = this.model;
@@ -180,6 +180,21 @@ export class InferenceWorker {
       // A bundle that decodes but cannot be compiled or swapped is refused like a corrupt one.
       this.metrics.weightsRefused.inc({ error: e instanceof Error ? e.name : 'Error' });
       this.logger.error('could not load weights bundle; keeping the current model', { version: bundle.version, error: String(e) });
+    }
+  }
+
+  /** Starts consuming; retries (e.g. while `events` does not exist yet) until it works or stop(). */
+  private async startConsumingWhenPossible(): Promise<void> {
+    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await this.startConsuming();
+        return;
+      } catch (e) {
+        this.logger.warn('cannot consume events yet, retrying', { topic: this.config.events, error: String(e), retryInMs: delay });
+        await this.consumer?.stop().catch(() => undefined);
+        this.consumer = undefined;
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 

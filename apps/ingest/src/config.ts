@@ -8,6 +8,8 @@ export const ingestSchema = {
   events: topicSettings.events,
   eventsRaw: topicSettings.eventsRaw,
   eventsDlq: topicSettings.eventsDlq,
+  predictions: topicSettings.predictions,
+  alerts: topicSettings.alerts,
   eventsPartitions: topicSettings.eventsPartitions,
   replicationFactor: topicSettings.replicationFactor,
   host: env.string('INGEST_HOST', { default: '0.0.0.0', doc: 'HTTP listen address.' }),
@@ -30,6 +32,7 @@ export const ingestSchema = {
   rawValuesField: env.string('INGEST_RAW_VALUES_FIELD', { default: 'values', doc: 'Path of the values array.' }),
   rawValueFields: env.list('INGEST_RAW_VALUE_FIELDS', { default: [], doc: 'Named scalar fields that form the vector, in order (instead of the values array).' }),
   rawEndField: env.string('INGEST_RAW_END_FIELD', { default: 'end', doc: 'Path of the end-of-stream flag.' }),
+  liveView: env.bool('INGEST_LIVE_VIEW', { default: true, doc: 'Serve the live view at /live (follows events, predictions and alerts).' }),
   logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
 };
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { JsonLogger, Readiness } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { IngestKafka } from './ingest-kafka';
+import { LiveFeed } from './live/live-feed';
 import { RawForwarder } from './raw-forwarder';
 
 /**
@@ -16,6 +17,7 @@ export class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShu
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
     @Inject(IngestKafka) private readonly kafka: IngestKafka,
     @Inject(RawForwarder) private readonly forwarder: RawForwarder,
+    @Inject(LiveFeed) private readonly live: LiveFeed,
     @Inject(Readiness) readiness: Readiness,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
@@ -39,14 +41,30 @@ export class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.kafka.start();
+    if (this.config.liveView) void this.startLiveView();
     if (this.config.rawEnabled) {
       this.forwarder.start().catch((e: unknown) => this.logger.error('raw forwarder failed to start', { error: String(e) }));
+    }
+  }
+
+  /** The outputs' topics appear when inference first starts: keep trying until they exist. */
+  private async startLiveView(): Promise<void> {
+    await this.kafka.whenConnected();
+    while (!this.stopped) {
+      try {
+        await this.live.start();
+        return;
+      } catch (e) {
+        this.logger.debug('live view not started yet', { error: String(e) });
+        await new Promise((r) => setTimeout(r, 2000));
+      }
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.live.stop().catch(() => undefined);
     await this.forwarder.stop().catch((e: unknown) => this.logger.warn('raw forwarder stop failed', { error: String(e) }));
     await this.kafka.stop();
   }

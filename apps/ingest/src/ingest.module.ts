@@ -9,6 +9,8 @@ import { IngestLifecycle } from './ingest.lifecycle';
 import { IngestMetrics } from './ingest.metrics';
 import { RawForwarder } from './raw-forwarder';
 import { ApiKeyGuard } from './api-key.guard';
+import { LiveFeed } from './live/live-feed';
+import { LiveController } from './live/live.controller';
 
 @Module({})
 export class IngestModule {
@@ -17,7 +19,7 @@ export class IngestModule {
     return {
       module: IngestModule,
       imports: [ObservabilityModule.forRoot({ metrics, logger })],
-      controllers: [EventsController],
+      controllers: config.liveView ? [EventsController, LiveController] : [EventsController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: IngestMetrics, useValue: new IngestMetrics(metrics) },
@@ -27,6 +29,12 @@ export class IngestModule {
           provide: RawForwarder,
           inject: [EventIntake, IngestKafka, IngestMetrics],
           useFactory: (intake: EventIntake, kafka: IngestKafka, m: IngestMetrics) => new RawForwarder(config, intake, kafka, m, logger),
+        },
+        {
+          provide: LiveFeed,
+          inject: [IngestKafka],
+          useFactory: (kafka: IngestKafka) =>
+            new LiveFeed(kafka.connection, kafka.admin, { events: config.events, predictions: config.predictions, alerts: config.alerts }, logger),
         },
         HttpIntakeService,
         ApiKeyGuard,

@@ -27,13 +27,20 @@ export interface TopicLayout {
 const week = String(7 * 24 * 3600 * 1000);
 const month = String(30 * 24 * 3600 * 1000);
 
-/** Layout of the topics ingest writes; structurally a libs/kafka TopicSpec. */
-export function ingestTopics(t: { events: string; eventsRaw: string; eventsDlq: string; eventsPartitions: number; replicationFactor: number }): TopicLayout[] {
+/** `events` and `events.dlq`: written by ingest, read (and dead-lettered to) by inference. */
+export function eventTopics(t: { events: string; eventsDlq: string; eventsPartitions: number; replicationFactor: number }): TopicLayout[] {
   const rf = t.replicationFactor;
   return [
     { name: t.events, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
-    { name: t.eventsRaw, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
     { name: t.eventsDlq, partitions: 1, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } },
+  ];
+}
+
+/** Layout of the topics ingest writes or reads; structurally a libs/kafka TopicSpec. */
+export function ingestTopics(t: { events: string; eventsRaw: string; eventsDlq: string; eventsPartitions: number; replicationFactor: number }): TopicLayout[] {
+  return [
+    ...eventTopics(t),
+    { name: t.eventsRaw, partitions: t.eventsPartitions, replicationFactor: t.replicationFactor, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
   ];
 }
 

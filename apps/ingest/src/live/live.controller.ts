@@ -1,0 +1,41 @@
+import { Controller, Get, Header, Inject, Param, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { LiveFeed, type LiveStats } from './live-feed';
+import { livePage } from './live.page';
+
+/** GET /live (the page), /live/streams, /live/stats, /live/streams/:id/feed (server-sent events). */
+@Controller('live')
+export class LiveController {
+  constructor(@Inject(LiveFeed) private readonly feed: LiveFeed) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  page(): string {
+    return livePage;
+  }
+
+  @Get('streams')
+  streams(): string[] {
+    return this.feed.streams();
+  }
+
+  @Get('stats')
+  stats(): LiveStats {
+    return this.feed.stats();
+  }
+
+  @Get('streams/:id/feed')
+  follow(@Param('id') id: string, @Res() reply: FastifyReply): void {
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (item: unknown): void => void raw.write(`data: ${JSON.stringify(item)}\n\n`);
+    const { history, unsubscribe } = this.feed.subscribe(id, send);
+    history.forEach(send);
+    // A comment line every 15 s keeps proxies from closing an idle stream.
+    const keepAlive = setInterval(() => void raw.write(': keep-alive\n\n'), 15_000);
+    raw.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  }
+}

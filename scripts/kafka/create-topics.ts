@@ -1,0 +1,77 @@
+// Creates every streamcell topic with its partitions and policies (DESIGN.md, "Topics"), or
+// verifies the ones that exist; the services do the same for their own topics at boot, this is
+// the one place that does it for the whole system up front: the Kubernetes topic Job
+// (deploy/k8s/base/topics-job.yaml), the compose file and `npm start`.
+//
+//   node -r ./scripts/register.cjs scripts/kafka/create-topics.ts      (from the repository)
+//   STREAMCELL_APP=create-topics                                     (in the container image)
+//
+// Configuration is the services' own environment (KAFKA_*, TOPIC_*, EVENTS_PARTITIONS,
+// TOPIC_REPLICATION_FACTOR, MODEL_MAX_BYTES), parsed with the same schemas. Exit codes: 0 done,
+// 1 Kafka unreachable within CREATE_TOPICS_TIMEOUT_MS or a topic with too few partitions,
+// 78 bad configuration.
+import { env, loadConfigOrExit, type ConfigOf } from '@streamcell/config';
+import { defaultMaxModelBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
+import { KafkaConnection, kafkaConnectionSchema, KafkaError, type TopicReport } from '@streamcell/kafka';
+import { JsonLogger } from '@streamcell/observability';
+
+export const createTopicsSchema = {
+  ...kafkaConnectionSchema,
+  ...topicSettings,
+  maxModelBytes: env.int('MODEL_MAX_BYTES', {
+    default: defaultMaxModelBytes,
+    min: 65_536,
+    max: 1_073_741_824,
+    doc: 'max.message.bytes of model.weights and trainer.checkpoints (must match the trainer\'s MODEL_MAX_BYTES).',
+  }),
+  timeoutMs: env.int('CREATE_TOPICS_TIMEOUT_MS', { default: 120_000, min: 1000, max: 3_600_000, doc: 'How long to keep retrying while Kafka is unreachable (ms).' }),
+  logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
+};
+
+export type CreateTopicsConfig = ConfigOf<typeof createTopicsSchema>;
+
+/** Every topic of the system, in the layouts the services themselves would create. */
+export function topicPlan(c: CreateTopicsConfig): TopicLayout[] {
+  return [...ingestTopics(c), ...inferenceTopics(c), modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, c.maxModelBytes)];
+}
+
+/** Creates what is missing and verifies the rest, retrying with backoff while Kafka is unreachable. */
+export async function createTopics(c: CreateTopicsConfig, logger: JsonLogger): Promise<TopicReport[]> {
+  const admin = new KafkaConnection(c, logger, 'create-topics').admin();
+  const deadline = Date.now() + c.timeoutMs;
+  let delay = 500;
+  try {
+    for (;;) {
+      try {
+        return await admin.ensureTopics(topicPlan(c));
+      } catch (e) {
+        // Only an unreachable cluster heals by waiting; a layout problem (too few partitions) or
+        // refused authentication does not.
+        const retriable = e instanceof KafkaError && e.retriable;
+        if (!retriable || Date.now() + delay > deadline) throw e;
+        logger.warn('Kafka not reachable yet, retrying', { error: e instanceof Error ? e.message : String(e), retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('create-topics', createTopicsSchema, process.env);
+  const logger = new JsonLogger('create-topics', config.logLevel);
+  const reports = await createTopics(config, logger);
+  for (const r of reports) {
+    logger.info(r.created ? 'topic created' : 'topic present', { topic: r.name, partitions: r.partitions });
+    if (r.configDrift.length > 0) logger.warn('topic config differs from the expected one (not altered)', { topic: r.name, drift: r.configDrift });
+  }
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`create-topics: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

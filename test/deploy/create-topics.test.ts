@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '@streamcell/config';
+import { createTopicsSchema, topicPlan } from '../../scripts/kafka/create-topics';
+import { root } from './support';
+
+describe('scripts/kafka/create-topics.ts', () => {
+  it('plans every topic of the system, inference.state co-partitioned with events', () => {
+    const plan = topicPlan(loadConfig(createTopicsSchema, { EVENTS_PARTITIONS: '6', TOPIC_REPLICATION_FACTOR: '3', MODEL_MAX_BYTES: '1048576' }));
+    assert.deepEqual(plan.map((t) => t.name).sort(), ['alerts', 'events', 'events.dlq', 'events.raw', 'inference.state', 'model.weights', 'predictions', 'trainer.checkpoints']);
+    const byName = new Map(plan.map((t) => [t.name, t]));
+    assert.equal(byName.get('events')?.partitions, 6);
+    assert.equal(byName.get('inference.state')?.partitions, 6);
+    assert.equal(byName.get('inference.state')?.configs['cleanup.policy'], 'compact');
+    assert.equal(byName.get('model.weights')?.configs['max.message.bytes'], '1048576');
+    assert.ok(plan.every((t) => t.replicationFactor === 3));
+  });
+});
+
+describe('the container image entry points', () => {
+  it('start.cjs runs files the image build compiles (tsconfig.image.json) and link-libs covers every alias', () => {
+    const start = readFileSync(join(root, 'deploy', 'docker', 'start.cjs'), 'utf8');
+    const entries = [...start.matchAll(/'(dist\/[^']+)\.js'/g)].map((m) => m[1] ?? '');
+    assert.equal(entries.length, 5);
+    for (const e of entries) assert.ok(existsSync(join(root, `${e.replace(/^dist\//, '')}.ts`)), `${e}: source exists`);
+    const image = JSON.parse(readFileSync(join(root, 'deploy', 'docker', 'tsconfig.image.json'), 'utf8')) as { include: string[] };
+    assert.ok(image.include.includes('../../scripts/kafka/create-topics.ts'));
+    const dockerfile = readFileSync(join(root, 'deploy', 'docker', 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /npm ci --omit=dev/);
+    assert.match(dockerfile, /tsconfig\.image\.json/);
+    const users = [...dockerfile.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
+    assert.ok(users.length >= 2 && users.every((u) => u !== undefined && /^[1-9]\d*:\d+$/.test(u)), `numeric non-root USER in every runtime stage: ${users.join(', ')}`);
+  });
+});
