@@ -9,12 +9,12 @@
 //
 // Usage: npm test [-- --only unit|integration|static] [-- <path substring> ...]
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNodeModules } from '../lib/deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(root);
@@ -32,16 +32,6 @@ const say = (msg) => process.stdout.write(`\n== ${msg}\n`);
 function sh(cmd, cmdArgs, opts = {}) {
   const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', ...opts });
   return r.status === 0;
-}
-
-// ---- 1. dependencies -----------------------------------------------------------------------
-function ensureNodeModules() {
-  const hash = createHash('sha256').update(readFileSync('package.json')).update(readFileSync('package-lock.json')).digest('hex');
-  const stamp = join('node_modules', '.streamcell-deps');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
-  say('installing npm packages (node_modules missing or stale)');
-  if (!sh('npm', ['ci', '--no-audit', '--no-fund'])) throw new Error('npm ci failed');
-  writeFileSync(stamp, hash);
 }
 
 // ---- 2. test discovery ---------------------------------------------------------------------
@@ -130,7 +120,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 try {
-  ensureNodeModules();
+  ensureNodeModules(root);
   const tests = findTests();
   if (want('static')) {
     say('type check (tsc --noEmit)');

@@ -12,8 +12,10 @@ export interface KafkaLogger {
 export const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
- * Builds the kafkajs client. kafkajs logs through `logCreator`; its entries go to our logger at
- * WARN and above (its INFO is chatty: every group join and rebalance).
+ * Builds the kafkajs client. kafkajs logs through `logCreator`. Its INFO is dropped (every group
+ * join and rebalance); its ERROR entries are mostly protocol errors it retries by itself
+ * ("coordinator not available", "rebalancing"), so they are logged as warnings — failures that
+ * matter reach the caller as exceptions and are logged there.
  */
 export function createKafkaClient(cfg: KafkaConnectionConfig, logger: KafkaLogger, clientSuffix?: string): Kafka {
   const { ssl, sasl } = resolveSecurity(cfg);
@@ -22,8 +24,7 @@ export function createKafkaClient(cfg: KafkaConnectionConfig, logger: KafkaLogge
     ({ level, log, namespace }: LogEntry): void => {
       const { message, ...fields } = log;
       const where = { ...fields, namespace };
-      if (level === logLevel.ERROR) logger.error(`kafkajs: ${message}`, where);
-      else if (level === logLevel.WARN) logger.warn(`kafkajs: ${message}`, where);
+      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(`kafkajs: ${message}`, where);
     };
   return new Kafka({
     clientId: clientSuffix === undefined ? cfg.clientId : `${cfg.clientId}-${clientSuffix}`,

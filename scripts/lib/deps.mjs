@@ -1,0 +1,17 @@
+// Installs npm packages when node_modules is missing or older than package.json/package-lock.json
+// (a hash stamp in node_modules), and does nothing otherwise. Shared by `npm test` and `npm start`,
+// which are the only commands a fresh clone needs.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function ensureNodeModules(root) {
+  const hash = createHash('sha256').update(readFileSync(join(root, 'package.json'))).update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+  const stamp = join(root, 'node_modules', '.streamcell-deps');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  process.stdout.write('\n== installing npm packages (node_modules missing or stale)\n');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) throw new Error('npm ci failed');
+  writeFileSync(stamp, hash);
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on this machine. Like `npm test`, the only command a fresh clone
+// needs: it installs npm packages when missing, then runs scripts/start/system.ts (broker, topics,
+// the three services, a workload generator and an alert printer). Ctrl-C stops everything.
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureNodeModules } from '../lib/deps.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+ensureNodeModules(root);
+const child = spawn(process.execPath, ['-r', './scripts/register.cjs', 'scripts/start/system.ts', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+// The orchestrator handles Ctrl-C itself (it shuts the services and the broker down in order).
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

@@ -1,0 +1,186 @@
+/**
+ * `npm start`: streamcell on this machine. Starts (or reuses, via KAFKA_BROKERS) a Kafka broker,
+ * creates the topics, starts ingest, inference and trainer as child processes, a workload
+ * generator posting sensor-like streams (seasonality, noise, injected anomalies, a regime shift
+ * after a few minutes) and an alert printer. Ctrl-C stops everything in order, broker included.
+ *
+ * Options: --streams N (300), --rate R events/s (300), --shift-after-seconds S (240).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '@streamcell/config';
+import { KafkaConnection, kafkaConnectionSchema, silentLogger, type BatchConsumer } from '@streamcell/kafka';
+import { WorkloadPoster } from '@streamcell/workload';
+
+const root = resolve(__dirname, '../..');
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+  return v;
+};
+const streams = arg('streams', 300);
+const rate = arg('rate', 300);
+const shiftAfterSeconds = arg('shift-after-seconds', 240);
+const logs = join(tmpdir(), 'streamcell-logs');
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+const ports = { ingest: 8080, inference: 8081, trainer: 8082 };
+const services: { name: string; child: ChildProcess }[] = [];
+let startedBroker = false;
+let poster: WorkloadPoster | undefined;
+let alertConsumer: BatchConsumer | undefined;
+let stopping = false;
+
+function kafkaScript(command: string): boolean {
+  return spawnSync('bash', [join(root, 'scripts/kafka/kafka.sh'), command], { stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
+}
+
+function startService(name: string, script: string, env: Record<string, string>): ChildProcess {
+  const log = createWriteStream(join(logs, `${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['-r', join(root, 'scripts/register.cjs'), join(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  child.on('exit', (code, signal) => {
+    if (!stopping) say(`!! ${name} exited (${signal ?? code}); see ${join(logs, `${name}.log`)}`);
+  });
+  services.push({ name, child });
+  return child;
+}
+
+async function waitReady(name: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!stopping) throw new Error(`${name} not ready after ${timeoutMs / 1000} s; see ${join(logs, `${name}.log`)}`);
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say('\nstopping: generator, alert printer, services, broker…');
+  poster?.stop();
+  await alertConsumer?.stop().catch(() => undefined);
+  // Reverse order: the generator's target last; each gets SIGTERM (drain, commit, leave) then 30 s.
+  for (const { child } of [...services].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    const exited = new Promise((r) => child.once('exit', r));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (startedBroker) kafkaScript('down');
+  say('stopped.');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  mkdirSync(logs, { recursive: true });
+
+  let brokers = process.env.KAFKA_BROKERS;
+  if (brokers === undefined || brokers === '') {
+    brokers = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+    const alreadyUp = kafkaScript('status');
+    if (!alreadyUp) {
+      say('== starting a local Kafka broker (scripts/kafka/kafka.sh)');
+      if (!kafkaScript('up')) throw new Error('could not start the Kafka broker');
+      startedBroker = true;
+    } else say(`== reusing the broker already running on ${brokers}`);
+  } else say(`== using KAFKA_BROKERS=${brokers}`);
+
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: brokers,
+    INPUT_WIDTH: '8',
+    MODEL_NAME: 'default',
+    LOG_LEVEL: 'info',
+    INGEST_PORT: String(ports.ingest),
+    INFERENCE_PORT: String(ports.inference),
+    TRAINER_PORT: String(ports.trainer),
+    INGEST_HOST: '127.0.0.1',
+    INFERENCE_HOST: '127.0.0.1',
+    TRAINER_HOST: '127.0.0.1',
+    TRAINER_BOOTSTRAP: 'init',
+    TRAINER_LAYERS: '32',
+    TRAINER_TRAIN_EVERY_SECONDS: '30',
+    TRAINER_TRAIN_EVERY_EVENTS: '20000',
+    ALERT_Z_THRESHOLD: '5',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(INGEST|INFERENCE|TRAINER|ALERT|TOPIC|EVENTS|MODEL)_/.test(k)) as [string, string][]),
+  };
+
+  say('== creating topics');
+  const topics = spawnSync(process.execPath, ['-r', join(root, 'scripts/register.cjs'), join(root, 'scripts/kafka/create-topics.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (topics.status !== 0) throw new Error('topic creation failed');
+
+  say(`== starting ingest, inference, trainer (logs in ${logs})`);
+  startService('trainer', 'apps/trainer/src/main.ts', env);
+  startService('inference', 'apps/inference/src/main.ts', env);
+  startService('ingest', 'apps/ingest/src/main.ts', env);
+  await waitReady('ingest', ports.ingest, 120_000);
+  await waitReady('trainer', ports.trainer, 180_000);
+  await waitReady('inference', ports.inference, 180_000);
+
+  const connection = new KafkaConnection(loadConfig(kafkaConnectionSchema, { ...process.env, KAFKA_BROKERS: brokers }), silentLogger, 'alert-printer');
+  alertConsumer = connection.consumer({ groupId: `streamcell-start-alerts-${process.pid}`, topics: [process.env.TOPIC_ALERTS ?? 'alerts'], fromBeginning: false });
+  await alertConsumer.start((messages) => {
+    for (const m of messages) {
+      const a = JSON.parse(m.value?.toString() ?? '{}') as { stream?: string; score?: number; expected?: number[]; actual?: number[]; model?: { version?: number } };
+      say(`ALERT ${a.stream} z=${a.score?.toFixed(1)} expected ${a.expected?.[0]?.toFixed(2)} actual ${a.actual?.[0]?.toFixed(2)} (model v${a.model?.version})`);
+    }
+    return Promise.resolve();
+  });
+
+  say(`
+streamcell is running
+  ingest      http://127.0.0.1:${ports.ingest}/v1/events   health /health/ready   metrics /metrics
+  live view   http://127.0.0.1:${ports.ingest}/live
+  inference   http://127.0.0.1:${ports.inference}/health/ready   metrics /metrics
+  trainer     http://127.0.0.1:${ports.trainer}/health/ready   metrics /metrics
+  workload    ${streams} streams, ${rate} events/s, regime shift after ${shiftAfterSeconds} s
+  logs        ${logs}/<service>.log
+Ctrl-C stops everything.
+`);
+  poster = new WorkloadPoster({
+    url: `http://127.0.0.1:${ports.ingest}`,
+    streams,
+    rate,
+    width: 8,
+    period: 120,
+    shiftAt: Math.max(1, Math.round((shiftAfterSeconds * rate) / streams)),
+    onProgress: () => undefined,
+  });
+  const status = setInterval(() => {
+    void (async () => {
+      const text = await (await fetch(`http://127.0.0.1:${ports.inference}/metrics`)).text().catch(() => '');
+      const version = /^streamcell_inference_model_version\S* (\S+)$/m.exec(text)?.[1] ?? '?';
+      const s = poster!.stats;
+      say(`status: posted ${s.sent} (accepted ${s.accepted}), injected anomalies ${s.anomalies}, 503s ${s.unavailable}, model version ${version}`);
+    })();
+  }, 15_000);
+  await poster.run();
+  clearInterval(status);
+}
+
+main().catch((e: unknown) => {
+  say(`npm start failed: ${e instanceof Error ? e.message : String(e)}`);
+  void shutdown(1);
+});
