@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core registers no gradient functions by itself; training (tf.variableGrads) needs them.
+// The union package @tensorflow/tfjs and tfjs-layers register them as an import side effect
+// (tfjs-core's own register_all_gradients entry is ESM-only and cannot be required).
+import '@tensorflow/tfjs-layers';
 import type { TfjsBackendName } from '../engines/config';
 import { EngineUnavailableError } from '../errors';
 

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createBundle, type WeightsBundle } from '@streamcell/model';
+import type { TrainerCheckpoint } from './checkpoint';
+import { OnlineTrainer, type TrainerPorts, type TrainingSettings } from './online-trainer';
+
+const settings: TrainingSettings = {
+  modelName: 'm',
+  inputWidth: 1,
+  windowSize: 40,
+  maxStreams: 100,
+  trainEveryEvents: 100,
+  trainEverySeconds: 10,
+  iterations: 6,
+  k1: 4,
+  k2: 8,
+  batchSize: 4,
+  learningRate: 0.03,
+  clipNorm: 1,
+  loss: 'mse',
+  holdoutFraction: 0.25,
+  publishMargin: 0,
+  revertAfterRejections: 0,
+  backend: 'cpu',
+  seed: 1,
+};
+
+function headBundle(): WeightsBundle {
+  return createBundle({
+    name: 'm',
+    spec: { cell: 'gru', layers: [6], inputWidth: 1, head: { units: 1 }, normalization: { mean: [0], std: [1] } },
+    init: { seed: 2 },
+    version: 5,
+    parentVersion: 4,
+  });
+}
+
+interface Fakes {
+  published: WeightsBundle[];
+  checkpoints: TrainerCheckpoint[];
+  clock: { t: number };
+  ports: TrainerPorts;
+}
+
+function fakes(overrides: Partial<TrainerPorts> = {}): Fakes {
+  const published: WeightsBundle[] = [];
+  const checkpoints: TrainerCheckpoint[] = [];
+  const clock = { t: 1_000_000 };
+  return {
+    published,
+    checkpoints,
+    clock,
+    ports: {
+      publish: (b) => {
+        published.push(b);
+        return Promise.resolve();
+      },
+      checkpoint: (c) => {
+        checkpoints.push(c);
+        return Promise.resolve();
+      },
+      yieldToEventLoop: () => Promise.resolve(),
+      now: () => clock.t,
+      ...overrides,
+    },
+  };
+}
+
+/** 4 streams of a sine around 10 with amplitude 3, different phases. */
+function feed(trainer: OnlineTrainer, steps: number, from = 0): void {
+  for (let t = from; t < from + steps; t++) for (let s = 0; s < 4; s++) trainer.observe(`s${s}`, [10 + 3 * Math.sin(0.5 * t + s)]);
+}
+
+describe('OnlineTrainer', () => {
+  it('trains on the windows, and publishes a better candidate as head + 1 with the statistics frozen in', async () => {
+    const f = fakes();
+    const trainer = new OnlineTrainer(settings, f.ports);
+    trainer.adoptHead(headBundle());
+    feed(trainer, 40);
+    const report = await trainer.runRound();
+    assert.equal(report.outcome, 'published', report.reason);
+    assert.equal(report.iterations, 6);
+    assert.equal(report.updates, 12, 'k2 / k1 = 2 updates per iteration');
+    assert.ok(report.validationLoss < report.currentLoss);
+    const [v6] = f.published;
+    assert.equal(v6.version, 6);
+    assert.equal(v6.parentVersion, 5);
+    assert.ok(Math.abs(v6.spec.normalization!.mean[0] - 10) < 0.5, 'mean estimated online');
+    assert.ok(Math.abs(v6.spec.normalization!.std[0] - 3 / Math.SQRT2) < 0.3, 'std estimated online');
+    assert.equal(v6.metrics.validationLoss, report.validationLoss);
+    assert.equal(v6.metrics.baselineLoss, report.currentLoss);
+    assert.equal(trainer.head, v6);
+    // Live segments continued the streams' carried states and advanced their cursors.
+    const w = trainer.windows.get('s0')!;
+    assert.ok(w.cursor > 0 && w.carried !== null);
+    assert.equal(f.checkpoints.length, 1);
+    assert.equal(f.checkpoints[0].headVersion, 6);
+    assert.equal(f.checkpoints[0].optimizer?.step, 12);
+    assert.equal(trainer.adoptHead(v6), 'ignored', 'the echo of our own publication changes nothing');
+  });
+
+  it('rejects a candidate that does not beat the margin, keeps learning, and reverts after N rejections', async () => {
+    const f = fakes();
+    const trainer = new OnlineTrainer({ ...settings, publishMargin: 0.99, iterations: 2, revertAfterRejections: 2 }, f.ports);
+    const head = headBundle();
+    trainer.adoptHead(head);
+    feed(trainer, 40);
+    const first = await trainer.runRound();
+    assert.equal(first.outcome, 'rejected');
+    assert.match(first.reason, /does not beat/);
+    assert.ok(Number.isFinite(first.validationLoss) && Number.isFinite(first.currentLoss));
+    assert.notDeepEqual(f.checkpoints[0].working.tensors, head.tensors, 'the working weights keep what they learned');
+    feed(trainer, 1, 40);
+    const second = await trainer.runRound();
+    assert.equal(second.outcome, 'rejected');
+    assert.match(second.reason, /2 rejections in a row: restarting from v5/);
+    assert.equal(f.published.length, 0);
+    const ck = f.checkpoints.at(-1)!;
+    assert.equal(ck.working, head);
+    assert.equal(ck.optimizer, undefined);
+    assert.equal(ck.counters.rejected, 2);
+  });
+
+  it('skips a round without enough events per stream, and fails a diverged one back to the head', async () => {
+    const f = fakes({ train: () => Promise.reject(new Error('loss became NaN')) });
+    const trainer = new OnlineTrainer(settings, f.ports);
+    trainer.adoptHead(headBundle());
+    feed(trainer, 10);
+    assert.equal((await trainer.runRound()).outcome, 'skipped');
+    feed(trainer, 30, 10);
+    const failed = await trainer.runRound();
+    assert.equal(failed.outcome, 'failed');
+    assert.match(failed.reason, /restarting from v5: loss became NaN/);
+    assert.equal(f.published.length, 0);
+  });
+
+  it('is due after trainEveryEvents events or trainEverySeconds with new events', () => {
+    const f = fakes();
+    const trainer = new OnlineTrainer({ ...settings, trainEveryEvents: 8 }, f.ports);
+    feed(trainer, 2);
+    assert.equal(trainer.isRoundDue(), false, 'no model yet');
+    trainer.adoptHead(headBundle());
+    assert.equal(trainer.isRoundDue(), true);
+    const other = new OnlineTrainer(settings, f.ports);
+    other.adoptHead(headBundle());
+    assert.equal(other.isRoundDue(), false, 'no events');
+    feed(other, 1);
+    assert.equal(other.isRoundDue(), false);
+    f.clock.t += 10_000;
+    assert.equal(other.isRoundDue(), true);
+  });
+
+  it('takes an externally published version as the new base and refuses one of another input width', () => {
+    const f = fakes();
+    const trainer = new OnlineTrainer(settings, f.ports);
+    trainer.adoptHead(headBundle());
+    feed(trainer, 3);
+    trainer.windows.get('s0')!.carried = [new Float32Array(6)];
+    const imported = createBundle({ name: 'm', spec: { cell: 'lstm', layers: [4], inputWidth: 1, head: { units: 1 } }, version: 9 });
+    assert.equal(trainer.adoptHead(imported), 'adopted');
+    assert.equal(trainer.checkpointNow()!.working, imported);
+    assert.equal(trainer.windows.get('s0')!.carried, null, 'another architecture: carried states dropped');
+    const wide = createBundle({ name: 'm', spec: { cell: 'lstm', layers: [4], inputWidth: 3, head: { units: 1 } }, version: 10 });
+    assert.throws(() => trainer.adoptHead(wide), /input width 3, INPUT_WIDTH is 1/);
+    assert.equal(trainer.head, imported, 'the head stays the last trainable version');
+    assert.equal(trainer.observe('x', [1, 2]), 'width');
+    assert.equal(trainer.observe('x', [Number.NaN]), 'not_finite');
+    assert.equal(trainer.observe('s1', null), 'ended');
+  });
+});

@@ -1,0 +1,454 @@
+import {
+  createBundle,
+  sameArchitecture,
+  SeededRandom,
+  trainTbptt,
+  type AdamState,
+  type Normalization,
+  type TfjsBackendName,
+  type TrainOptions,
+  type TrainResult,
+  type WeightsBundle,
+  stateTensors,
+} from '@streamcell/model';
+import type { TrainerCheckpoint, TrainerCounters } from './checkpoint';
+import { burnInStates, outputFeatures, validationLoss, type LossName, type Sequences } from './evaluation';
+import { decidePublish } from './publish-decision';
+import { RunningStats } from './running-stats';
+import { StreamWindows, type StreamWindow } from './stream-windows';
+
+/** What the training loop needs from the configuration (TrainerConfig satisfies it). */
+export interface TrainingSettings {
+  readonly modelName: string;
+  readonly inputWidth: number;
+  readonly windowSize: number;
+  readonly maxStreams: number;
+  readonly trainEveryEvents: number;
+  readonly trainEverySeconds: number;
+  readonly iterations: number;
+  readonly k1: number;
+  readonly k2: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly clipNorm: number;
+  readonly loss: LossName;
+  readonly holdoutFraction: number;
+  readonly publishMargin: number;
+  readonly revertAfterRejections: number;
+  readonly backend: TfjsBackendName;
+  readonly seed: number;
+}
+
+/** The outside world of the loop: Kafka in the service, fakes in unit tests. */
+export interface TrainerPorts {
+  /** Writes a bundle as the new head; resolves once durable. */
+  publish(bundle: WeightsBundle): Promise<void>;
+  /** Writes a checkpoint; resolves once durable. */
+  checkpoint(c: TrainerCheckpoint): Promise<void>;
+  /** Lets the event loop run (consumer fetches, heartbeats, metrics) between iterations. */
+  yieldToEventLoop(): Promise<void>;
+  /** Training step; libs/model's trainTbptt unless a test substitutes it. */
+  train?(bundle: WeightsBundle, data: Sequences & { initialStates: Float32Array[] }, options: TrainOptions): Promise<TrainResult>;
+  /** Clock (ms). */
+  now?(): number;
+}
+
+export type RoundOutcome = 'published' | 'rejected' | 'skipped' | 'failed';
+
+export interface RoundReport {
+  readonly outcome: RoundOutcome;
+  readonly reason: string;
+  readonly iterations: number;
+  readonly updates: number;
+  /** Mean training loss of the round's updates (normalised units); NaN without updates. */
+  readonly trainLoss: number;
+  /** Candidate's validation loss; NaN when not evaluated. */
+  readonly validationLoss: number;
+  /** Serving version's validation loss on the same data; NaN when not evaluated. */
+  readonly currentLoss: number;
+  /** The version published, if any. */
+  readonly version: number | undefined;
+  readonly durationMs: number;
+  readonly validationStreams: number;
+  readonly checkpointError: Error | undefined;
+}
+
+export type ObserveResult = 'ok' | 'ended' | 'width' | 'not_finite';
+
+interface Segment {
+  readonly window: StreamWindow;
+  readonly start: number;
+  /** Continues the stream's carried state and advances its cursor (vs a replay of older events). */
+  readonly live: boolean;
+}
+
+/** Most streams used to compare candidate and serving version (bounds the evaluation cost). */
+const MAX_VALIDATION_STREAMS = 128;
+
+/**
+ * The online training loop, free of Kafka: events go in (`observe`), rounds of truncated BPTT run
+ * on the recent windows (`runRound`), and a round's candidate is published only if it beats the
+ * serving version on held-out recent data. The working weights keep learning across rejected
+ * rounds (they may beat the head later); after `revertAfterRejections` rejections in a row they
+ * restart from the head.
+ */
+export class OnlineTrainer {
+  readonly windows: StreamWindows;
+  private stats: RunningStats;
+  private headBundle: WeightsBundle | null = null;
+  private working: WeightsBundle | null = null;
+  private optimizer: AdamState | undefined;
+  private readonly rng: SeededRandom;
+  private readonly ownVersions = new Set<number>();
+  private counters: { -readonly [K in keyof TrainerCounters]: TrainerCounters[K] } = {
+    rounds: 0,
+    iterations: 0,
+    updates: 0,
+    published: 0,
+    rejected: 0,
+    events: 0,
+    consecutiveRejections: 0,
+  };
+  private eventsSinceRound = 0;
+  private lastRoundAt: number;
+  private running = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly settings: TrainingSettings,
+    private readonly ports: TrainerPorts,
+  ) {
+    this.windows = new StreamWindows({ windowSize: settings.windowSize, maxStreams: settings.maxStreams });
+    this.stats = new RunningStats(settings.inputWidth);
+    this.rng = new SeededRandom(settings.seed);
+    this.now = ports.now === undefined ? () => Date.now() : () => ports.now!();
+    this.lastRoundAt = this.now();
+  }
+
+  get head(): WeightsBundle | null {
+    return this.headBundle;
+  }
+
+  get isRoundRunning(): boolean {
+    return this.running;
+  }
+
+  get stepCounters(): TrainerCounters {
+    return { ...this.counters };
+  }
+
+  /** Current normalisation estimate (what the next candidate would freeze). */
+  currentStatistics(): Normalization {
+    return this.stats.freeze();
+  }
+
+  /** Takes one event into its stream's window. `values === null` means the stream ended. */
+  observe(stream: string, values: readonly number[] | null): ObserveResult {
+    if (values === null) {
+      this.windows.remove(stream);
+      return 'ended';
+    }
+    if (values.length !== this.settings.inputWidth) return 'width';
+    const row = Float32Array.from(values);
+    for (let j = 0; j < row.length; j++) if (!Number.isFinite(row[j])) return 'not_finite';
+    this.stats.add(row);
+    this.windows.add(stream, row);
+    this.counters.events += 1;
+    this.eventsSinceRound += 1;
+    return 'ok';
+  }
+
+  /** A round is due after trainEveryEvents new events, or trainEverySeconds with at least one. */
+  isRoundDue(): boolean {
+    if (this.running || this.headBundle === null || this.eventsSinceRound === 0) return false;
+    return this.eventsSinceRound >= this.settings.trainEveryEvents || this.now() - this.lastRoundAt >= this.settings.trainEverySeconds * 1000;
+  }
+
+  /**
+   * A version of the model appeared on model.weights. Our own publications only move the head; a
+   * version someone else published (import, rollback) becomes the new base of training: the
+   * working weights and Adam's moments are dropped, and carried states too if the architecture
+   * changed. Older or equal versions are ignored.
+   */
+  adoptHead(bundle: WeightsBundle): 'ignored' | 'own' | 'adopted' {
+    if (this.headBundle !== null && bundle.version <= this.headBundle.version) return 'ignored';
+    const previous = this.working;
+    if (bundle.spec.inputWidth !== this.settings.inputWidth) {
+      throw new Error(`model ${bundle.name} v${bundle.version} has input width ${bundle.spec.inputWidth}, INPUT_WIDTH is ${this.settings.inputWidth}`);
+    }
+    this.headBundle = bundle;
+    if (this.ownVersions.has(bundle.version) && previous !== null) return 'own';
+    this.working = bundle;
+    this.optimizer = undefined;
+    this.counters.consecutiveRejections = 0;
+    if (previous !== null && !sameArchitecture(previous.spec, bundle.spec)) this.windows.resetStates();
+    return 'adopted';
+  }
+
+  /**
+   * Resumes from a checkpoint, given the head currently on model.weights. The checkpoint's weights
+   * and optimiser state are used only if they descend from that head; statistics and counters are
+   * always restored.
+   */
+  restore(c: TrainerCheckpoint): 'resumed' | 'stats-only' {
+    if (c.stats.mean.length === this.settings.inputWidth) this.stats = new RunningStats(this.settings.inputWidth, c.stats);
+    this.counters = { ...c.counters };
+    const head = this.headBundle;
+    if (head !== null && c.headVersion === head.version && sameArchitecture(c.working.spec, head.spec)) {
+      this.working = c.working;
+      this.optimizer = c.optimizer;
+      return 'resumed';
+    }
+    return 'stats-only';
+  }
+
+  checkpointNow(): TrainerCheckpoint | null {
+    if (this.headBundle === null || this.working === null) return null;
+    return {
+      modelName: this.settings.modelName,
+      headVersion: this.headBundle.version,
+      working: this.working,
+      optimizer: this.optimizer,
+      stats: this.stats.exportState(),
+      counters: { ...this.counters },
+      createdAt: new Date(this.now()).toISOString(),
+    };
+  }
+
+  /** Marks a version as published by this trainer (bootstrap), so its echo is not re-adopted. */
+  markOwn(version: number): void {
+    this.ownVersions.add(version);
+  }
+
+  /** Holdout: the most recent ceil(fraction × window size) events of each stream. */
+  get holdoutSteps(): number {
+    return Math.ceil(this.settings.holdoutFraction * this.settings.windowSize);
+  }
+
+  async runRound(): Promise<RoundReport> {
+    if (this.running) throw new Error('a training round is already running');
+    const head = this.headBundle;
+    if (head === null || this.working === null) throw new Error('no model to train yet');
+    this.running = true;
+    const started = this.now();
+    this.eventsSinceRound = 0;
+    this.lastRoundAt = started;
+    this.counters.rounds += 1;
+    const round = this.counters.rounds;
+    let iterations = 0;
+    let updates = 0;
+    let lossSum = 0;
+    const report = (outcome: RoundOutcome, reason: string, extra: Partial<RoundReport> = {}): RoundReport => ({
+      outcome,
+      reason,
+      iterations,
+      updates,
+      trainLoss: updates === 0 ? Number.NaN : lossSum / updates,
+      validationLoss: Number.NaN,
+      currentLoss: Number.NaN,
+      version: undefined,
+      durationMs: this.now() - started,
+      validationStreams: 0,
+      checkpointError: undefined,
+      ...extra,
+    });
+    try {
+      outputFeatures(this.working); // a 'raw' head has no target in the stream: fail the round clearly
+      let working = this.working;
+      // Freeze the current statistics into the weights being trained (models without
+      // normalisation, e.g. imported ones trained on raw values, stay raw).
+      if (working.spec.normalization !== null) {
+        working = createBundle({ ...working, spec: { ...working.spec, normalization: this.stats.freeze() } });
+      }
+      const h = this.holdoutSteps;
+      const s = this.settings.k2;
+      const substitute = this.ports.train?.bind(this.ports);
+      const train = substitute ?? ((b: WeightsBundle, d: Parameters<typeof trainTbptt>[1], o: TrainOptions) => trainTbptt(b, d, o));
+      try {
+        for (let i = 0; i < this.settings.iterations; i++) {
+          const batch = this.planBatch(s, h);
+          if (batch.length === 0) break;
+          const data = this.batchData(batch, working, s);
+          const result = await train(working, data, {
+            k1: this.settings.k1,
+            k2: this.settings.k2,
+            loss: this.settings.loss,
+            learningRate: this.settings.learningRate,
+            ...(this.settings.clipNorm > 0 ? { clipNorm: this.settings.clipNorm } : {}),
+            backend: this.settings.backend,
+            ...(this.optimizer !== undefined ? { optimizerState: this.optimizer } : {}),
+          });
+          working = result.bundle;
+          this.optimizer = result.optimizerState;
+          this.carryStates(batch, result.finalStates, s, round);
+          iterations += 1;
+          updates += result.losses.length;
+          lossSum += result.losses.reduce((a, b) => a + b, 0);
+          this.counters.iterations += 1;
+          this.counters.updates += result.losses.length;
+          await this.ports.yieldToEventLoop();
+        }
+      } catch (e) {
+        // Diverged (non-finite loss or weights): start again from the serving version.
+        this.working = this.headBundle;
+        this.optimizer = undefined;
+        return await this.finish(report('failed', `training failed, restarting from v${head.version}: ${e instanceof Error ? e.message : String(e)}`));
+      }
+      this.working = working;
+      if (iterations === 0) return await this.finish(report('skipped', `no stream has ${s + h + 1} events yet (k2 + holdout + 1)`));
+
+      const validation = this.validationSet(h);
+      if (validation === null) return await this.finish(report('skipped', `no stream has ${s + h + 1} events to validate on`));
+      const common = working.spec.normalization;
+      const currentLoss = validationLoss(head, validation.data, validation.lossFrom, common, this.settings.loss);
+      await this.ports.yieldToEventLoop();
+      const candidateLoss = validationLoss(working, validation.data, validation.lossFrom, common, this.settings.loss);
+      const evaluated = { validationLoss: candidateLoss, currentLoss, validationStreams: validation.data.streams };
+      const decision = decidePublish(candidateLoss, currentLoss, this.settings.publishMargin);
+      if (this.headBundle !== head) return await this.finish(report('skipped', `v${this.headBundle?.version} was published during the round`, evaluated));
+      if (!decision.publish) {
+        this.counters.rejected += 1;
+        this.counters.consecutiveRejections += 1;
+        let reason = decision.reason;
+        if (this.settings.revertAfterRejections > 0 && this.counters.consecutiveRejections >= this.settings.revertAfterRejections) {
+          this.working = head;
+          this.optimizer = undefined;
+          this.counters.consecutiveRejections = 0;
+          reason += `; ${this.settings.revertAfterRejections} rejections in a row: restarting from v${head.version}`;
+        }
+        return await this.finish(report('rejected', reason, evaluated));
+      }
+      const candidate = createBundle({
+        name: head.name,
+        spec: working.spec,
+        tensors: working.tensors,
+        version: head.version + 1,
+        parentVersion: head.version,
+        metrics: {
+          validationLoss: candidateLoss,
+          baselineLoss: currentLoss,
+          trainLoss: updates === 0 ? Number.NaN : lossSum / updates,
+          validationStreams: validation.data.streams,
+          round,
+          updates: this.counters.updates,
+          events: this.counters.events,
+        },
+        createdAt: new Date(this.now()).toISOString(),
+      });
+      this.ownVersions.add(candidate.version);
+      await this.ports.publish(candidate);
+      this.headBundle = candidate;
+      this.working = candidate;
+      this.counters.published += 1;
+      this.counters.consecutiveRejections = 0;
+      return await this.finish(report('published', decision.reason, { ...evaluated, version: candidate.version }));
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async finish(r: RoundReport): Promise<RoundReport> {
+    const c = this.checkpointNow();
+    if (c === null) return r;
+    try {
+      await this.ports.checkpoint(c);
+      return r;
+    } catch (e) {
+      return { ...r, checkpointError: e instanceof Error ? e : new Error(String(e)) };
+    }
+  }
+
+  /**
+   * Streams with `s` untrained events before their holdout continue from their carried state,
+   * least recently trained first; free batch rows are filled with replays of older events from
+   * random positions (state warmed up by a burn-in), so a round can run its iterations even when
+   * little new data arrived.
+   */
+  private planBatch(s: number, h: number): Segment[] {
+    const live: StreamWindow[] = [];
+    const replay: StreamWindow[] = [];
+    for (const w of this.windows.all()) {
+      const trainEnd = w.events.length - h - 1;
+      if (trainEnd - w.cursor >= s) live.push(w);
+      else if (trainEnd >= s) replay.push(w);
+    }
+    live.sort((a, b) => a.lastTrainedRound - b.lastTrainedRound);
+    const size = this.settings.batchSize;
+    const out: Segment[] = live.slice(0, size).map((w) => ({ window: w, start: w.cursor, live: true }));
+    const pool = [...replay, ...live.slice(size)];
+    while (out.length < size && pool.length > 0) {
+      const w = pool.splice(Math.floor(this.rng.next() * pool.length), 1)[0];
+      const trainEnd = w.events.length - h - 1;
+      out.push({ window: w, start: Math.floor(this.rng.next() * (trainEnd - s + 1)), live: false });
+    }
+    return out;
+  }
+
+  private batchData(batch: readonly Segment[], bundle: WeightsBundle, s: number): Sequences & { initialStates: Float32Array[] } {
+    const f = this.settings.inputWidth;
+    const features = outputFeatures(bundle);
+    const o = features.length;
+    const rows = batch.length;
+    const inputs = new Float32Array(rows * s * f);
+    const targets = new Float32Array(rows * s * o);
+    const infos = stateTensors(bundle.spec);
+    const initialStates = infos.map((st) => new Float32Array(rows * st.size));
+    batch.forEach((seg, r) => {
+      const ev = seg.window.events;
+      for (let t = 0; t < s; t++) {
+        inputs.set(ev[seg.start + t], (r * s + t) * f);
+        const next = ev[seg.start + t + 1];
+        for (let j = 0; j < o; j++) targets[(r * s + t) * o + j] = next[features[j]];
+      }
+      let init: Float32Array[] | null = null;
+      if (seg.live) {
+        init = seg.window.carried;
+      } else {
+        const from = Math.max(0, seg.start - this.settings.k2);
+        const n = seg.start - from;
+        if (n > 0) {
+          const burn = new Float32Array(n * f);
+          for (let t = 0; t < n; t++) burn.set(ev[from + t], t * f);
+          init = burnInStates(bundle, 1, n, burn);
+        }
+      }
+      if (init !== null && init.length === infos.length && init.every((a, i) => a.length === infos[i].size)) {
+        init.forEach((a, i) => initialStates[i].set(a, r * infos[i].size));
+      }
+    });
+    return { streams: rows, steps: s, inputs, targets, initialStates };
+  }
+
+  private carryStates(batch: readonly Segment[], finalStates: readonly Float32Array[], s: number, round: number): void {
+    const infos = this.working === null ? [] : stateTensors(this.working.spec);
+    batch.forEach((seg, r) => {
+      if (!seg.live) return;
+      seg.window.carried = finalStates.map((a, i) => a.slice(r * infos[i].size, (r + 1) * infos[i].size));
+      seg.window.cursor += s;
+      seg.window.lastTrainedRound = round;
+    });
+  }
+
+  /** For each stream with enough events: k2 warm-up steps then the holdout, targets = next values. */
+  private validationSet(h: number): { data: Sequences; lossFrom: number } | null {
+    const warm = this.settings.k2;
+    const steps = warm + h;
+    const eligible = this.windows.all().filter((w) => w.events.length >= steps + 1);
+    if (eligible.length === 0 || this.working === null) return null;
+    const chosen = eligible.slice(-MAX_VALIDATION_STREAMS);
+    const f = this.settings.inputWidth;
+    const features = outputFeatures(this.working);
+    const o = features.length;
+    const inputs = new Float32Array(chosen.length * steps * f);
+    const targets = new Float32Array(chosen.length * steps * o);
+    chosen.forEach((w, r) => {
+      const first = w.events.length - steps - 1;
+      for (let t = 0; t < steps; t++) {
+        inputs.set(w.events[first + t], (r * steps + t) * f);
+        const next = w.events[first + t + 1];
+        for (let j = 0; j < o; j++) targets[(r * steps + t) * o + j] = next[features[j]];
+      }
+    });
+    return { data: { streams: chosen.length, steps, inputs, targets }, lossFrom: warm };
+  }
+}

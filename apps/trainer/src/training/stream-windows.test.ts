@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StreamWindows } from './stream-windows';
+
+const row = (v: number): Float32Array => Float32Array.of(v);
+
+describe('StreamWindows', () => {
+  it('keeps the last windowSize events per stream and moves the cursor with them', () => {
+    const w = new StreamWindows({ windowSize: 3, maxStreams: 10 });
+    for (let i = 0; i < 3; i++) w.add('a', row(i));
+    const a = w.get('a')!;
+    a.cursor = 2;
+    a.carried = [Float32Array.of(9)];
+    w.add('a', row(3));
+    assert.deepEqual(a.events.map((e) => e[0]), [1, 2, 3]);
+    assert.equal(a.cursor, 1, 'the trained prefix shrinks with the dropped event');
+    assert.notEqual(a.carried, null);
+    assert.equal(w.events, 3);
+  });
+
+  it('drops the carried state when an untrained event falls out (continuity lost) and counts it', () => {
+    const w = new StreamWindows({ windowSize: 2, maxStreams: 10 });
+    w.add('a', row(0));
+    w.add('a', row(1));
+    w.get('a')!.carried = [Float32Array.of(1)];
+    w.add('a', row(2));
+    assert.equal(w.get('a')!.carried, null);
+    assert.equal(w.skippedEvents, 1);
+  });
+
+  it('bounds the streams, dropping the least recently seen first', () => {
+    const w = new StreamWindows({ windowSize: 5, maxStreams: 2 });
+    w.add('a', row(0));
+    w.add('b', row(0));
+    w.add('a', row(1)); // a is now more recent than b
+    w.add('c', row(0));
+    assert.deepEqual(w.all().map((x) => x.id), ['a', 'c']);
+    assert.equal(w.evictedStreams, 1);
+    assert.equal(w.events, 3);
+  });
+
+  it('forgets an ended stream and resets carried states on demand', () => {
+    const w = new StreamWindows({ windowSize: 5, maxStreams: 5 });
+    w.add('a', row(0));
+    w.add('b', row(0));
+    w.get('b')!.carried = [Float32Array.of(1)];
+    assert.equal(w.remove('a'), true);
+    assert.equal(w.remove('a'), false);
+    w.resetStates();
+    assert.equal(w.get('b')!.carried, null);
+    assert.equal(w.streams, 1);
+    assert.equal(w.events, 1);
+  });
+});

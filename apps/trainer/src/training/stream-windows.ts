@@ -1,0 +1,101 @@
+/**
+ * Per-stream windows of recent events for online training, with a bound on the number of streams.
+ *
+ * Each window keeps the stream's last `windowSize` events (raw values) plus a TBPTT cursor: events
+ * before `cursor` have been trained on, and `carried` is the stream's detached hidden state right
+ * before `events[cursor]` (null = zeros). Training the next segment starts from `carried`, so a
+ * stream's state flows from one round to the next without gradients flowing back (truncated BPTT).
+ */
+export interface StreamWindow {
+  readonly id: string;
+  /** Oldest first; at most windowSize. */
+  readonly events: Float32Array[];
+  /** Index of the first event not yet trained on. */
+  cursor: number;
+  /** Detached recurrent state before events[cursor], one array per state tensor; null = zeros. */
+  carried: Float32Array[] | null;
+  /** Round in which the stream last contributed a live segment (fairness: least recent first). */
+  lastTrainedRound: number;
+}
+
+export interface WindowsOptions {
+  /** Events kept per stream. */
+  readonly windowSize: number;
+  /** Streams kept; the least recently seen is dropped first. */
+  readonly maxStreams: number;
+}
+
+export class StreamWindows {
+  /** Map iteration order is recency order: a touched stream is re-inserted at the end. */
+  private readonly windows = new Map<string, StreamWindow>();
+  private heldEvents = 0;
+  /** Streams dropped because maxStreams was reached. */
+  evictedStreams = 0;
+  /** Untrained events that fell out of a window before a round reached them (state continuity lost). */
+  skippedEvents = 0;
+
+  constructor(private readonly options: WindowsOptions) {}
+
+  get streams(): number {
+    return this.windows.size;
+  }
+
+  /** Events held over all windows. */
+  get events(): number {
+    return this.heldEvents;
+  }
+
+  get(id: string): StreamWindow | undefined {
+    return this.windows.get(id);
+  }
+
+  /** Windows, least recently seen first. */
+  all(): StreamWindow[] {
+    return [...this.windows.values()];
+  }
+
+  add(id: string, values: Float32Array): void {
+    let w = this.windows.get(id);
+    if (w === undefined) {
+      w = { id, events: [], cursor: 0, carried: null, lastTrainedRound: -1 };
+      if (this.windows.size >= this.options.maxStreams) this.evictOldest();
+    } else {
+      this.windows.delete(id);
+    }
+    this.windows.set(id, w);
+    w.events.push(values);
+    this.heldEvents += 1;
+    if (w.events.length > this.options.windowSize) {
+      w.events.shift();
+      this.heldEvents -= 1;
+      if (w.cursor > 0) {
+        w.cursor -= 1;
+      } else {
+        // An untrained event left the window: the carried state no longer lines up with events[0].
+        w.carried = null;
+        this.skippedEvents += 1;
+      }
+    }
+  }
+
+  /** The stream ended (`"end": true`): forget it. */
+  remove(id: string): boolean {
+    const w = this.windows.get(id);
+    if (w === undefined) return false;
+    this.heldEvents -= w.events.length;
+    this.windows.delete(id);
+    return true;
+  }
+
+  /** Drops every carried state (after an architecture change the old states mean nothing). */
+  resetStates(): void {
+    for (const w of this.windows.values()) w.carried = null;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.windows.keys().next();
+    if (oldest.done === true) return;
+    this.remove(oldest.value);
+    this.evictedStreams += 1;
+  }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""PyTorch baseline for scripts/bench/trainer.bench.ts: truncated BPTT on an LSTM with a Linear head,
+the same setting as the TypeScript benchmark. One iteration = unroll k2 steps of a batch from the
+carried (detached) states, MSE over the last k1 steps, backward, global-norm clip, one Adam step
+(Keras defaults: lr 1e-3, eps 1e-7). Single-threaded, CPU, like the TF.js wasm/cpu backends.
+
+    python3 scripts/bench/pytorch_tbptt.py '{"units":64,"k1":32,"k2":32,"batch":32,"inputWidth":8,"seconds":10}'
+
+Prints one JSON line: {"bench":"trainer.tbptt","backend":"pytorch",...,"itersPerSec","eventsPerSec"}.
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    units, k1, k2 = cfg.get("units", 64), cfg.get("k1", 32), cfg.get("k2", 32)
+    batch, width, seconds = cfg.get("batch", 32), cfg.get("inputWidth", 8), cfg.get("seconds", 10.0)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(width, units, batch_first=True)
+    head = torch.nn.Linear(units, width)
+    params = list(lstm.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+    xs = [torch.randn(batch, k2, width) for _ in range(8)]
+    ys = [torch.randn(batch, k2, width) for _ in range(8)]
+    state = (torch.zeros(1, batch, units), torch.zeros(1, batch, units))
+
+    def iteration(i: int) -> None:
+        nonlocal state
+        x, y = xs[i % len(xs)], ys[i % len(ys)]
+        out, (h, c) = lstm(x, state)
+        pred = head(out[:, k2 - k1 :, :])
+        loss = torch.mean((pred - y[:, k2 - k1 :, :]) ** 2)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        state = (h.detach(), c.detach())
+
+    for i in range(3):
+        iteration(i)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        iteration(n)
+        n += 1
+    elapsed = time.perf_counter() - start
+    print(json.dumps({
+        "bench": "trainer.tbptt", "backend": "pytorch", "torch": torch.__version__, "cell": "lstm", "units": units,
+        "k1": k1, "k2": k2, "batch": batch, "inputWidth": width, "iterations": n,
+        "itersPerSec": n / elapsed, "eventsPerSec": n * batch * k1 / elapsed,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+/**
+ * Trainer benchmark (npm run bench:trainer): truncated-BPTT iterations per second and events
+ * learned per second for an LSTM of 64 units, input width 8, k1 = k2 = 32, batch 32, on each
+ * TF.js backend that is available here, then the same setting in PyTorch
+ * (scripts/bench/pytorch_tbptt.py) when `python3 -c 'import torch'` works.
+ *
+ * One iteration is what the trainer runs per batch: libs/model's trainTbptt over 32 streams × 32
+ * steps starting from the carried states, Adam resumed from the previous state, global-norm
+ * clipping 1 — one update (k1 = k2). Events learned = batch × k1 per iteration.
+ *
+ * Env: BENCH_SECONDS (per backend, default 10), BENCH_BACKENDS (default wasm,cpu,tensorflow,tensorflow-gpu;
+ * unavailable ones are reported as skipped). Last line:
+ * {"bench":"trainer","itersPerSec":…,"backend":…,"pytorchItersPerSec":…,"ratio":…} (best backend; ratio = ours / PyTorch, null without torch).
+ */
+import '../../apps/trainer/src/training/tfjs-gradients';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createBundle, EngineUnavailableError, trainTbptt, type AdamState, type TfjsBackendName, type WeightsBundle } from '@streamcell/model';
+
+const UNITS = 64;
+const WIDTH = 8;
+const K1 = 32;
+const K2 = 32;
+const BATCH = 32;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'wasm,cpu,tensorflow,tensorflow-gpu').split(',') as TfjsBackendName[];
+
+function data(seed: number): { inputs: Float32Array; targets: Float32Array } {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296 - 0.5;
+  };
+  return { inputs: Float32Array.from({ length: BATCH * K2 * WIDTH }, next), targets: Float32Array.from({ length: BATCH * K2 * WIDTH }, next) };
+}
+
+async function benchBackend(backend: TfjsBackendName): Promise<number | null> {
+  let bundle: WeightsBundle = createBundle({ name: 'bench', spec: { cell: 'lstm', layers: [UNITS], inputWidth: WIDTH, head: { units: WIDTH } }, init: { seed: 1 } });
+  const batches = [data(1), data(2), data(3), data(4)];
+  let optimizerState: AdamState | undefined;
+  let states: Float32Array[] | undefined;
+  const iteration = async (i: number): Promise<void> => {
+    const r = await trainTbptt(bundle, { streams: BATCH, steps: K2, ...batches[i % batches.length], ...(states ? { initialStates: states } : {}) }, {
+      k1: K1,
+      k2: K2,
+      learningRate: 1e-3,
+      clipNorm: 1,
+      backend,
+      ...(optimizerState ? { optimizerState } : {}),
+    });
+    bundle = r.bundle;
+    optimizerState = r.optimizerState;
+    states = r.finalStates;
+  };
+  try {
+    await iteration(0);
+  } catch (e) {
+    if (e instanceof EngineUnavailableError) {
+      process.stdout.write(`${JSON.stringify({ bench: 'trainer.tbptt', backend, skipped: e.message })}\n`);
+      return null;
+    }
+    throw e;
+  }
+  await iteration(1);
+  let n = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < SECONDS) {
+    await iteration(n);
+    n += 1;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  const itersPerSec = n / elapsed;
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'trainer.tbptt', backend, cell: 'lstm', units: UNITS, k1: K1, k2: K2, batch: BATCH, inputWidth: WIDTH, iterations: n, itersPerSec, eventsPerSec: itersPerSec * BATCH * K1 })}\n`,
+  );
+  return itersPerSec;
+}
+
+function benchPytorch(): number | null {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    process.stdout.write(`${JSON.stringify({ bench: 'trainer.tbptt', backend: 'pytorch', skipped: 'python3 cannot import torch' })}\n`);
+    return null;
+  }
+  const args = JSON.stringify({ units: UNITS, k1: K1, k2: K2, batch: BATCH, inputWidth: WIDTH, seconds: SECONDS });
+  const run = spawnSync('python3', [join(__dirname, 'pytorch_tbptt.py'), args], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    process.stdout.write(`${JSON.stringify({ bench: 'trainer.tbptt', backend: 'pytorch', skipped: `pytorch_tbptt.py failed: ${run.stderr.trim().split('\n').at(-1)}` })}\n`);
+    return null;
+  }
+  const line = run.stdout.trim().split('\n').at(-1)!;
+  process.stdout.write(`${line}\n`);
+  return (JSON.parse(line) as { itersPerSec: number }).itersPerSec;
+}
+
+async function main(): Promise<void> {
+  let best: { backend: TfjsBackendName; itersPerSec: number } | null = null;
+  for (const backend of BACKENDS) {
+    const r = await benchBackend(backend);
+    if (r !== null && (best === null || r > best.itersPerSec)) best = { backend, itersPerSec: r };
+  }
+  const pytorch = benchPytorch();
+  const itersPerSec = best?.itersPerSec ?? null;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'trainer',
+      itersPerSec,
+      backend: best?.backend ?? null,
+      eventsPerSec: itersPerSec === null ? null : itersPerSec * BATCH * K1,
+      pytorchItersPerSec: pytorch,
+      ratio: itersPerSec !== null && pytorch !== null ? itersPerSec / pytorch : null,
+    })}\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:trainer failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
