@@ -137,7 +137,8 @@ try {
   if (want('unit')) await runNodeTests('unit', tests.unit, ['--test-timeout=120000'], {});
   if (want('integration') && tests.integration.length > 0) {
     broker = await startBroker();
-    await runNodeTests('integration', tests.integration, ['--test-concurrency=1', '--test-timeout=600000'], {
+    // --test-force-exit: a handle left open by a failing test must not hang the whole run.
+    await runNodeTests('integration', tests.integration, ['--test-concurrency=1', '--test-timeout=600000', '--test-force-exit'], {
       KAFKA_BROKERS: broker.brokers,
     });
   }

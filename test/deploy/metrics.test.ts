@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Metrics } from '@streamcell/observability';
-import { parse } from 'yaml';
 import { InferenceMetrics } from '../../apps/inference/src/inference.metrics';
 import { IngestMetrics } from '../../apps/ingest/src/ingest.metrics';
 import { TrainerMetrics } from '../../apps/trainer/src/trainer.metrics';
 import { metricNames } from './promql';
+import { dashboardExprs, ruleExprs } from './queries';
 import { deployDir } from './support';
 
 // No dashboard panel and no alert rule may query a metric that no service exports. The exported
@@ -39,38 +39,6 @@ function unknownNames(exprs: readonly { where: string; expr: string }[], names: 
     }
   }
   return problems;
-}
-
-interface Panel {
-  title?: string;
-  targets?: { expr?: string }[];
-  panels?: Panel[];
-}
-
-function dashboardExprs(): { where: string; expr: string }[] {
-  const dir = join(deployDir, 'grafana', 'dashboards');
-  const out: { where: string; expr: string }[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const dash = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { panels: Panel[] };
-    const walk = (panels: Panel[]): void => {
-      for (const p of panels) {
-        for (const t of p.targets ?? []) if (t.expr !== undefined) out.push({ where: `${file} "${p.title ?? ''}"`, expr: t.expr });
-        walk(p.panels ?? []);
-      }
-    };
-    walk(dash.panels);
-  }
-  return out;
-}
-
-function ruleExprs(): { where: string; expr: string }[] {
-  const dir = join(deployDir, 'prometheus', 'rules');
-  const out: { where: string; expr: string }[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-    const doc = parse(readFileSync(join(dir, file), 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
-    for (const g of doc.groups) for (const r of g.rules) out.push({ where: `${file} ${r.alert ?? r.record ?? '?'}`, expr: r.expr });
-  }
-  return out;
 }
 
 describe('metrics named by dashboards and alert rules', () => {

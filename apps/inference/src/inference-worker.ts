@@ -49,6 +49,7 @@ export class InferenceWorker {
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private consuming: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly config: InferenceConfig,
@@ -86,11 +87,16 @@ export class InferenceWorker {
 
   /** Creates topics, follows model.weights; event consumption starts once a model is loaded. */
   async start(): Promise<void> {
+    this.starting = this.startFeeds();
+    await this.starting;
+  }
+
+  private async startFeeds(): Promise<void> {
     if (this.config.createTopics) {
       // events too (same layout as ingest's, idempotent): workers may start before ingest.
       await this.admin.ensureTopics([...eventTopics(this.config), ...inferenceTopics(this.config), modelWeightsTopic(this.config)]);
     }
-    await this.weights.start();
+    if (!this.stopping) await this.weights.start();
   }
 
   async ping(): Promise<number> {
@@ -103,6 +109,8 @@ export class InferenceWorker {
     this.stopping = true;
     clearInterval(this.commitTimer);
     clearInterval(this.idleTimer);
+    await this.starting?.catch(() => undefined);
+    await this.weights.stop().catch(() => undefined);
     await this.consuming?.catch(() => undefined);
     // Stop fetching but stay in the group until the open work is committed, so the partitions'
     // next owner starts from our last commit rather than fencing it.
@@ -118,7 +126,6 @@ export class InferenceWorker {
     await this.consumer?.stop().catch((e: unknown) => this.logger.warn('consumer stop failed', { error: String(e) }));
     for (const task of this.tasks.values()) await task.producer?.disconnect().catch(() => undefined);
     await this.outputProducer?.disconnect().catch(() => undefined);
-    await this.weights.stop().catch(() => undefined);
     await this.model?.dispose();
     await this.admin.disconnect().catch(() => undefined);
   }

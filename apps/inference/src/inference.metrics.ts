@@ -1,4 +1,5 @@
-import { latencyBuckets, type Metrics } from '@streamcell/observability';
+import { rejectReasons } from '@streamcell/events';
+import { initLabels, latencyBuckets, type Metrics } from '@streamcell/observability';
 
 const sizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
@@ -40,5 +41,11 @@ export class InferenceMetrics {
     this.modelVersion = m.gauge('streamcell_inference_model_version', 'Version of the model being served (0 = none).');
     this.weightsRefused = m.counter('streamcell_inference_weights_refused_total', 'Weights bundles refused (corrupt, wrong shape, other model input width), by error.', ['error']);
     this.stateResets = m.counter('streamcell_inference_state_resets_total', 'Model swaps that reset all stream states (architecture changed).');
+    initLabels(this.dlq, { reason: rejectReasons });
+    initLabels(this.transactionFailures, { outcome: ['retried', 'fenced', 'reinitialised'] });
+    initLabels(this.evictions, { reason: ['idle', 'lru'] });
+    initLabels(this.weightsRefused, {
+      error: ['BundleFormatError', 'UnsupportedBundleVersionError', 'BundleChecksumError', 'BundleShapeError', 'BundleNonFiniteError', 'ModelSpecError', 'EngineUnavailableError', 'Error'],
+    });
   }
 }

@@ -13,6 +13,7 @@ export class WeightsFeed {
   private consumer: BatchConsumer | undefined;
   private readonly groupId: string;
   private current = 0;
+  private closed = false;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -30,6 +31,7 @@ export class WeightsFeed {
   }
 
   async start(): Promise<void> {
+    if (this.closed) return;
     this.consumer = this.connection.consumer({ groupId: this.groupId, topics: [this.options.topic], fromBeginning: true });
     await this.consumer.start(async (messages) => {
       let newest: WeightsBundle | undefined;
@@ -50,6 +52,8 @@ export class WeightsFeed {
         this.current = newest.version;
       }
     });
+    // stop() may have run while the consumer was joining: it must not outlive the feed.
+    if (this.closed) await this.consumer.stop().catch(() => undefined);
   }
 
   get crashError(): Error | undefined {
@@ -57,6 +61,7 @@ export class WeightsFeed {
   }
 
   async stop(): Promise<void> {
+    this.closed = true;
     await this.consumer?.stop();
     // The group exists only for this process; leave no clutter behind.
     await this.admin.deleteGroups([this.groupId]).catch(() => undefined);

@@ -1,4 +1,5 @@
-import { latencyBuckets, type Metrics } from '@streamcell/observability';
+import { rejectReasons } from '@streamcell/events';
+import { initLabels, latencyBuckets, type Metrics } from '@streamcell/observability';
 
 /** The ingest service's metrics (README, "Metrics"). */
 export class IngestMetrics {
@@ -18,5 +19,8 @@ export class IngestMetrics {
     this.inFlightRequests = metrics.gauge('streamcell_ingest_requests_in_flight', 'HTTP requests being handled.');
     this.producerErrors = metrics.counter('streamcell_ingest_producer_errors_total', 'Produce failures, by kind (timeout, backpressure, unavailable, other).', ['kind']);
     this.producerQueue = metrics.gauge('streamcell_ingest_producer_queue_events', 'Events waiting for Kafka acknowledgement.');
+    initLabels(this.accepted, { source: ['http', 'kafka'] });
+    initLabels(this.rejected, { source: ['http', 'kafka'], reason: rejectReasons });
+    initLabels(this.producerErrors, { kind: ['timeout', 'backpressure', 'unavailable', 'other'] });
   }
 }

@@ -1,4 +1,4 @@
-import type { Metrics } from '@streamcell/observability';
+import { initLabels, type Metrics } from '@streamcell/observability';
 
 /** Round durations span sub-second test rounds to many-minute production rounds. */
 const roundBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -35,5 +35,8 @@ export class TrainerMetrics {
     this.checkpointAge = metrics.gauge('streamcell_trainer_checkpoint_age_seconds', 'Seconds since the last checkpoint was written or resumed from (-1: none yet).');
     this.checkpoints = metrics.counter('streamcell_trainer_checkpoints_total', 'Checkpoint writes, by result (ok, failed).', ['result']);
     this.events = metrics.counter('streamcell_trainer_events_total', 'Events consumed, by result (ok, ended, width, not_finite, malformed).', ['result']);
+    initLabels(this.rounds, { outcome: ['published', 'rejected', 'skipped', 'failed'] });
+    initLabels(this.checkpoints, { result: ['ok', 'failed'] });
+    initLabels(this.events, { result: ['ok', 'ended', 'width', 'not_finite', 'malformed'] });
   }
 }

@@ -53,6 +53,7 @@ export type BatchHandler = (messages: readonly ConsumedMessage[], ctx: BatchCont
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private running = false;
+  private stopped = false;
   private crashed: Error | undefined;
 
   constructor(
@@ -121,9 +122,15 @@ export class BatchConsumer {
   }
 
   async start(handler: BatchHandler): Promise<void> {
+    if (this.stopped) return;
     try {
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+      // stop() during connect/subscribe: do not start running a consumer nobody will stop.
+      if (this.stopped) {
+        await this.consumer.disconnect();
+        return;
+      }
       await this.consumer.run({
         eachBatchAutoResolve: false,
         autoCommit: this.options.autoCommit ?? true,
@@ -139,6 +146,7 @@ export class BatchConsumer {
 
   /** Finishes the batch in progress, commits, and leaves the group. Safe to call twice. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.running = false;
     await this.consumer.disconnect();
   }

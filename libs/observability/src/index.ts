@@ -1,4 +1,4 @@
 export { JsonLogger, type LogLevel, type LogSink } from './logger';
-export { latencyBuckets, Metrics } from './metrics';
+export { initLabels, latencyBuckets, Metrics } from './metrics';
 export { ObservabilityModule, type ObservabilityOptions } from './observability.module';
 export { Readiness, type ReadinessCheck } from './readiness';

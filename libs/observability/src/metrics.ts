@@ -39,6 +39,16 @@ export class Metrics {
   }
 }
 
+/**
+ * Creates the series of every known label combination at zero, so dashboards and `rate()` see a
+ * labelled counter from the start instead of "no data" until its first increment.
+ */
+export function initLabels<L extends string>(counter: Counter<L>, values: Readonly<Record<L, readonly string[]>>): void {
+  const keys = Object.keys(values) as L[];
+  const combos = keys.reduce<Partial<Record<L, string>>[]>((acc, k) => acc.flatMap((c) => values[k].map((v) => ({ ...c, [k]: v }))), [{}]);
+  for (const c of combos) counter.inc(c as Record<L, string>, 0);
+}
+
 /** Latency buckets in seconds, from sub-millisecond to 10 s. */
 export const latencyBuckets: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,

@@ -39,6 +39,7 @@ export class LiveFeed {
   private alertsTotal = 0;
   private modelVersion = 0;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -51,6 +52,7 @@ export class LiveFeed {
     const follow = async (topic: string, handle: (m: ConsumedMessage) => void): Promise<void> => {
       const groupId = `streamcell-live-${randomUUID()}`;
       this.groups.push(groupId);
+      if (this.closed) throw new Error('live feed stopped');
       const consumer = this.connection.consumer({ groupId, topics: [topic], fromBeginning: false, readCommitted: true });
       this.consumers.push(consumer);
       await consumer.start((messages) => {
@@ -66,6 +68,8 @@ export class LiveFeed {
     };
     try {
       await this.followAll(follow);
+      // stop() may have run while a consumer was joining; it must not outlive the feed.
+      if (this.closed) throw new Error('live feed stopped');
     } catch (e) {
       await Promise.all(this.consumers.splice(0).map((c) => c.stop().catch(() => undefined)));
       throw e;
@@ -96,9 +100,11 @@ export class LiveFeed {
     });
   }
 
+  /** Stops following; idempotent, and safe while start() is still in progress. */
   async stop(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
-    await Promise.all(this.consumers.map((c) => c.stop().catch(() => undefined)));
+    await Promise.all(this.consumers.splice(0).map((c) => c.stop().catch(() => undefined)));
     await this.admin.deleteGroups(this.groups).catch(() => undefined);
   }
 
