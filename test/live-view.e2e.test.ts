@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KafkaConnection, silentLogger } from '@streamcell/kafka';
 import { createBundle, encodeBundle } from '@streamcell/model';
-import { testConfig, uniqueName, waitFor } from '@streamcell/testing';
+import { testConfig, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { createIngestApp } from '../apps/ingest/src/app.factory';
 import { ingestSchema } from '../apps/ingest/src/config';
@@ -22,13 +22,7 @@ const artifacts = join(__dirname, '..', 'test-artifacts');
 describe('live view in a browser', () => {
   const id = uniqueName('live');
   const topics = {
-    TOPIC_EVENTS: `${id}.events`,
-    TOPIC_EVENTS_RAW: `${id}.raw`,
-    TOPIC_EVENTS_DLQ: `${id}.dlq`,
-    TOPIC_PREDICTIONS: `${id}.predictions`,
-    TOPIC_ALERTS: `${id}.alerts`,
-    TOPIC_MODEL_WEIGHTS: `${id}.weights`,
-    TOPIC_INFERENCE_STATE: `${id}.state`,
+    ...topicEnv(id),
     EVENTS_PARTITIONS: '2',
   };
   let ingest: NestFastifyApplication;

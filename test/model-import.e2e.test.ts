@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaConnection, silentLogger } from '@streamcell/kafka';
-import { testBrokers, testConfig, TopicReader, uniqueName, waitFor } from '@streamcell/testing';
+import { testBrokers, testConfig, TopicReader, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
 import { createInferenceApp } from '../apps/inference/src/app.factory';
 import { inferenceSchema } from '../apps/inference/src/config';
 import { runModelCli } from '../apps/trainer/src/cli/model-cli';
@@ -28,12 +28,7 @@ describe('streamcell model import → inference', () => {
     const id = uniqueName('import');
     const env = {
       KAFKA_BROKERS: testBrokers().join(','),
-      TOPIC_EVENTS: `${id}.events`,
-      TOPIC_EVENTS_DLQ: `${id}.dlq`,
-      TOPIC_PREDICTIONS: `${id}.predictions`,
-      TOPIC_ALERTS: `${id}.alerts`,
-      TOPIC_INFERENCE_STATE: `${id}.state`,
-      TOPIC_MODEL_WEIGHTS: `${id}.weights`,
+      ...topicEnv(id),
       EVENTS_PARTITIONS: '2',
       MODEL_NAME: 'keras',
       LOG_LEVEL: 'warn',

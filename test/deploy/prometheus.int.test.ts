@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { testConfig, uniqueName, waitFor } from '@streamcell/testing';
+import { testConfig, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
 import { createInferenceApp } from '../../apps/inference/src/app.factory';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { createIngestApp } from '../../apps/ingest/src/app.factory';
@@ -36,14 +36,7 @@ function freePort(): Promise<number> {
 describe('Prometheus scraping the running services', () => {
   const id = uniqueName('prom');
   const topics = {
-    TOPIC_EVENTS: `${id}.events`,
-    TOPIC_EVENTS_RAW: `${id}.raw`,
-    TOPIC_EVENTS_DLQ: `${id}.dlq`,
-    TOPIC_PREDICTIONS: `${id}.predictions`,
-    TOPIC_ALERTS: `${id}.alerts`,
-    TOPIC_MODEL_WEIGHTS: `${id}.weights`,
-    TOPIC_INFERENCE_STATE: `${id}.state`,
-    TOPIC_TRAINER_CHECKPOINTS: `${id}.checkpoints`,
+    ...topicEnv(id),
     EVENTS_PARTITIONS: '2',
     INPUT_WIDTH: '2',
     MODEL_NAME: 'prom',

@@ -1,7 +1,7 @@
 import { inferenceTopics, modelWeightsTopic } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type ConsumedMessage, type KafkaConnectionConfig } from '@streamcell/kafka';
 import { createBundle, encodeBundle, StreamingModel, type ModelSpec, type WeightsBundle } from '@streamcell/model';
-import { testBrokers, testConfig, uniqueName } from '@streamcell/testing';
+import { testBrokers, testConfig, topicEnv, uniqueName } from '@streamcell/testing';
 import { inferenceSchema, type InferenceConfig } from '../src/config';
 
 export const spec: ModelSpec = { cell: 'lstm', layers: [8], inputWidth: 2, head: { units: 2 } };
@@ -23,12 +23,7 @@ export function inferenceTestEnv(overrides: Record<string, string> = {}): Record
     LOG_LEVEL: 'warn',
     INFERENCE_PORT: '0',
     INFERENCE_HOST: '127.0.0.1',
-    TOPIC_EVENTS: `${id}.events`,
-    TOPIC_EVENTS_DLQ: `${id}.dlq`,
-    TOPIC_PREDICTIONS: `${id}.predictions`,
-    TOPIC_ALERTS: `${id}.alerts`,
-    TOPIC_MODEL_WEIGHTS: `${id}.weights`,
-    TOPIC_INFERENCE_STATE: `${id}.state`,
+    ...topicEnv(id),
     EVENTS_PARTITIONS: '4',
     INFERENCE_GROUP_ID: `${id}-group`,
     MODEL_NAME: 'm',

@@ -1,4 +1,4 @@
 export { DedicatedBroker, testBrokers } from './broker';
-export { testConfig } from './config';
+export { testConfig, topicEnv } from './config';
 export { TopicReader } from './topic-reader';
 export { uniqueName, waitFor } from './wait';
