@@ -10,6 +10,8 @@ import { ensureNodeModules } from '../lib/deps.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 ensureNodeModules(root);
 const child = spawn(process.execPath, ['-r', './scripts/register.cjs', 'scripts/start/system.ts', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-// The orchestrator handles Ctrl-C itself (it shuts the services and the broker down in order).
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+// The orchestrator handles Ctrl-C itself (it shuts the services and the broker down in order); a
+// Ctrl-C already reaches it through the process group, a SIGTERM sent to this process alone does not.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => child.kill('SIGTERM'));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

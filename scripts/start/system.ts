@@ -34,6 +34,7 @@ let startedBroker = false;
 let poster: WorkloadPoster | undefined;
 let alertConsumer: BatchConsumer | undefined;
 let stopping = false;
+let stoppingSince = 0;
 
 function kafkaScript(command: string): boolean {
   return spawnSync('bash', [join(root, 'scripts/kafka/kafka.sh'), command], { stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
@@ -68,9 +69,22 @@ async function waitReady(name: string, port: number, timeoutMs: number): Promise
   if (!stopping) throw new Error(`${name} not ready after ${timeoutMs / 1000} s; see ${join(logs, `${name}.log`)}`);
 }
 
+/** Ctrl-C reaches the whole process group (and npm forwards it too): a signal repeated within 3 s
+ * is the same Ctrl-C; a later one means "stop now" — kill the services, still stop the broker. */
+function forceStop(): never {
+  say('forced stop');
+  for (const { child } of services) child.kill('SIGKILL');
+  if (startedBroker) kafkaScript('down');
+  process.exit(1);
+}
+
 async function shutdown(code: number): Promise<never> {
-  if (stopping) process.exit(code);
+  if (stopping) {
+    if (Date.now() - stoppingSince > 3000) return forceStop();
+    return new Promise<never>(() => undefined);
+  }
   stopping = true;
+  stoppingSince = Date.now();
   say('\nstopping: generator, alert printer, services, broker…');
   poster?.stop();
   await alertConsumer?.stop().catch(() => undefined);

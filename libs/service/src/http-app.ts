@@ -16,15 +16,17 @@ export async function createHttpApp(
 
 /**
  * Runs a service: main() builds and starts the app; SIGTERM/SIGINT close it gracefully (Nest's
- * shutdown hooks: finish work, commit, leave groups) and exit 0; a second signal exits at once.
- * A failure to start is printed and exits 1.
+ * shutdown hooks: finish work, commit, leave groups) and exit 0. Signals arriving while it closes
+ * are ignored: a Ctrl-C reaches a whole process group, so a supervisor's SIGTERM often follows the
+ * terminal's SIGINT, and neither should cut the graceful close short (the supervisor or the
+ * orchestrator's grace period ends with SIGKILL if it hangs). A failure to start exits 1.
  */
 export function runService(name: string, main: () => Promise<INestApplication>): void {
   main().then(
     (app) => {
       let closing = false;
       const shutdown = (signal: NodeJS.Signals): void => {
-        if (closing) process.exit(1);
+        if (closing) return;
         closing = true;
         process.stderr.write(`${name}: ${signal}, shutting down\n`);
         app.close().then(
