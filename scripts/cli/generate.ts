@@ -53,7 +53,7 @@ export async function runGenerate(argv: readonly string[], log: (line: string) =
     const report = (s: PosterStats): void => {
       if (Date.now() - last < 5000) return;
       last = Date.now();
-      log(`generate: sent ${s.sent}, accepted ${s.accepted}, rejected ${s.rejected}, 503s ${s.unavailable}, injected anomalies ${s.anomalies}`);
+      log(`generate: sent ${s.sent}, accepted ${s.accepted}, rejected ${s.rejected}, 503s ${s.unavailable}, connection errors ${s.errors}, injected anomalies ${s.anomalies}`);
     };
     const poster = new WorkloadPoster({
       onProgress: report,
@@ -73,7 +73,7 @@ export async function runGenerate(argv: readonly string[], log: (line: string) =
     process.once('SIGINT', () => poster.stop());
     process.once('SIGTERM', () => poster.stop());
     const stats = await poster.run();
-    log(`generate: done — sent ${stats.sent}, accepted ${stats.accepted}, rejected ${stats.rejected}`);
+    log(`generate: done — sent ${stats.sent}, accepted ${stats.accepted}, rejected ${stats.rejected}, connection errors ${stats.errors}`);
     return stats.errors > 0 && stats.accepted === 0 ? 1 : 0;
   } catch (e) {
     log(`generate: ${(e as Error).message}`);
