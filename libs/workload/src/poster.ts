@@ -32,6 +32,7 @@ export class WorkloadPoster {
   private readonly generator: SignalGenerator;
   private stopped = false;
   private cursor = 0;
+  private deadline = Infinity;
 
   constructor(private readonly options: PosterOptions) {
     this.generator = new SignalGenerator(options);
@@ -44,9 +45,9 @@ export class WorkloadPoster {
   async run(): Promise<PosterStats> {
     const batch = this.options.batch ?? 100;
     const interval = (1000 * batch) / this.options.rate;
-    const end = this.options.durationSeconds === undefined ? Infinity : Date.now() + this.options.durationSeconds * 1000;
+    this.deadline = this.options.durationSeconds === undefined ? Infinity : Date.now() + this.options.durationSeconds * 1000;
     let nextAt = Date.now();
-    while (!this.stopped && Date.now() < end) {
+    while (!this.stopped && Date.now() < this.deadline) {
       const events = [];
       for (let n = 0; n < batch; n++) {
         const e = this.generator.next(this.cursor);
@@ -65,7 +66,7 @@ export class WorkloadPoster {
   }
 
   private async post(body: string, count: number): Promise<void> {
-    for (let attempt = 0; attempt < 30 && !this.stopped; attempt++) {
+    for (let attempt = 0; attempt < 30 && !this.stopped && Date.now() < this.deadline; attempt++) {
       try {
         const res = await fetch(`${this.options.url}/v1/events`, {
           method: 'POST',
