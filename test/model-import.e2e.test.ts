@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventTopics, inferenceTopics, modelWeightsTopic } from '@streamcell/events';
 import { KafkaConnection, silentLogger } from '@streamcell/kafka';
 import { testBrokers, testConfig, TopicReader, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
 import { createInferenceApp } from '../apps/inference/src/app.factory';
@@ -34,6 +35,11 @@ describe('streamcell model import → inference', () => {
       LOG_LEVEL: 'warn',
     };
     const config = testConfig(inferenceSchema, { ...env, INFERENCE_HOST: '127.0.0.1', INFERENCE_PORT: '0', INFERENCE_GROUP_ID: `${id}-inference` });
+    // Topics with elected leaders before anything writes (a write racing the election of a
+    // just-created topic's leader is refused with NOT_LEADER).
+    const admin = new KafkaConnection(config, silentLogger).admin();
+    await admin.ensureTopics([...eventTopics(config), ...inferenceTopics(config), modelWeightsTopic(config)]);
+    await admin.disconnect();
     const app = await createInferenceApp(config);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = await app.getUrl();
@@ -42,7 +48,6 @@ describe('streamcell model import → inference', () => {
     const producer = new KafkaConnection(config, silentLogger).producer({ maxQueuedMessages: 10_000, ackTimeoutMs: 30_000 });
     let predictions: TopicReader | undefined;
     try {
-      await waitFor('inference created its topics', async () => (await fetch(`${url}/metrics`)).ok);
       assert.equal(await cli('import', join(fixture, 'model.json')), 0, out.join(''));
       await waitFor('ready with the imported model', async () => (await fetch(`${url}/health/ready`)).status === 200, { timeoutMs: 60_000 });
 
