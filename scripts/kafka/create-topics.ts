@@ -12,7 +12,7 @@
 // 78 bad configuration.
 import { env, loadConfigOrExit, type ConfigOf } from '@streamcell/config';
 import { defaultMaxModelBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
-import { KafkaConnection, kafkaConnectionSchema, KafkaError, type TopicReport } from '@streamcell/kafka';
+import { KafkaConnection, kafkaConnectionSchema, retryRetriable, type TopicReport } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 
 export const createTopicsSchema = {
@@ -38,22 +38,16 @@ export function topicPlan(c: CreateTopicsConfig): TopicLayout[] {
 /** Creates what is missing and verifies the rest, retrying with backoff while Kafka is unreachable. */
 export async function createTopics(c: CreateTopicsConfig, logger: JsonLogger): Promise<TopicReport[]> {
   const admin = new KafkaConnection(c, logger, 'create-topics').admin();
-  const deadline = Date.now() + c.timeoutMs;
-  let delay = 500;
   try {
-    for (;;) {
-      try {
-        return await admin.ensureTopics(topicPlan(c));
-      } catch (e) {
-        // Only an unreachable cluster heals by waiting; a layout problem (too few partitions) or
-        // refused authentication does not.
-        const retriable = e instanceof KafkaError && e.retriable;
-        if (!retriable || Date.now() + delay > deadline) throw e;
-        logger.warn('Kafka not reachable yet, retrying', { error: e instanceof Error ? e.message : String(e), retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
-      }
-    }
+    // Only an unreachable cluster heals by waiting; a layout problem (too few partitions) or
+    // refused authentication does not, and is thrown at once.
+    const reports = await retryRetriable(() => admin.ensureTopics(topicPlan(c)), {
+      context: 'create topics',
+      initialDelayMs: 500,
+      deadlineMs: c.timeoutMs,
+      onRetry: (e, retryInMs) => logger.warn('Kafka not reachable yet, retrying', { error: e.message, retryInMs }),
+    });
+    return reports ?? [];
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

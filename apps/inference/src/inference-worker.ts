@@ -2,6 +2,7 @@ import { eventTopics, inferenceTopics, modelWeightsTopic } from '@streamcell/eve
 import {
   KafkaConnection,
   ProducerFencedError,
+  retryRetriable,
   type Assignment,
   type BatchConsumer,
   type BatchContext,
@@ -48,6 +49,8 @@ export class InferenceWorker {
   private commitTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly abort = new AbortController();
+  private startFailure: Error | undefined;
   private consuming: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
 
@@ -91,12 +94,33 @@ export class InferenceWorker {
     await this.starting;
   }
 
+  /** Why start-up gave up, when an error no retry can fix stopped it (for readiness). */
+  get startError(): Error | undefined {
+    return this.startFailure;
+  }
+
   private async startFeeds(): Promise<void> {
-    if (this.config.createTopics) {
-      // events too (same layout as ingest's, idempotent): workers may start before ingest.
-      await this.admin.ensureTopics([...eventTopics(this.config), ...inferenceTopics(this.config), modelWeightsTopic(this.config)]);
+    const signal = this.abort.signal;
+    try {
+      await retryRetriable(
+        async () => {
+          if (this.config.createTopics) {
+            // events too (same layout as ingest's, idempotent): workers may start before ingest.
+            await this.admin.ensureTopics([...eventTopics(this.config), ...inferenceTopics(this.config), modelWeightsTopic(this.config)], { signal });
+          }
+          if (!this.stopping) await this.weights.start();
+        },
+        {
+          context: 'start',
+          maxDelayMs: 10_000,
+          signal,
+          onRetry: (e, retryInMs) => this.logger.warn('Kafka not ready yet; retrying start', { error: e.message, retryInMs }),
+        },
+      );
+    } catch (e) {
+      this.startFailure = e instanceof Error ? e : new Error(String(e));
+      throw e;
     }
-    if (!this.stopping) await this.weights.start();
   }
 
   async ping(): Promise<number> {
@@ -107,6 +131,7 @@ export class InferenceWorker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.abort.abort();
     clearInterval(this.commitTimer);
     clearInterval(this.idleTimer);
     await this.starting?.catch(() => undefined);
@@ -192,17 +217,25 @@ export class InferenceWorker {
 
   /** Starts consuming; retries (e.g. while `events` does not exist yet) until it works or stop(). */
   private async startConsumingWhenPossible(): Promise<void> {
-    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await this.startConsuming();
-        return;
-      } catch (e) {
-        this.logger.warn('cannot consume events yet, retrying', { topic: this.config.events, error: String(e), retryInMs: delay });
-        await this.consumer?.stop().catch(() => undefined);
-        this.consumer = undefined;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+    await retryRetriable(
+      async () => {
+        try {
+          await this.startConsuming();
+        } catch (e) {
+          await this.consumer?.stop().catch(() => undefined);
+          this.consumer = undefined;
+          throw e;
+        }
+      },
+      {
+        context: 'consume',
+        initialDelayMs: 500,
+        maxDelayMs: 10_000,
+        signal: this.abort.signal,
+        shouldRetry: () => true,
+        onRetry: (e, retryInMs) => this.logger.warn('cannot consume events yet, retrying', { topic: this.config.events, error: e.message, retryInMs }),
+      },
+    );
   }
 
   private async startConsuming(): Promise<void> {

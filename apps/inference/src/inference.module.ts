@@ -25,7 +25,11 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     });
     readiness.register({
       name: 'consumer',
-      check: () => (worker.isConsuming ? Promise.resolve({}) : Promise.reject(new Error('not consuming events'))),
+      check: () => {
+        if (worker.isConsuming) return Promise.resolve({});
+        const failed = worker.startError;
+        return Promise.reject(failed === undefined ? new Error('not consuming events') : new Error(`start-up failed: ${failed.message}`));
+      },
     });
   }
 

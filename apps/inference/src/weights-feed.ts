@@ -32,6 +32,8 @@ export class WeightsFeed {
 
   async start(): Promise<void> {
     if (this.closed) return;
+    // A retried start replaces the consumer of the failed attempt.
+    await this.consumer?.stop().catch(() => undefined);
     this.consumer = this.connection.consumer({ groupId: this.groupId, topics: [this.options.topic], fromBeginning: true });
     await this.consumer.start(async (messages) => {
       let newest: WeightsBundle | undefined;

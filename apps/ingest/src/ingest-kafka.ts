@@ -1,6 +1,6 @@
 import type { JsonLogger } from '@streamcell/observability';
 import { ingestTopics } from '@streamcell/events';
-import { KafkaConnection, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
+import { KafkaConnection, retryRetriable, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
 import type { IngestConfig } from './config';
 
 /**
@@ -13,7 +13,7 @@ export class IngestKafka {
   readonly producer: KafkaProducer;
   readonly admin: KafkaAdmin;
   private topicsReady = false;
-  private stopped = false;
+  private readonly abort = new AbortController();
   private connecting: Promise<void> | undefined;
 
   constructor(
@@ -41,17 +41,18 @@ export class IngestKafka {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.abort.abort();
     await this.producer.disconnect().catch((e: unknown) => this.logger.warn('producer disconnect failed', { error: String(e) }));
     await this.admin.disconnect().catch(() => undefined);
   }
 
   private async connectLoop(): Promise<void> {
-    let delay = 250;
-    while (!this.stopped) {
-      try {
+    // Every failure is retried, permanent ones included: a missing ACL or a topic with too few
+    // partitions is fixed by an operator while the pod keeps answering 503 and saying why.
+    await retryRetriable(
+      async () => {
         if (this.config.createTopics) {
-          const reports = await this.admin.ensureTopics(ingestTopics(this.config));
+          const reports = await this.admin.ensureTopics(ingestTopics(this.config), { signal: this.abort.signal });
           for (const r of reports) {
             if (r.created) this.logger.info('topic created', { topic: r.name, partitions: r.partitions });
             if (r.configDrift.length > 0) this.logger.warn('topic config differs from the expected one', { topic: r.name, drift: r.configDrift });
@@ -60,12 +61,13 @@ export class IngestKafka {
         this.topicsReady = true;
         await this.producer.connect();
         this.logger.info('connected to Kafka', { brokers: this.config.brokers });
-        return;
-      } catch (e) {
-        this.logger.warn('Kafka not reachable yet, retrying', { error: e instanceof Error ? e.message : String(e), retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
-      }
-    }
+      },
+      {
+        context: 'connect',
+        signal: this.abort.signal,
+        shouldRetry: () => true,
+        onRetry: (e, retryInMs) => this.logger.warn('Kafka not reachable yet, retrying', { error: e.message, retriable: e.retriable, retryInMs }),
+      },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { createBundle, type ModelSpec, type WeightsBundle } from '@streamcell/model';
 import { modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
-import { KafkaConnection, type BatchConsumer, type ConsumedMessage, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
+import { KafkaConnection, retryRetriable, type BatchConsumer, type ConsumedMessage, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { TrainerConfig } from './config';
 import { CompactedTopicReader } from './model-ops/compacted-reader';
@@ -44,6 +44,7 @@ export class TrainerService {
   private currentRound: Promise<void> | undefined;
   private lastCheckpointAt: number | undefined;
   private stopping = false;
+  private readonly abort = new AbortController();
   private startup: Promise<void> | undefined;
   private phaseValue: TrainerPhase = 'connecting';
   private failure: Error | undefined;
@@ -88,6 +89,7 @@ export class TrainerService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.abort.abort();
     // Let a start in progress notice and return (it checks between steps) before closing.
     await this.startup?.catch(() => undefined);
     clearInterval(this.timer);
@@ -106,18 +108,15 @@ export class TrainerService {
     this.metrics.checkpointAge.set(-1);
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
-    let delay = 250;
-    while (!this.stopping) {
-      try {
-        await this.connect();
-        break;
-      } catch (e) {
-        const retriable = (e as { retriable?: unknown }).retriable !== false;
-        if (!retriable) return this.fail(e);
-        this.logger.warn('Kafka not reachable yet; retrying', { error: e instanceof Error ? e.message : String(e), retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 10_000);
-      }
+    try {
+      await retryRetriable(() => this.connect(), {
+        context: 'connect',
+        maxDelayMs: 10_000,
+        signal: this.abort.signal,
+        onRetry: (e, retryInMs) => this.logger.warn('Kafka not reachable yet; retrying', { error: e.message, retryInMs }),
+      });
+    } catch (e) {
+      return this.fail(e);
     }
     if (this.stopping) return;
     try {
@@ -136,7 +135,7 @@ export class TrainerService {
   private async connect(): Promise<void> {
     const c = this.config;
     if (c.createTopics) {
-      const reports = await this.admin.ensureTopics([modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, c.maxModelBytes)]);
+      const reports = await this.admin.ensureTopics([modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, c.maxModelBytes)], { signal: this.abort.signal });
       for (const r of reports) {
         if (r.created) this.logger.info('topic created', { topic: r.name, partitions: r.partitions });
         if (r.configDrift.length > 0) this.logger.warn('topic config differs from the expected one', { topic: r.name, drift: r.configDrift });
@@ -221,23 +220,28 @@ export class TrainerService {
   /** The events topic belongs to ingest; until it exists (or while Kafka is away) keep retrying. */
   private async startEventsConsumer(): Promise<void> {
     const c = this.config;
-    let delay = 250;
-    while (!this.stopping) {
-      const consumer = this.connection.consumer({ groupId: c.groupId, topics: [c.events], fromBeginning: c.fromBeginning });
-      try {
-        await consumer.start((messages) => this.onEvents(messages));
+    await retryRetriable(
+      async () => {
+        const consumer = this.connection.consumer({ groupId: c.groupId, topics: [c.events], fromBeginning: c.fromBeginning });
+        try {
+          await consumer.start((messages) => this.onEvents(messages));
+        } catch (e) {
+          await consumer.stop().catch(() => undefined);
+          throw e;
+        }
         this.eventsConsumer = consumer;
         if (this.phaseValue === 'waiting-for-events-topic') this.phaseValue = 'loading';
-        return;
-      } catch (e) {
-        await consumer.stop().catch(() => undefined);
-        if ((e as { retriable?: unknown }).retriable === false) throw e;
-        if (this.phaseValue === 'loading') this.phaseValue = 'waiting-for-events-topic';
-        this.logger.warn('cannot consume events yet; retrying', { topic: c.events, error: e instanceof Error ? e.message : String(e), retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 10_000);
-      }
-    }
+      },
+      {
+        context: 'consume events',
+        maxDelayMs: 10_000,
+        signal: this.abort.signal,
+        onRetry: (e, retryInMs) => {
+          if (this.phaseValue === 'loading') this.phaseValue = 'waiting-for-events-topic';
+          this.logger.warn('cannot consume events yet; retrying', { topic: c.events, error: e.message, retryInMs });
+        },
+      },
+    );
   }
 
   private async bootstrap(): Promise<void> {

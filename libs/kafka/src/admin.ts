@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { toKafkaError } from './errors';
-import { ensureTopics, type TopicReport, type TopicSpec } from './topics';
+import { ensureTopics, type EnsureTopicsOptions, type TopicReport, type TopicSpec } from './topics';
 
 /** Topic management and broker reachability checks (readiness probes). */
 export class KafkaAdmin {
@@ -26,9 +26,9 @@ export class KafkaAdmin {
     await this.admin.disconnect();
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<TopicReport[]> {
+  async ensureTopics(specs: readonly TopicSpec[], options?: EnsureTopicsOptions): Promise<TopicReport[]> {
     await this.connect();
-    return ensureTopics(this.admin, specs);
+    return ensureTopics(this.admin, specs, options);
   }
 
   /**

@@ -6,5 +6,6 @@ export { BatchConsumer, type Assignment, type BatchConsumerOptions, type BatchCo
 export { BackpressureError, KafkaError, kafkaErrorType, ProduceTimeoutError, TopicLayoutError, toKafkaError } from './errors';
 export type { ConsumedMessage, OutgoingMessage, TopicMessages } from './message';
 export { KafkaProducer, type ProducerOptions } from './producer';
-export type { TopicReport, TopicSpec } from './topics';
+export { retryRetriable, type RetryOptions } from './retry';
+export type { EnsureTopicsOptions, TopicReport, TopicSpec } from './topics';
 export { ProducerFencedError, TransactionalProducer, type ConsumedOffsets, type TransactionalProducerOptions } from './transactional-producer';

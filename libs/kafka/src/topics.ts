@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import { toKafkaError, TopicLayoutError } from './errors';
+import { KafkaError, kafkaErrorType, toKafkaError, TopicLayoutError } from './errors';
+import { retryRetriable } from './retry';
 
 export interface TopicSpec {
   readonly name: string;
@@ -24,7 +25,50 @@ export interface TopicReport {
  * "fix" by adding partitions, because that would move keys to other partitions and break the
  * co-partitioning of `events` and the state changelog.
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicReport[]> {
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], options: EnsureTopicsOptions = {}): Promise<TopicReport[]> {
+  // Several services run this at boot at the same moment. One creates a topic; the others see it
+  // listed before its metadata and leaders have reached every broker, and their metadata or
+  // config requests fail with UNKNOWN_TOPIC_OR_PARTITION. That settles within seconds, so those
+  // errors (and a partition still without a leader) are retried here; anything else goes to the
+  // caller's own policy at once.
+  const reports = await retryRetriable(() => ensureOnce(admin, specs), {
+    context: 'ensureTopics',
+    initialDelayMs: 100,
+    maxDelayMs: 2000,
+    deadlineMs: options.settleTimeoutMs ?? 30_000,
+    shouldRetry: isSettling,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  if (reports === undefined) throw new KafkaError('ensureTopics: aborted', true);
+  return reports;
+}
+
+export interface EnsureTopicsOptions {
+  /** How long to wait for just-created topics to get metadata and leaders everywhere. */
+  readonly settleTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Broker answers that mean "the topic is being created or moved; ask again shortly". */
+const settlingTypes = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'NOT_CONTROLLER']);
+
+function isSettling(e: KafkaError): boolean {
+  if (e instanceof TopicsNotSettledError || settlingTypes.has(kafkaErrorType(e) ?? '')) return true;
+  // kafkajs answers a CreateTopics in which other clients won the race for some topics (and not
+  // others) with one aggregate error: the next attempt finds those topics listed.
+  const errors = (e.cause as { errors?: unknown } | undefined)?.errors;
+  return Array.isArray(errors) && errors.length > 0 && errors.every((x) => ['TOPIC_ALREADY_EXISTS', ...settlingTypes].includes(kafkaErrorType(x) ?? ''));
+}
+
+/** A topic is listed but some of its partitions have no leader yet. */
+class TopicsNotSettledError extends KafkaError {
+  override readonly name = 'TopicsNotSettledError';
+  constructor(partitions: readonly string[]) {
+    super(`partitions without a leader yet: ${partitions.join(', ')}`, true);
+  }
+}
+
+async function ensureOnce(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicReport[]> {
   try {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
@@ -41,6 +85,8 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     }
     const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
     const partitionsOf = new Map(topics.map((t) => [t.name, t.partitions.length]));
+    const leaderless = topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
+    if (leaderless.length > 0) throw new TopicsNotSettledError(leaderless);
     const drift = await describeDrift(admin, specs.filter((s) => existing.has(s.name)));
     return specs.map((s) => {
       const partitions = partitionsOf.get(s.name) ?? 0;

@@ -1,0 +1,48 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toKafkaError, type KafkaError } from './errors';
+
+export interface RetryOptions {
+  /** Names the operation in the errors thrown (`<context>: <cause>`). */
+  readonly context: string;
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Give up after this long and throw the last error; unset = retry until aborted. */
+  readonly deadlineMs?: number;
+  /** Aborting ends the wait at once; the helper then resolves `undefined` without another attempt. */
+  readonly signal?: AbortSignal;
+  /** Decides what is worth another attempt; default: whatever `toKafkaError` calls retriable. */
+  readonly shouldRetry?: (error: KafkaError) => boolean;
+  readonly onRetry?: (error: KafkaError, retryInMs: number, attempt: number) => void;
+}
+
+/**
+ * Runs `attempt` until it succeeds, with exponential backoff between failures. Errors no retry
+ * can fix (a permanent broker error, a topic with the wrong layout) are thrown at once, so a
+ * service reports them instead of spinning; transient ones (broker down, metadata still
+ * propagating after another process created a topic) are retried. Every service start-up and
+ * topic check shares this one policy.
+ */
+export async function retryRetriable<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T | undefined> {
+  const { context, initialDelayMs = 250, maxDelayMs = 5000, deadlineMs, signal, shouldRetry = (e) => e.retriable, onRetry } = options;
+  const deadline = deadlineMs === undefined ? Infinity : Date.now() + deadlineMs;
+  // A function, not a property read, so the compiler does not narrow it across the awaits.
+  const aborted = (): boolean => signal?.aborted === true;
+  let delay = initialDelayMs;
+  for (let n = 1; ; n++) {
+    if (aborted()) return undefined;
+    try {
+      return await attempt();
+    } catch (e) {
+      const error = toKafkaError(e, context);
+      if (aborted()) return undefined;
+      if (!shouldRetry(error) || Date.now() + delay > deadline) throw error;
+      onRetry?.(error, delay, n);
+      try {
+        await sleep(delay, undefined, signal === undefined ? undefined : { signal });
+      } catch {
+        return undefined; // aborted while waiting
+      }
+      delay = Math.min(delay * 2, maxDelayMs);
+    }
+  }
+}
