@@ -3,11 +3,15 @@
 // which are the only commands a fresh clone needs.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function ensureNodeModules(root) {
-  const hash = createHash('sha256').update(readFileSync(join(root, 'package.json'))).update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+  const h = createHash('sha256').update(readFileSync(join(root, 'package.json'))).update(readFileSync(join(root, 'package-lock.json')));
+  // patches/ are applied by the postinstall script (patch-package): a changed patch needs a reinstall too.
+  const patches = join(root, 'patches');
+  if (existsSync(patches)) for (const f of readdirSync(patches).sort()) h.update(f).update(readFileSync(join(patches, f)));
+  const hash = h.digest('hex');
   const stamp = join(root, 'node_modules', '.streamcell-deps');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
   process.stdout.write('\n== installing npm packages (node_modules missing or stale)\n');

@@ -1,4 +1,4 @@
-import { canonicalMapping, deadLetterHeaders, extractFields, isPlainObject, validateEvent, type EventV1, type Rejection } from '@streamcell/events';
+import { canonicalMapping, deadLetterHeaders, encodePrediction, extractFields, float32Json, isPlainObject, validateEvent, type EventV1, type Rejection } from '@streamcell/events';
 import type { ConsumedMessage } from '@streamcell/kafka';
 import type { StreamingModel } from '@streamcell/model';
 import type { InferenceMetrics } from './inference.metrics';
@@ -101,6 +101,7 @@ export class BatchProcessor {
       input,
     );
     const name = this.model().bundle.name;
+    const model = { name, version: modelVersion };
     const features = spec.output.kind === 'next-values' ? spec.output.features : undefined;
     const latencyMs = Date.now() - started;
     for (let b = 0; b < stepped.length; b++) {
@@ -120,7 +121,8 @@ export class BatchProcessor {
               score: verdict.score,
               threshold: this.rule.zThreshold,
               residual: verdict.residual,
-              expected: Array.from(residual.forecast!),
+              // Written as the prediction that made the forecast wrote it (float32 precision).
+              expected: Array.from(residual.forecast!, (x) => Number(float32Json(x))),
               actual: features === undefined ? event.values : features.map((f) => event.values[f]),
               model: { name, version: modelVersion },
             }),
@@ -131,16 +133,7 @@ export class BatchProcessor {
       }
       task.predictions.push({
         key: event.stream,
-        value: JSON.stringify({
-          v: 1,
-          stream: event.stream,
-          ts: event.ts,
-          partition: message.partition,
-          offset: message.offset,
-          model: { name, version: modelVersion },
-          output: Array.from(forecast),
-          latencyMs,
-        }),
+        value: encodePrediction({ stream: event.stream, ts: event.ts, partition: message.partition, offset: message.offset, model, output: forecast, latencyMs }),
       });
       task.eventTimes.push(event.ts);
     }

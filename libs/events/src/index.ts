@@ -3,3 +3,4 @@ export { encodeEvent, rejectReasons, type EventV1, type RejectReason, type Rejec
 export { canonicalMapping, extractFields, isPlainObject, type FieldMapping } from './mapping';
 export { defaultStreamIdPattern, rejectionOf, validateEvent, type EventFields, type ValidationRules } from './validate';
 export { defaultMaxModelBytes, eventTopics, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from './topics';
+export { encodePrediction, float32Json, type PredictionV1 } from './prediction';
