@@ -457,9 +457,11 @@ export class InferenceWorker {
           task.status = 'broken';
           return;
         }
+        if (this.tasks.get(task.partition) !== task) return; // revoked meanwhile: the new owner restores from the last commit
         if (attempt < COMMIT_RETRIES) {
           // The aborted transaction's records are invisible to read_committed readers; sending
-          // the same records and offsets again in a new transaction keeps exactly-once.
+          // the same records and offsets again in a new transaction (under a new producer epoch,
+          // see TransactionalProducer.commit) keeps exactly-once.
           this.metrics.transactionFailures.inc({ outcome: 'retried' });
           this.logger.warn('transaction failed, retrying', { partition: task.partition, attempt, error: String(e) });
           await new Promise((r) => setTimeout(r, 100 * attempt));

@@ -68,6 +68,15 @@ export class BatchConsumer {
       ...(options.sessionTimeoutMs !== undefined ? { sessionTimeout: options.sessionTimeoutMs } : {}),
       ...(options.heartbeatIntervalMs !== undefined ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
       ...(options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
+      // After a crash kafkajs disconnects, then schedules a restart. A stop() that lands while the
+      // crash is being handled clears no timer yet, and the restart would bring back a consumer
+      // nobody stops (seen in CI: a test process kept alive by a live-view consumer retrying a
+      // stopped broker forever). Asked after the disconnect, this closes that window.
+      retry: { retries: 5, restartOnFailure: () => Promise.resolve(!this.stopped) },
+    });
+    // A restart already under way when stop() ran joins the group afterwards: leave again.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      if (this.stopped) void this.consumer.disconnect().catch(() => undefined);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const error = event.payload.error;

@@ -8,17 +8,25 @@ interface SentBatch {
   topicMessages: { topic: string; messages: unknown[] }[];
 }
 
-/** A kafkajs stand-in whose sendBatch calls are resolved by the test. */
+/** A kafkajs stand-in whose sendBatch calls are resolved by the test; each producer() is a new producer id. */
 function fakeKafka() {
-  const calls: { batch: SentBatch; resolve: () => void; reject: (e: Error) => void }[] = [];
-  const producer = {
-    events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
-    on: () => undefined,
-    connect: () => Promise.resolve(),
-    disconnect: () => Promise.resolve(),
-    sendBatch: (batch: SentBatch) => new Promise<void>((resolve, reject) => calls.push({ batch, resolve, reject })),
+  const calls: { batch: SentBatch; producerId: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const connected: number[] = [];
+  let ids = 0;
+  const producer = () => {
+    const producerId = ++ids;
+    return {
+      events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
+      on: () => undefined,
+      connect: () => {
+        connected.push(producerId);
+        return Promise.resolve();
+      },
+      disconnect: () => Promise.resolve(),
+      sendBatch: (batch: SentBatch) => new Promise<void>((resolve, reject) => calls.push({ batch, producerId, resolve, reject })),
+    };
   };
-  return { kafka: { producer: () => producer } as unknown as Kafka, calls };
+  return { kafka: { producer } as unknown as Kafka, calls, connected };
 }
 
 const msgs = (topic: string, n: number) => [{ topic, messages: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: 'v' })) }];
@@ -71,5 +79,31 @@ describe('KafkaProducer', () => {
     await tick();
     calls[0].reject(Object.assign(new Error('gone'), { name: 'KafkaJSConnectionError' }));
     await assert.rejects(s, (e: unknown) => (e as { retriable?: boolean }).retriable === true);
+  });
+
+  // kafkajs rewinds its sequence numbers after a failed request; if that request was written after
+  // all, the next one would reuse them and the broker would drop it as a duplicate while
+  // acknowledging it. Seen in CI as accepted events missing after a broker restart.
+  it('sends the request after a failed one under a new producer id, connected first', async () => {
+    const { kafka, calls, connected } = fakeKafka();
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 10_000 });
+    await p.connect();
+    const ok = p.send(msgs('a', 1));
+    await tick();
+    calls[0].resolve();
+    await ok;
+    const lost = p.send(msgs('a', 1));
+    await tick();
+    assert.equal(calls[1].producerId, 1, 'a successful request keeps the producer id');
+    calls[1].reject(Object.assign(new Error('Request timed out'), { name: 'KafkaJSRequestTimeoutError' }));
+    await assert.rejects(lost);
+    const next = p.send(msgs('a', 1));
+    await tick();
+    await tick();
+    assert.equal(calls[2].producerId, 2, 'the next request comes from a new producer');
+    assert.deepEqual(connected, [1, 2], 'which was connected (InitProducerId) before sending');
+    calls[2].resolve();
+    await next;
+    assert.equal(p.isConnected, true);
   });
 });

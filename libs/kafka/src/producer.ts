@@ -32,9 +32,18 @@ interface Pending {
  * `send` resolves only once the broker has acknowledged the messages. A send that times out while
  * still queued is withdrawn and never written; one that times out on the wire may still land
  * (the caller was told 503, so a retry can duplicate — at-least-once, never accepted-then-lost).
+ *
+ * After a failed request the producer id is renewed before the next one. kafkajs rewinds its
+ * sequence numbers when a request fails, but a request whose answer was lost (broker paused,
+ * restarting, network cut) may still have been written; the next request would then reuse those
+ * sequence numbers for other messages, the broker would take it for a retry of the written one
+ * and acknowledge it without writing it: accepted, then lost. A new producer id starts new
+ * sequences. (The Java client resets its producer id in this case for the same reason.)
  */
 export class KafkaProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** The last request failed: its messages may be on the broker under sequence numbers kafkajs will reuse. */
+  private renewBeforeNextSend = false;
   private readonly queue: Pending[] = [];
   private queuedMessages = 0;
   private sending = false;
@@ -43,24 +52,41 @@ export class KafkaProducer {
   private readonly maxBatchMessages: number;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ProducerOptions,
   ) {
+    this.producer = this.createProducer();
+    this.maxBatchMessages = options.maxBatchMessages ?? 10_000;
+  }
+
+  private createProducer(): Producer {
     // DefaultPartitioner is murmur2, as in the Java client: a stream id lands on the same partition
     // whichever client produced it, which keeps `events` and the state changelog co-partitioned.
-    this.producer = kafka.producer({
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.maxBatchMessages = options.maxBatchMessages ?? 10_000;
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = false;
+    // Events of a replaced producer (its late DISCONNECT) must not overwrite the current state.
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = false;
     });
-    this.producer.on(this.producer.events.CONNECT, () => {
-      this.connected = true;
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.producer) this.connected = true;
     });
+    return producer;
+  }
+
+  /** A new kafkajs producer, hence a new producer id and fresh sequence numbers. */
+  private async renewProducerId(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    this.connected = false;
+    void old.disconnect().catch(() => undefined);
+    await this.producer.connect();
+    this.connected = true;
+    this.renewBeforeNextSend = false;
   }
 
   async connect(): Promise<void> {
@@ -139,19 +165,27 @@ export class KafkaProducer {
     }
     this.sending = true;
     this.sendingSince = Date.now();
-    void this.producer
-      .sendBatch({ acks: -1, topicMessages: mergeByTopic(taken) })
-      .then(
-        () => taken.forEach((t) => this.settle(t)),
-        (e: unknown) => {
-          const err = toKafkaError(e, 'produce');
-          taken.forEach((t) => this.settle(t, err));
-        },
-      )
-      .finally(() => {
-        this.sending = false;
-        this.pump();
-      });
+    void this.sendTaken(taken).finally(() => {
+      this.sending = false;
+      this.pump();
+    });
+  }
+
+  private async sendTaken(taken: readonly Pending[]): Promise<void> {
+    try {
+      if (this.renewBeforeNextSend) await this.renewProducerId();
+      await this.producer.sendBatch({ acks: -1, topicMessages: mergeByTopic(taken) });
+      taken.forEach((t) => this.settle(t));
+    } catch (e) {
+      this.renewBeforeNextSend = true;
+      const err = toKafkaError(e, 'produce');
+      taken.forEach((t) => this.settle(t, err));
+    }
+  }
+
+  /** True while a produce request (or the renewal before one) is outstanding. */
+  get requestInFlight(): boolean {
+    return this.sending;
   }
 }
 

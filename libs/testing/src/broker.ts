@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +43,25 @@ export class DedicatedBroker {
   }
 
   async stop(): Promise<void> {
+    await this.resume().catch(() => undefined);
     await run('bash', [script, 'down'], { env: this.env, timeout: 60_000 });
+  }
+
+  /**
+   * Freezes the broker process (SIGSTOP): connections stay open and requests pile up unanswered,
+   * as with a long GC pause or a partitioned network. `resume()` lets it answer them late.
+   */
+  pause(): Promise<void> {
+    process.kill(this.pid(), 'SIGSTOP');
+    return Promise.resolve();
+  }
+
+  resume(): Promise<void> {
+    process.kill(this.pid(), 'SIGCONT');
+    return Promise.resolve();
+  }
+
+  private pid(): number {
+    return Number(readFileSync(join(this.env.KAFKA_DATA_DIR!, 'kafka.pid'), 'utf8').trim());
   }
 }
