@@ -74,7 +74,7 @@ describe('metrics named by dashboards and alert rules', () => {
       'streamcell_inference_model_version',
       'streamcell_inference_weights_refused_total',
       'streamcell_inference_transaction_failures_total',
-      'streamcell_trainer_candidates_rejected_total',
+      'streamcell_trainer_rejections_since_publish',
       'streamcell_inference_restore_duration_seconds_bucket',
       'streamcell_ingest_request_duration_seconds_count',
     ]) assert.ok(all.includes(metric), `an alert rule on ${metric}`);

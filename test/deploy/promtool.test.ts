@@ -30,6 +30,12 @@ describe('promtool', () => {
     assert.ok(r.ok, r.output);
   });
 
+  it('test rules: alerts fire on the series they are meant for, and only after their hold time', () => {
+    const r = promtool(['test', 'rules', join(__dirname, 'fixtures', 'alert-rules.test.yaml')]);
+    assert.ok(r.ok, r.output);
+    assert.match(r.output, /SUCCESS/);
+  });
+
   it('rejects a broken rule (the check can fail)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'streamcell-promtool-'));
     try {

@@ -12,6 +12,7 @@ export class TrainerMetrics {
   readonly validationLoss;
   readonly published;
   readonly rejected;
+  readonly rejectionsSincePublish;
   readonly publishedVersion;
   readonly roundDuration;
   readonly streams;
@@ -28,6 +29,10 @@ export class TrainerMetrics {
     this.validationLoss = metrics.gauge('streamcell_trainer_validation_loss', 'Validation loss on the last round\'s holdout, of the candidate and of the serving version.', ['model']);
     this.published = metrics.counter('streamcell_trainer_candidates_published_total', 'Candidates that beat the serving version and were published.');
     this.rejected = metrics.counter('streamcell_trainer_candidates_rejected_total', 'Candidates that did not beat the serving version by the margin.');
+    this.rejectionsSincePublish = metrics.gauge(
+      'streamcell_trainer_rejections_since_publish',
+      'Candidates rejected in a row since this trainer last published (or started); the "rejections in a row" alert reads it.',
+    );
     this.publishedVersion = metrics.gauge('streamcell_trainer_published_version', 'Version of the model currently at the head of model.weights, as the trainer knows it.');
     this.roundDuration = metrics.histogram('streamcell_trainer_round_duration_seconds', 'Wall time of a training round (training, validation, publish, checkpoint).', roundBuckets);
     this.streams = metrics.gauge('streamcell_trainer_streams', 'Streams whose windows are held.');

@@ -48,6 +48,7 @@ export class TrainerService {
   private startup: Promise<void> | undefined;
   private phaseValue: TrainerPhase = 'connecting';
   private failure: Error | undefined;
+  private rejectionsSincePublish = 0;
   /** Every round's report, newest last (bounded), for logs and tests. */
   readonly reports: RoundReport[] = [];
 
@@ -328,6 +329,10 @@ export class TrainerService {
     if (Number.isFinite(report.currentLoss)) m.validationLoss.set({ model: 'current' }, report.currentLoss);
     if (report.outcome === 'published') m.published.inc();
     if (report.outcome === 'rejected') m.rejected.inc();
+    // Counted here, not from the trainer's own streak, which restarts when it reverts to the head.
+    if (report.outcome === 'published') this.rejectionsSincePublish = 0;
+    if (report.outcome === 'rejected') this.rejectionsSincePublish += 1;
+    m.rejectionsSincePublish.set(this.rejectionsSincePublish);
     if (this.trainer.head !== null) m.publishedVersion.set(this.trainer.head.version);
     if (report.checkpointError === undefined) {
       m.checkpoints.inc({ result: 'ok' });

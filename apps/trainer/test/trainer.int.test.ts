@@ -122,6 +122,10 @@ describe('trainer safe publishing', () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       assert.match(text, /streamcell_trainer_candidates_rejected_total\{service="trainer"\} [2-9]/);
       assert.match(text, /streamcell_trainer_candidates_published_total\{service="trainer"\} 0/);
+      // Nothing was published, so every rejection so far is "in a row" (the alert's gauge).
+      const inARow = Number(/streamcell_trainer_rejections_since_publish\{service="trainer"\} (\d+)/.exec(text)?.[1]);
+      const rejectedNow = service.reports.filter((x) => x.outcome === 'rejected').length;
+      assert.ok(inARow >= 2 && inARow <= rejectedNow, `rejections since publish ${inARow}, rejected rounds ${rejectedNow}`);
     } finally {
       await app.close();
       await weights.stop();
