@@ -110,11 +110,12 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     const t0 = Date.now();
     await waitUntil('backlog drained', async () => (await committedTotal(kafka, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS)) >= total, 1_800_000);
     const eventsPerSec = total / ((Date.now() - t0) / 1000);
-    await emitWhereTimeGoes(port, mode, (Date.now() - t0) / 1000);
+    const drained = await scrape(port);
+    emitWhereTimeGoes(mode, 'drain', (Date.now() - t0) / 1000, () => NaN, drained);
 
     // Live phase: paced events stamped at send time; latency = visible to read_committed - ts.
     const latencies: number[] = [];
-    const consumer = kafka.consumer({ groupId: `${id}-latency`, readUncommitted: false });
+    const consumer = kafka.consumer({ groupId: `${id}-latency`, readUncommitted: false, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics: [env.TOPIC_PREDICTIONS], fromBeginning: false });
     let live = 0;
@@ -131,6 +132,8 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     await new Promise((r) => setTimeout(r, 3000)); // join and position at the end before the live phase
     const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
+    const liveFrom = await scrape(port);
+    const liveStart = Date.now();
     for (let tick = 0; tick < 50; tick++) {
       const ts = Date.now();
       const messages = [];
@@ -139,6 +142,7 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
       await new Promise((r) => setTimeout(r, 100));
     }
     await waitUntil('live predictions', () => Promise.resolve(latencies.length >= live), 60_000).catch(() => undefined);
+    emitWhereTimeGoes(mode, 'live', (Date.now() - liveStart) / 1000, liveFrom, await scrape(port));
     await producer.disconnect();
     await consumer.disconnect();
     latencies.sort((a, b) => a - b);
@@ -151,24 +155,32 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
   }
 }
 
-/** The worker's own histograms over the drain: how long steps and commits took, and how big. */
-async function emitWhereTimeGoes(port: number, mode: string, seconds: number): Promise<void> {
+type MetricValues = (name: string) => number;
+
+async function scrape(port: number): Promise<MetricValues> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const value = (name: string): number => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+  return (name) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+}
+
+/** The worker's own histograms between two scrapes: how long steps and commits took, and how big. */
+function emitWhereTimeGoes(mode: string, phase: 'drain' | 'live', seconds: number, before: MetricValues, after: MetricValues): void {
+  const value = (name: string): number => after(name) - (Number.isNaN(before(name)) ? 0 : before(name));
   const avg = (h: string): number => value(`${h}_sum`) / value(`${h}_count`);
   const steps = value('streamcell_inference_step_duration_seconds_count');
   const commits = value('streamcell_inference_commit_duration_seconds_count');
   emit({
     bench: 'pipeline.profile',
     mode,
-    drainSeconds: Math.round(seconds * 100) / 100,
+    phase,
+    seconds: Math.round(seconds * 100) / 100,
     steps,
     avgStepBatch: Math.round(avg('streamcell_inference_step_batch_size')),
     avgStepMs: Math.round(avg('streamcell_inference_step_duration_seconds') * 1e5) / 100,
-    stepShareOfDrain: Math.round((value('streamcell_inference_step_duration_seconds_sum') / seconds) * 1000) / 1000,
+    stepShare: Math.round((value('streamcell_inference_step_duration_seconds_sum') / seconds) * 1000) / 1000,
     commits,
     avgCommitMs: Math.round(avg('streamcell_inference_commit_duration_seconds') * 1e5) / 100,
     avgEventsPerCommit: Math.round(value('streamcell_inference_predictions_total') / commits),
+    avgEndToEndMs: Math.round(avg('streamcell_inference_end_to_end_latency_seconds') * 1e5) / 100,
   });
 }
 

@@ -23,6 +23,8 @@ import { StreamStore } from './stream-store';
 import { WeightsFeed } from './weights-feed';
 
 const COMMIT_RETRIES = 3;
+/** Processed events of a partition not yet in a transaction, past which processing waits for the one on the wire. */
+const MAX_UNCOMMITTED_EVENTS = 10_000;
 /** Fetched but unprocessed messages per partition before the fetch loop waits. */
 const MAX_QUEUED_PER_PARTITION = 20_000;
 
@@ -143,7 +145,7 @@ export class InferenceWorker {
     for (const task of this.tasks.values()) {
       task.inbox.length = 0;
       task.inboxMessages = 0;
-      await task.exclusive(() => (this.eos ? Promise.resolve(this.commit(task)) : this.flushAtLeastOnce(task))).catch((e: unknown) =>
+      await task.exclusive(() => (this.eos ? Promise.resolve(this.commit(task, true)) : this.flushAtLeastOnce(task))).catch((e: unknown) =>
         this.logger.warn('final commit failed', { partition: task.partition, error: String(e) }),
       );
       await task.commitChain.catch(() => undefined);
@@ -382,8 +384,8 @@ export class InferenceWorker {
       return;
     }
     if (Date.now() - task.lastCommitAt >= this.config.commitIntervalMs) this.commit(task);
-    // Bound the work not yet durable: wait while two commits are already queued.
-    if (task.commitsInFlight >= 2) await task.commitChain;
+    // Bound the work not yet durable: past a limit, wait for the transaction on the wire.
+    if (task.commitsInFlight > 0 && task.eventTimes.length >= MAX_UNCOMMITTED_EVENTS) await task.commitChain;
   }
 
   /** Drops uncommitted work and the partition's streams, restores from the changelog, re-reads from the commit. */
@@ -404,12 +406,13 @@ export class InferenceWorker {
     task.inboxMessages = 0;
   }
 
-  private commitAll(why: string): Promise<void> {
+  /** `interval`: commit partitions with no transaction on the wire; `rebalance`: everything, now. */
+  private commitAll(why: 'interval' | 'rebalance'): Promise<void> {
     if (!this.eos) return Promise.resolve();
     return Promise.all(
       [...this.tasks.values()].map(async (t) => {
         await t.exclusive(() => {
-          this.commit(t);
+          this.commit(t, why === 'rebalance');
           return Promise.resolve();
         });
         await t.commitChain;
@@ -424,9 +427,20 @@ export class InferenceWorker {
    * Takes the pending outputs, changed states and next offset as one transaction and queues it
    * behind the partition's earlier ones. Runs under the partition's exclusive section, so the
    * snapshot matches the states exactly; the write itself overlaps with later processing.
+   *
+   * One transaction per partition on the wire at a time (unless `flush`: rebalance, shutdown):
+   * what is processed meanwhile goes out as one transaction as soon as it completes. Transactions
+   * cost the broker several round trips and log writes each; queueing one per commit interval
+   * behind a slow one made them slower still (bench:pipeline live phase, 12 partitions, 100 ms
+   * interval: p50 0.6–0.9 s with a queue, see docs/decisions.md).
    */
-  private commit(task: PartitionTask): void {
+  private commit(task: PartitionTask, flush = false): void {
     if (!task.hasPending || task.status !== 'ready' || task.producer === undefined) return;
+    if (task.commitsInFlight > 0 && !flush) {
+      task.commitWanted = true;
+      return;
+    }
+    task.commitWanted = false;
     const snapshot = task.takeSnapshot(this.topics(), (s) => this.store.record(s));
     const producer = task.producer;
     task.commitsInFlight += 1;
@@ -436,6 +450,12 @@ export class InferenceWorker {
         await this.writeTransaction(task, producer, snapshot);
       } finally {
         task.commitsInFlight -= 1;
+        if (task.commitWanted && task.commitsInFlight === 0 && !this.stopping) {
+          void task.exclusive(() => {
+            this.commit(task);
+            return Promise.resolve();
+          });
+        }
       }
     });
   }

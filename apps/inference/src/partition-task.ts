@@ -41,6 +41,8 @@ export class PartitionTask {
   pumping = false;
   /** Commits written or waiting to be written, in order. */
   commitsInFlight = 0;
+  /** A commit was due while one was on the wire: send the pending work when it completes. */
+  commitWanted = false;
   commitChain: Promise<void> = Promise.resolve();
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -80,6 +82,7 @@ export class PartitionTask {
   /** Forgets everything not committed (re-initialisation). */
   reset(): void {
     this.epoch += 1;
+    this.commitWanted = false;
     this.predictions.length = 0;
     this.alerts.length = 0;
     this.deadLetters.length = 0;
