@@ -1,15 +1,20 @@
 import { createBundle, type ModelSpec, type WeightsBundle } from '@streamcell/model';
 import { modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
-import { KafkaConnection, retryRetriable, type BatchConsumer, type ConsumedMessage, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
+import { KafkaConnection, ProducerFencedError, retryRetriable, type BatchConsumer, type ConsumedMessage, type KafkaAdmin, type TopicMessages, type TransactionalProducer } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { TrainerConfig } from './config';
 import { CompactedTopicReader } from './model-ops/compacted-reader';
-import { checkSize, publishBundle, readVersionRecord } from './model-ops/model-store';
+import { checkSize, publishBundle, readVersionRecord, type RecordWriter } from './model-ops/model-store';
 import { decodeCheckpoint, encodeCheckpoint, type TrainerCheckpoint } from './training/checkpoint';
 import { OnlineTrainer, type RoundReport } from './training/online-trainer';
 import type { TrainerMetrics } from './trainer.metrics';
 
 export type TrainerPhase = 'connecting' | 'loading' | 'waiting-for-events-topic' | 'waiting-for-model' | 'training' | 'stopped' | 'failed';
+
+/** The trainer's transactional id: one trainer per model and weights topic. */
+export function trainerTransactionalId(config: TrainerConfig): string {
+  return `streamcell-trainer.${config.modelWeights}.${config.modelName}`;
+}
 
 /** The spec a model is bootstrapped from when model.weights has none (TRAINER_BOOTSTRAP=init). */
 export function bootstrapSpec(config: TrainerConfig): ModelSpec {
@@ -36,7 +41,9 @@ export function bootstrapSpec(config: TrainerConfig): ModelSpec {
 export class TrainerService {
   readonly trainer: OnlineTrainer;
   private readonly connection: KafkaConnection;
-  private readonly producer: KafkaProducer;
+  /** Every write (bootstrap, publish, checkpoint) is one transaction under a per-model id. */
+  private readonly writer: TransactionalProducer;
+  private readonly records: RecordWriter;
   private readonly admin: KafkaAdmin;
   private weightsReader: CompactedTopicReader | undefined;
   private eventsConsumer: BatchConsumer | undefined;
@@ -58,11 +65,16 @@ export class TrainerService {
     private readonly logger: JsonLogger,
   ) {
     this.connection = new KafkaConnection(config, logger, 'trainer');
-    this.producer = this.connection.producer({ maxQueuedMessages: 16, ackTimeoutMs: 30_000 });
+    // One transactional id per model and weights topic: a second trainer for the same model fences
+    // this one when it connects, and this one's next write fails instead of publishing versions
+    // that race the other's (see fenced()). Deployments use Recreate; this also holds when two
+    // trainers are started by mistake.
+    this.writer = this.connection.transactionalProducer({ transactionalId: trainerTransactionalId(config), transactionTimeoutMs: 60_000 });
+    this.records = { send: (batches) => this.write(batches) };
     this.admin = this.connection.admin();
     this.trainer = new OnlineTrainer(config, {
       publish: async (bundle) => {
-        await publishBundle(this.producer, config.modelWeights, bundle, config.maxModelBytes);
+        await publishBundle(this.records, config.modelWeights, bundle, config.maxModelBytes);
       },
       checkpoint: (c) => this.writeCheckpoint(c),
       yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
@@ -100,7 +112,7 @@ export class TrainerService {
       this.weightsReader?.stop().catch(() => undefined),
       this.currentRound,
     ]);
-    await this.producer.disconnect().catch((e: unknown) => this.logger.warn('producer disconnect failed', { error: String(e) }));
+    await this.writer.disconnect().catch((e: unknown) => this.logger.warn('producer disconnect failed', { error: String(e) }));
     await this.admin.disconnect().catch(() => undefined);
     this.phaseValue = 'stopped';
   }
@@ -127,6 +139,25 @@ export class TrainerService {
     }
   }
 
+  private async write(batches: readonly TopicMessages[]): Promise<void> {
+    try {
+      await this.writer.commit(batches, []);
+    } catch (e) {
+      if (e instanceof ProducerFencedError) this.fenced(e);
+      throw e;
+    }
+  }
+
+  /** Another trainer for this model started: stop training and say so (readiness, logs). */
+  private fenced(e: ProducerFencedError): void {
+    if (this.failure !== undefined) return;
+    const c = this.config;
+    this.failure = new Error(`another trainer took over model ${c.modelName} on ${c.modelWeights}; this one stopped training`, { cause: e });
+    this.phaseValue = 'failed';
+    this.logger.error('fenced by another trainer of the same model; training stopped', { model: c.modelName, topic: c.modelWeights, transactionalId: trainerTransactionalId(c) });
+    void this.eventsConsumer?.stop().catch(() => undefined);
+  }
+
   private fail(e: unknown): void {
     this.failure = e instanceof Error ? e : new Error(String(e));
     this.phaseValue = 'failed';
@@ -142,7 +173,7 @@ export class TrainerService {
         if (r.configDrift.length > 0) this.logger.warn('topic config differs from the expected one', { topic: r.name, drift: r.configDrift });
       }
     }
-    await this.producer.connect();
+    await this.writer.connect();
   }
 
   private async load(): Promise<void> {
@@ -256,7 +287,7 @@ export class TrainerService {
       metrics: {},
     });
     this.trainer.markOwn(1);
-    const bytes = await publishBundle(this.producer, c.modelWeights, bundle, c.maxModelBytes);
+    const bytes = await publishBundle(this.records, c.modelWeights, bundle, c.maxModelBytes);
     this.trainer.adoptHead(bundle);
     this.metrics.publishedVersion.set(1);
     this.logger.info('bootstrapped the model: published version 1', { model: c.modelName, spec: bundle.spec, bytes: bytes.length });
@@ -302,7 +333,7 @@ export class TrainerService {
   }
 
   private maybeStartRound(): void {
-    if (this.stopping || this.currentRound !== undefined || !this.trainer.isRoundDue()) return;
+    if (this.stopping || this.failure !== undefined || this.currentRound !== undefined || !this.trainer.isRoundDue()) return;
     this.currentRound = this.round().finally(() => {
       this.currentRound = undefined;
     });
@@ -361,7 +392,7 @@ export class TrainerService {
   private async writeCheckpoint(c: TrainerCheckpoint): Promise<void> {
     const bytes = encodeCheckpoint(c);
     checkSize(`checkpoint of ${c.modelName}`, bytes, this.config.maxModelBytes);
-    await this.producer.send([{ topic: this.config.trainerCheckpoints, messages: [{ key: c.modelName, value: bytes }] }]);
+    await this.records.send([{ topic: this.config.trainerCheckpoints, messages: [{ key: c.modelName, value: bytes }] }]);
     this.lastCheckpointAt = Date.now();
   }
 }

@@ -149,3 +149,33 @@ describe('trainer safe publishing', () => {
     }
   });
 });
+
+describe('two trainers for the same model', () => {
+  it('the later one fences the first: the first stops training and says why, the second publishes', async () => {
+    const config = trainerTestConfig(newId('trainer-fence'));
+    await createEventsTopic(config);
+    const first = await startTrainer(config);
+    const weights = await new TopicReader(config, config.modelWeights, { readCommitted: true }).start();
+    let second: { app: NestFastifyApplication; url: string } | undefined;
+    try {
+      await waitFor('v1', () => bundlesOf(weights, 'sine').length >= 1);
+      // Its own consumer group, so both see every event and both would train and publish.
+      second = await startTrainer({ ...config, groupId: `${config.groupId}-second` });
+      await produceSine(config, 8, 60);
+      const fenced = trainerServiceOf(first.app);
+      await waitFor('the first trainer to be fenced at its next write', () => fenced.failedWith !== undefined, { timeoutMs: 90_000 });
+      assert.match(fenced.failedWith!.message, /another trainer took over model sine/);
+      const ready = await fetch(`${first.url}/health/ready`);
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), /another trainer took over/);
+      await waitFor('v2, trained by the second', () => bundlesOf(weights, 'sine').some((b) => b.version === 2), { timeoutMs: 90_000 });
+      const versions = bundlesOf(weights, 'sine').map((b) => b.version);
+      assert.deepEqual(versions, [...new Set(versions)], `no version published twice: ${versions.join(',')}`);
+      assert.equal(trainerServiceOf(second.app).failedWith, undefined);
+    } finally {
+      await second?.app.close();
+      await first.app.close();
+      await weights.stop();
+    }
+  });
+});

@@ -94,6 +94,16 @@ export class BatchConsumer {
     return this.running;
   }
 
+  /**
+   * Called after every fetched batch with the offset it reached, including batches that hold only
+   * transaction markers or aborted records (the handler never sees those). Readers that wait for
+   * "the end of the partition" need it: after a transactional write the last offset is a commit
+   * marker, never delivered as a message.
+   */
+  onBatchEnd(listener: (topic: string, partition: number, lastOffset: string) => void): void {
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (event) => listener(event.payload.topic, event.payload.partition, event.payload.lastOffset));
+  }
+
   /** Called after every group join with this member's new assignment (before its first fetch). */
   onAssignment(listener: (assignment: Assignment) => void): void {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {

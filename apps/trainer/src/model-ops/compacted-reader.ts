@@ -46,12 +46,14 @@ export class CompactedTopicReader {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // Progress comes from the batch ends, not the last record: the trainer writes in transactions,
+    // so a partition's last offset is a commit marker that no handler ever receives.
+    this.consumer.onBatchEnd((_topic, partition, lastOffset) => {
+      const offset = BigInt(lastOffset);
+      if ((this.seen.get(partition) ?? -1n) < offset) this.seen.set(partition, offset);
+    });
     await this.consumer.start((messages) => {
-      for (const m of messages) {
-        this.options.onRecord(m);
-        const offset = BigInt(m.offset);
-        if ((this.seen.get(m.partition) ?? -1n) < offset) this.seen.set(m.partition, offset);
-      }
+      for (const m of messages) this.options.onRecord(m);
       return Promise.resolve();
     });
   }

@@ -1,5 +1,5 @@
 import { decodeBundle, encodeBundle, readBundleManifest, type BundleManifest, type WeightsBundle } from '@streamcell/model';
-import type { KafkaProducer } from '@streamcell/kafka';
+import type { TopicMessages } from '@streamcell/kafka';
 
 /** Bytes Kafka adds around a value in a one-record batch (batch header, record framing, key, headers), generously. */
 export const RECORD_OVERHEAD_BYTES = 1024;
@@ -25,8 +25,13 @@ export function checkSize(what: string, bytes: Uint8Array, maxModelBytes: number
   if (bytes.length > limit) throw new ModelTooLargeError(what, bytes.length, limit);
 }
 
+/** Anything that writes records and resolves once they are durable: a KafkaProducer, or a transaction. */
+export interface RecordWriter {
+  send(batches: readonly TopicMessages[]): Promise<void>;
+}
+
 /** Encodes and size-checks a bundle, then writes it keyed by model name; resolves once acknowledged. */
-export async function publishBundle(producer: KafkaProducer, topic: string, bundle: WeightsBundle, maxModelBytes: number): Promise<Buffer> {
+export async function publishBundle(producer: RecordWriter, topic: string, bundle: WeightsBundle, maxModelBytes: number): Promise<Buffer> {
   const bytes = encodeBundle(bundle);
   checkSize(`bundle ${bundle.name} v${bundle.version}`, bytes, maxModelBytes);
   await producer.send([
