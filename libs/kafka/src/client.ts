@@ -9,6 +9,8 @@ export interface KafkaLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+const boundedRetriesWarning = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 export const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -24,7 +26,11 @@ export function createKafkaClient(cfg: KafkaConnectionConfig, logger: KafkaLogge
     ({ level, log, namespace }: LogEntry): void => {
       const { message, ...fields } = log;
       const where = { ...fields, namespace };
-      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(`kafkajs: ${message}`, where);
+      if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
+      // Printed for every idempotent producer we create: their retries are bounded on purpose, a
+      // failed request renews the producer id or epoch instead (KafkaProducer, TransactionalProducer).
+      if (message === boundedRetriesWarning) logger.debug(`kafkajs: ${message}`, where);
+      else logger.warn(`kafkajs: ${message}`, where);
     };
   return new Kafka({
     clientId: clientSuffix === undefined ? cfg.clientId : `${cfg.clientId}-${clientSuffix}`,
