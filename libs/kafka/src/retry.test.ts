@@ -5,6 +5,18 @@ import { retryRetriable } from './retry';
 
 const transient = (): Error => Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
 
+/** An attempt that always fails with `error()`, counting its calls. */
+function alwaysFailing(error: () => Error = transient): { attempt: () => Promise<never>; calls: () => number } {
+  let calls = 0;
+  return {
+    attempt: () => {
+      calls++;
+      return Promise.reject(error());
+    },
+    calls: () => calls,
+  };
+}
+
 describe('retryRetriable', () => {
   it('retries transient failures with growing delays until the attempt succeeds', async () => {
     let calls = 0;
@@ -22,63 +34,34 @@ describe('retryRetriable', () => {
   });
 
   it('throws an error no retry can fix at once, as a KafkaError naming the operation', async () => {
-    let calls = 0;
+    const denied = alwaysFailing(() => Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }));
     await assert.rejects(
-      retryRetriable(
-        () => {
-          calls++;
-          return Promise.reject(Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }));
-        },
-        { context: 'start', initialDelayMs: 1 },
-      ),
+      retryRetriable(denied.attempt, { context: 'start', initialDelayMs: 1 }),
       (e: unknown) => e instanceof KafkaError && !e.retriable && /^start: denied/.test(e.message),
     );
-    assert.equal(calls, 1);
+    assert.equal(denied.calls(), 1);
   });
 
   it('gives up with the last error once the deadline would pass', async () => {
-    let calls = 0;
-    await assert.rejects(
-      retryRetriable(
-        () => {
-          calls++;
-          return Promise.reject(transient());
-        },
-        { context: 'connect', initialDelayMs: 20, deadlineMs: 50 },
-      ),
-      /ECONNREFUSED/,
-    );
-    assert.ok(calls >= 2 && calls <= 3, `calls ${calls}`);
+    const down = alwaysFailing();
+    await assert.rejects(retryRetriable(down.attempt, { context: 'connect', initialDelayMs: 20, deadlineMs: 50 }), /ECONNREFUSED/);
+    assert.ok(down.calls() >= 2 && down.calls() <= 3, `calls ${down.calls()}`);
   });
 
   it('lets the caller choose what is worth retrying', async () => {
-    let calls = 0;
-    await assert.rejects(
-      retryRetriable(
-        () => {
-          calls++;
-          return Promise.reject(transient());
-        },
-        { context: 'x', initialDelayMs: 1, shouldRetry: () => false },
-      ),
-    );
-    assert.equal(calls, 1);
+    const down = alwaysFailing();
+    await assert.rejects(retryRetriable(down.attempt, { context: 'x', initialDelayMs: 1, shouldRetry: () => false }));
+    assert.equal(down.calls(), 1);
   });
 
   it('stops waiting as soon as it is aborted and makes no further attempt', async () => {
     const abort = new AbortController();
-    let calls = 0;
+    const down = alwaysFailing();
     const started = Date.now();
-    const run = retryRetriable(
-      () => {
-        calls++;
-        return Promise.reject(transient());
-      },
-      { context: 'connect', initialDelayMs: 60_000, signal: abort.signal },
-    );
+    const run = retryRetriable(down.attempt, { context: 'connect', initialDelayMs: 60_000, signal: abort.signal });
     setTimeout(() => abort.abort(), 20);
     assert.equal(await run, undefined);
-    assert.equal(calls, 1);
+    assert.equal(down.calls(), 1);
     assert.ok(Date.now() - started < 5000);
   });
 });

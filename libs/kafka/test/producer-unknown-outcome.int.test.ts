@@ -12,6 +12,11 @@ import { KafkaConnection, kafkaConnectionSchema, ProduceTimeoutError, silentLogg
  * without writing it — an acknowledged event that is not on the topic. Seen in CI as the ingest
  * outage test missing a handful of accepted events after the broker restart.
  */
+const succeeds = (write: () => Promise<void>): Promise<boolean> => write().then(
+  () => true,
+  () => false,
+);
+
 describe('an idempotent producer after a request with an unknown outcome', () => {
   const broker = new DedicatedBroker(Number(process.env.STREAMCELL_PAUSE_BROKER_PORT ?? 29196));
   let config: KafkaConnectionConfig;
@@ -44,14 +49,7 @@ describe('an idempotent producer after a request with an unknown outcome', () =>
         await broker.resume();
       }
       // The broker now answers, and writes the requests that waited in its socket.
-      await waitFor('the producer to be accepted again', async () => {
-        try {
-          await send('c');
-          return true;
-        } catch {
-          return false;
-        }
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor('the producer to be accepted again', () => succeeds(() => send('c')), { timeoutMs: 60_000, intervalMs: 500 });
       await send('d');
     } finally {
       await producer.disconnect().catch(() => undefined);
@@ -85,14 +83,7 @@ describe('an idempotent producer after a request with an unknown outcome', () =>
         await broker.resume();
       }
       // As inference does: the same records again, in a new transaction.
-      await waitFor('the retried transaction to commit', async () => {
-        try {
-          await commit('txn-b');
-          return true;
-        } catch {
-          return false;
-        }
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor('the retried transaction to commit', () => succeeds(() => commit('txn-b')), { timeoutMs: 60_000, intervalMs: 500 });
     } finally {
       await producer.disconnect().catch(() => undefined);
     }
