@@ -9,6 +9,7 @@ import { createInferenceApp } from '../apps/inference/src/app.factory';
 import { inferenceSchema } from '../apps/inference/src/config';
 import { createTrainerApp, trainerServiceOf } from '../apps/trainer/src/app.factory';
 import { trainerSchema } from '../apps/trainer/src/config';
+import { shiftLearningSettings } from '../apps/trainer/test/support';
 
 const streams = 8;
 const before = { freq: 0.3, amp: 2 };
@@ -51,16 +52,7 @@ describe('online learning end to end', () => {
       MODEL_NAME: 'sine',
       MODEL_MAX_BYTES: String(1024 * 1024),
       TRAINER_CELL: 'lstm',
-      TRAINER_LAYERS: '16',
-      TRAINER_WINDOW_SIZE: '64',
-      TRAINER_HOLDOUT_FRACTION: '0.25',
-      TRAINER_K1: '8',
-      TRAINER_K2: '16',
-      TRAINER_BATCH_SIZE: '8',
-      TRAINER_ITERATIONS: '20',
-      TRAINER_LEARNING_RATE: '0.01',
-      TRAINER_TRAIN_EVERY_EVENTS: '320',
-      TRAINER_TRAIN_EVERY_SECONDS: '2',
+      ...shiftLearningSettings,
       TRAINER_PUBLISH_MARGIN: '0',
     });
     const inferenceEnv = (name: string, model: string) => ({

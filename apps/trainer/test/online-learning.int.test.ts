@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TopicReader, waitFor } from '@streamcell/testing';
 import { createTrainerApp, trainerServiceOf } from '../src/app.factory';
 import { validationLoss, type Sequences } from '../src/training/evaluation';
-import { bundlesOf, createEventsTopic, newId, produceSine, trainerTestConfig } from './support';
+import { bundlesOf, createEventsTopic, newId, produceSine, shiftLearningSettings, trainerTestConfig } from './support';
 
 /** Sine events as produceSine writes them (without noise), for scoring forecasts offline. */
 function sineSequences(streams: number, from: number, steps: number, freq: number, amp: number): Sequences {
@@ -28,19 +28,7 @@ function sineSequences(streams: number, from: number, steps: number, freq: numbe
  */
 describe('online learning across a dynamics shift', () => {
   it('publishes versions after the shift that beat a frozen pre-shift copy on post-shift data', async (t) => {
-    const config = trainerTestConfig(newId('trainer-shift'), {
-      INPUT_WIDTH: '1',
-      TRAINER_LAYERS: '16',
-      TRAINER_WINDOW_SIZE: '64',
-      TRAINER_HOLDOUT_FRACTION: '0.25',
-      TRAINER_K1: '8',
-      TRAINER_K2: '16',
-      TRAINER_BATCH_SIZE: '8',
-      TRAINER_ITERATIONS: '20',
-      TRAINER_LEARNING_RATE: '0.01',
-      TRAINER_TRAIN_EVERY_EVENTS: '320',
-      TRAINER_TRAIN_EVERY_SECONDS: '2',
-    });
+    const config = trainerTestConfig(newId('trainer-shift'), shiftLearningSettings);
     await createEventsTopic(config);
     const app = await createTrainerApp(config);
     await app.listen({ port: 0, host: '127.0.0.1' });

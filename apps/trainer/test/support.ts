@@ -33,6 +33,21 @@ export function trainerTestConfig(id: string, overrides: Record<string, string> 
   });
 }
 
+/** Trainer settings that learn a dynamics shift of a 1-wide sine within a few rounds (shift tests). */
+export const shiftLearningSettings: Readonly<Record<string, string>> = {
+  INPUT_WIDTH: '1',
+  TRAINER_LAYERS: '16',
+  TRAINER_WINDOW_SIZE: '64',
+  TRAINER_HOLDOUT_FRACTION: '0.25',
+  TRAINER_K1: '8',
+  TRAINER_K2: '16',
+  TRAINER_BATCH_SIZE: '8',
+  TRAINER_ITERATIONS: '20',
+  TRAINER_LEARNING_RATE: '0.01',
+  TRAINER_TRAIN_EVERY_EVENTS: '320',
+  TRAINER_TRAIN_EVERY_SECONDS: '2',
+};
+
 export function newId(prefix: string): string {
   return uniqueName(prefix);
 }

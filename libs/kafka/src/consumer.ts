@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { KafkaLogger } from './client';
 import { toKafkaError } from './errors';
-import { decodeHeaders, type ConsumedMessage } from './message';
+import { fromKafkaMessage, type ConsumedMessage } from './message';
 
 export interface BatchConsumerOptions {
   readonly groupId: string;
@@ -173,15 +173,7 @@ export class BatchConsumer {
   private async onBatch(payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
-    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      key: m.key,
-      value: m.value,
-      headers: decodeHeaders(m.headers),
-      timestamp: Number(m.timestamp),
-    }));
+    const messages: ConsumedMessage[] = batch.messages.map((m) => fromKafkaMessage(batch.topic, batch.partition, m));
     const ctx: BatchContext = {
       markProcessed: (m) => payload.resolveOffset(m.offset),
       heartbeat: () => payload.heartbeat(),

@@ -1,3 +1,5 @@
+import type { KafkaMessage } from 'kafkajs';
+
 /** A record as the adapters hand it to application code: no kafkajs types leak out. */
 export interface ConsumedMessage {
   readonly topic: string;
@@ -26,14 +28,22 @@ export interface TopicMessages {
 
 type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined;
 
+/** A fetched kafkajs record in our shape (the one place that converts). */
+export function fromKafkaMessage(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: decodeHeaders(m.headers), timestamp: Number(m.timestamp) };
+}
+
+/** Most records (events) carry no headers: one shared, frozen empty set for all of them. */
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Kafka headers may repeat; the last value wins, decoded as UTF-8. */
-export function decodeHeaders(raw: RawHeaders): Record<string, string> {
+export function decodeHeaders(raw: RawHeaders): Readonly<Record<string, string>> {
+  if (raw === undefined) return noHeaders;
   const out: Record<string, string> = {};
-  if (raw === undefined) return out;
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;
     const last = Array.isArray(v) ? v[v.length - 1] : v;
     if (last !== undefined) out[k] = last.toString();
   }
-  return out;
+  return Object.keys(out).length === 0 ? noHeaders : out;
 }

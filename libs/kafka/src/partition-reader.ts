@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Kafka, type PartitionAssigner } from 'kafkajs';
 import type { KafkaLogger } from './client';
 import { toKafkaError } from './errors';
-import { decodeHeaders, type ConsumedMessage } from './message';
+import { fromKafkaMessage, type ConsumedMessage } from './message';
 
 /**
  * kafkajs has no manual assign(); a throwaway single-member group whose assigner hands that member
@@ -77,15 +77,7 @@ export async function readPartitionsToEnd(
         eachBatch: ({ batch }) => {
           for (const m of batch.messages) {
             records += 1;
-            onMessage({
-              topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key,
-              value: m.value,
-              headers: decodeHeaders(m.headers),
-              timestamp: Number(m.timestamp),
-            });
+            onMessage(fromKafkaMessage(topic, batch.partition, m));
           }
           return Promise.resolve();
         },
