@@ -5,7 +5,8 @@
  * ceiling ingest is measured against. Prints JSON lines; the last one is the summary.
  *
  * Env: KAFKA_BROKERS (else a local broker is started), BENCH_SECONDS (default 10),
- * BENCH_CONNECTIONS (default 16).
+ * BENCH_CONNECTIONS (default 16). `--small` (or BENCH_SMALL=1): 1 s per phase after a 1 s warm-up,
+ * 4 connections, a smoke run for `npm test`.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,9 +15,11 @@ import { resolve } from 'node:path';
 // eslint-disable-next-line no-restricted-imports
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { benchBroker, emit } from './broker';
+import { benchNumber } from './small';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const seconds = benchNumber('BENCH_SECONDS', 10, 1);
+const warmUpSeconds = Math.min(2, seconds);
+const connections = benchNumber('BENCH_CONNECTIONS', 16, 4);
 const batchSize = 100;
 const width = 8;
 const streams = 1000;
@@ -54,7 +57,7 @@ async function startIngest(brokers: string, topicPrefix: string, port: number): 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) return child;
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return child;
     } catch {
       // not listening yet
     }
@@ -109,14 +112,14 @@ async function main(): Promise<void> {
   try {
     const { json, events } = makeBatches(200);
     ingest = await startIngest(broker.brokers, prefix, port);
-    await benchHttp(port, json, 2); // warm-up: JIT, connections, topic metadata
+    await benchHttp(port, json, warmUpSeconds); // warm-up: JIT, connections, topic metadata
     const http = await benchHttp(port, json, seconds);
     emit({ bench: 'ingest.http', eventsPerSec: Math.round(http.eventsPerSec), p99Ms: http.p99Ms, non2xx: http.non2xx, connections, batchSize });
     ingest.kill('SIGTERM');
     ingest = undefined;
 
     // Same broker, same topic layout (the topic ingest created), same batches and concurrency.
-    await benchBareProducer(broker.brokers, `${prefix}.events`, events, 2);
+    await benchBareProducer(broker.brokers, `${prefix}.events`, events, warmUpSeconds);
     const baseline = await benchBareProducer(broker.brokers, `${prefix}.events`, events, seconds);
     emit({ bench: 'ingest.baseline', eventsPerSec: Math.round(baseline), connections, batchSize });
     emit({

@@ -5,18 +5,21 @@
  * importable. Prints JSON lines, then a summary line.
  *
  * Env: BENCH_SECONDS (time per configuration, default 0.6), BENCH_ENGINES (comma list, default
- * reference,onnx,tfjs-wasm; also available: onnx-fused, tfjs-cpu).
+ * reference,onnx,tfjs-wasm; also available: onnx-fused, tfjs-cpu). `--small` (or BENCH_SMALL=1):
+ * 2,000 streams, units 128, batch 64 only, 0.1 s each, a smoke run for `npm test`.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createBundle, type EngineConfig, StreamingModel } from '@streamcell/model';
+import { benchList, benchNumber, small } from './small';
 
-const STREAMS = 100_000;
+const STREAMS = small ? 2_000 : 100_000;
 const INPUT_WIDTH = 8;
 const CELLS = ['lstm', 'gru'] as const;
-const UNITS = [32, 64, 128] as const;
-const BATCHES = [1, 64, 1024] as const;
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 0.6);
+// Small mode keeps the one shape the summary line reports (LSTM 128, batch 64).
+const UNITS: readonly number[] = small ? [128] : [32, 64, 128];
+const BATCHES: readonly number[] = small ? [64] : [1, 64, 1024];
+const SECONDS = benchNumber('BENCH_SECONDS', 0.6, 0.1);
 
 const ENGINES: Record<string, EngineConfig> = {
   reference: { kind: 'reference' },
@@ -25,7 +28,7 @@ const ENGINES: Record<string, EngineConfig> = {
   'tfjs-wasm': { kind: 'tfjs', backend: 'wasm' },
   'tfjs-cpu': { kind: 'tfjs', backend: 'cpu' },
 };
-const selected = (process.env['BENCH_ENGINES'] ?? 'reference,onnx,tfjs-wasm').split(',');
+const selected = benchList('BENCH_ENGINES', 'reference,onnx,tfjs-wasm', 'reference,onnx,tfjs-wasm');
 
 /** Small deterministic PRNG so every engine sees the same batches. */
 function rng(seed: number): () => number {

@@ -6,7 +6,9 @@
  * In the same run a bare kafkajs pass-through (consume `events`, produce as many equally sized
  * messages, one send per fetched batch, commit) measures the I/O ceiling.
  *
- * Env: KAFKA_BROKERS (else a local broker is started), BENCH_EVENTS, BENCH_ENGINE (onnx).
+ * Env: KAFKA_BROKERS (else a local broker is started), BENCH_EVENTS, BENCH_ENGINE (onnx),
+ * BENCH_MODES (at_least_once,exactly_once). `--small` (or BENCH_SMALL=1): 2,000 events, exactly-once
+ * only, a 1 s live phase, a smoke run for `npm test` (the at-least-once fields are then null).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -15,10 +17,12 @@ import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBundle, encodeBundle } from '@streamcell/model';
 import { benchBroker, emit } from './broker';
+import { benchList, benchNumber, small } from './small';
 
-const total = Number(process.env.BENCH_EVENTS ?? 200_000);
+const total = benchNumber('BENCH_EVENTS', 200_000, 2_000);
 const engine = process.env.BENCH_ENGINE ?? 'onnx';
-const modes = (process.env.BENCH_MODES ?? 'at_least_once,exactly_once').split(',');
+const modes = benchList('BENCH_MODES', 'at_least_once,exactly_once', 'exactly_once');
+const liveTicks = small ? 10 : 50; // 100 ms apart, 40 events each
 const streams = 1000;
 const width = 8;
 const partitions = 12;
@@ -134,7 +138,7 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     await producer.connect();
     const liveFrom = await scrape(port);
     const liveStart = Date.now();
-    for (let tick = 0; tick < 50; tick++) {
+    for (let tick = 0; tick < liveTicks; tick++) {
       const ts = Date.now();
       const messages = [];
       for (let i = 0; i < 40; i++, live++) messages.push({ key: `sensor-${live % streams}`, value: eventJson(total + live, ts) });

@@ -9,21 +9,22 @@
  * clipping 1 — one update (k1 = k2). Events learned = batch × k1 per iteration.
  *
  * Env: BENCH_SECONDS (per backend, default 10), BENCH_BACKENDS (default wasm,cpu,tensorflow,tensorflow-gpu;
- * unavailable ones are reported as skipped). Last line:
+ * unavailable ones are reported as skipped). `--small` (or BENCH_SMALL=1): LSTM 8, k1 = k2 = 4,
+ * batch 4, 0.3 s on wasm and cpu, a smoke run for `npm test`. Last line:
  * {"bench":"trainer","itersPerSec":…,"backend":…,"pytorchItersPerSec":…,"ratio":…} (best backend; ratio = ours / PyTorch, null without torch).
  */
-import '../../apps/trainer/src/training/tfjs-gradients';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createBundle, EngineUnavailableError, trainTbptt, type AdamState, type TfjsBackendName, type WeightsBundle } from '@streamcell/model';
+import { benchList, benchNumber, small } from './small';
 
-const UNITS = 64;
+const UNITS = small ? 8 : 64;
 const WIDTH = 8;
-const K1 = 32;
-const K2 = 32;
-const BATCH = 32;
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
-const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'wasm,cpu,tensorflow,tensorflow-gpu').split(',') as TfjsBackendName[];
+const K1 = small ? 4 : 32;
+const K2 = K1;
+const BATCH = small ? 4 : 32;
+const SECONDS = benchNumber('BENCH_SECONDS', 10, 0.3);
+const BACKENDS = benchList('BENCH_BACKENDS', 'wasm,cpu,tensorflow,tensorflow-gpu', 'wasm,cpu') as TfjsBackendName[];
 
 function data(seed: number): { inputs: Float32Array; targets: Float32Array } {
   let s = seed >>> 0;

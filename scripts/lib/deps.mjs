@@ -15,7 +15,12 @@ export function ensureNodeModules(root) {
   const stamp = join(root, 'node_modules', '.streamcell-deps');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
   process.stdout.write('\n== installing npm packages (node_modules missing or stale)\n');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+  // Dependency install scripts are off (package.json allowScripts: none is needed — onnxruntime-node's
+  // would fetch CUDA files from outside the npm registry, the CPU binaries ship in the package; the
+  // others build optional native speed-ups or check for prebuilt binaries that npm already chose).
+  // npm releases that predate allowScripts run them anyway: ONNXRUNTIME_NODE_INSTALL=skip, the
+  // variable onnxruntime-node's script/install-utils.js reads, keeps that one offline there too.
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root, env: { ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env } });
   if (r.status !== 0) throw new Error('npm ci failed');
   writeFileSync(stamp, hash);
 }

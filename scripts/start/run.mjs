@@ -6,8 +6,10 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeModules } from '../lib/deps.mjs';
+import { ensureSupportedNode } from '../lib/node.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+await ensureSupportedNode(root, fileURLToPath(import.meta.url), process.argv.slice(2));
 ensureNodeModules(root);
 const child = spawn(process.execPath, ['-r', './scripts/register.cjs', 'scripts/start/system.ts', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 // The orchestrator handles Ctrl-C itself (it shuts the services and the broker down in order); a

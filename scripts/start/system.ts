@@ -4,7 +4,9 @@
  * generator posting sensor-like streams (seasonality, noise, injected anomalies, a regime shift
  * after a few minutes) and an alert printer. Ctrl-C stops everything in order, broker included.
  *
- * Options: --streams N (300), --rate R events/s (300), --shift-after-seconds S (240).
+ * Options: --streams N (300), --rate R events/s (300), --shift-after-seconds S (240). Every
+ * service setting in the environment applies (scripts/start/settings.ts): ports, hosts, topics,
+ * INPUT_WIDTH, INGEST_API_KEYS…
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '@streamcell/config';
 import { KafkaConnection, kafkaConnectionSchema, silentLogger, type BatchConsumer } from '@streamcell/kafka';
 import { WorkloadPoster } from '@streamcell/workload';
+import { startSettings } from './settings';
 
 const root = resolve(__dirname, '../..');
 const args = process.argv.slice(2);
@@ -28,7 +31,6 @@ const shiftAfterSeconds = arg('shift-after-seconds', 240);
 const logs = join(tmpdir(), 'streamcell-logs');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-const ports = { ingest: 8080, inference: 8081, trainer: 8082 };
 const services: { name: string; child: ChildProcess }[] = [];
 let startedBroker = false;
 let poster: WorkloadPoster | undefined;
@@ -56,17 +58,17 @@ function startService(name: string, script: string, env: Record<string, string>)
   return child;
 }
 
-async function waitReady(name: string, port: number, timeoutMs: number): Promise<void> {
+async function waitReady(name: string, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) return;
+      if ((await fetch(`${url}/health`)).status === 200) return; // every check, Kafka included (ingest is ready without it)
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  if (!stopping) throw new Error(`${name} not ready after ${timeoutMs / 1000} s; see ${join(logs, `${name}.log`)}`);
+  if (!stopping) throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000} s; see ${join(logs, `${name}.log`)}`);
 }
 
 /** Ctrl-C reaches the whole process group (and npm forwards it too): a signal repeated within 3 s
@@ -118,24 +120,8 @@ async function main(): Promise<void> {
     } else say(`== reusing the broker already running on ${brokers}`);
   } else say(`== using KAFKA_BROKERS=${brokers}`);
 
-  const env: Record<string, string> = {
-    KAFKA_BROKERS: brokers,
-    INPUT_WIDTH: '8',
-    MODEL_NAME: 'default',
-    LOG_LEVEL: 'info',
-    INGEST_PORT: String(ports.ingest),
-    INFERENCE_PORT: String(ports.inference),
-    TRAINER_PORT: String(ports.trainer),
-    INGEST_HOST: '127.0.0.1',
-    INFERENCE_HOST: '127.0.0.1',
-    TRAINER_HOST: '127.0.0.1',
-    TRAINER_BOOTSTRAP: 'init',
-    TRAINER_LAYERS: '32',
-    TRAINER_TRAIN_EVERY_SECONDS: '30',
-    TRAINER_TRAIN_EVERY_EVENTS: '20000',
-    ALERT_Z_THRESHOLD: '5',
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(INGEST|INFERENCE|TRAINER|ALERT|TOPIC|EVENTS|MODEL)_/.test(k)) as [string, string][]),
-  };
+  const settings = await startSettings(process.env, brokers);
+  const { env, ingest, inference, trainer } = settings;
 
   say('== creating topics');
   const topics = spawnSync(process.execPath, ['-r', join(root, 'scripts/register.cjs'), join(root, 'scripts/kafka/create-topics.ts')], {
@@ -149,12 +135,12 @@ async function main(): Promise<void> {
   startService('trainer', 'apps/trainer/src/main.ts', env);
   startService('inference', 'apps/inference/src/main.ts', env);
   startService('ingest', 'apps/ingest/src/main.ts', env);
-  await waitReady('ingest', ports.ingest, 120_000);
-  await waitReady('trainer', ports.trainer, 180_000);
-  await waitReady('inference', ports.inference, 180_000);
+  await waitReady('ingest', ingest.url, 120_000);
+  await waitReady('trainer', trainer.url, 180_000);
+  await waitReady('inference', inference.url, 180_000);
 
-  const connection = new KafkaConnection(loadConfig(kafkaConnectionSchema, { ...process.env, KAFKA_BROKERS: brokers }), silentLogger, 'alert-printer');
-  alertConsumer = connection.consumer({ groupId: `streamcell-start-alerts-${process.pid}`, topics: [process.env.TOPIC_ALERTS ?? 'alerts'], fromBeginning: false });
+  const connection = new KafkaConnection(loadConfig(kafkaConnectionSchema, env), silentLogger, 'alert-printer');
+  alertConsumer = connection.consumer({ groupId: `streamcell-start-alerts-${process.pid}`, topics: [settings.alertsTopic], fromBeginning: false });
   await alertConsumer.start((messages) => {
     for (const m of messages) {
       const a = JSON.parse(m.value?.toString() ?? '{}') as { stream?: string; score?: number; expected?: number[]; actual?: number[]; model?: { version?: number } };
@@ -165,26 +151,27 @@ async function main(): Promise<void> {
 
   say(`
 streamcell is running
-  ingest      http://127.0.0.1:${ports.ingest}/v1/events   health /health/ready   metrics /metrics
-  live view   http://127.0.0.1:${ports.ingest}/live
-  inference   http://127.0.0.1:${ports.inference}/health/ready   metrics /metrics
-  trainer     http://127.0.0.1:${ports.trainer}/health/ready   metrics /metrics
+  ingest      ${ingest.url}/v1/events   health /health/ready   metrics /metrics
+  live view   ${settings.liveView ? `${ingest.url}/live` : 'off (INGEST_LIVE_VIEW=false)'}
+  inference   ${inference.url}/health/ready   metrics /metrics
+  trainer     ${trainer.url}/health/ready   metrics /metrics
   workload    ${streams} streams, ${rate} events/s, regime shift after ${shiftAfterSeconds} s
   logs        ${logs}/<service>.log
 Ctrl-C stops everything.
 `);
   poster = new WorkloadPoster({
-    url: `http://127.0.0.1:${ports.ingest}`,
+    url: ingest.url,
     streams,
     rate,
-    width: 8,
+    width: settings.inputWidth,
+    ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
     period: 120,
     shiftAt: Math.max(1, Math.round((shiftAfterSeconds * rate) / streams)),
     onProgress: () => undefined,
   });
   const status = setInterval(() => {
     void (async () => {
-      const text = await (await fetch(`http://127.0.0.1:${ports.inference}/metrics`)).text().catch(() => '');
+      const text = await (await fetch(`${inference.url}/metrics`)).text().catch(() => '');
       const version = /^streamcell_inference_model_version\S* (\S+)$/m.exec(text)?.[1] ?? '?';
       const s = poster!.stats;
       say(`status: posted ${s.sent} (accepted ${s.accepted}), injected anomalies ${s.anomalies}, 503s ${s.unavailable}, model version ${version}`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: the one test command. On a fresh clone it first installs what is missing (npm
-// packages when node_modules is absent or stale, the Kafka broker jars when not cached) and skips
-// that work when nothing changed. Then: type check, lint, unit tests, and integration/end-to-end
+// `npm test`: the one test command. On a fresh clone it first installs what is missing (programs
+// the selected tests need — promtool, Prometheus, Chromium, Java, Maven — with apt-get when run as
+// root, else it says what to install and stops; npm packages when node_modules is absent or stale;
+// the Kafka broker jars when not cached) and skips that work when nothing changed. Then: type check, lint, unit tests, and integration/end-to-end
 // tests against a real Kafka broker. Ends with one summary line: "streamcell: N passed, N failed".
 //
 // Broker choice for integration tests: KAFKA_BROKERS set -> use it; else a reachable Docker
@@ -15,9 +16,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeModules } from '../lib/deps.mjs';
+import { ensureSupportedNode } from '../lib/node.mjs';
+import { ensureSystemTools, installInstructions } from './tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(root);
+await ensureSupportedNode(root, fileURLToPath(import.meta.url), process.argv.slice(2));
 
 const args = process.argv.slice(2);
 const onlyIdx = args.indexOf('--only');
@@ -129,8 +133,14 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 try {
-  ensureNodeModules(root);
   const tests = findTests();
+  const selected = [...(want('unit') ? tests.unit : []), ...(want('integration') ? tests.integration : [])];
+  const missing = ensureSystemTools(selected);
+  if (missing.length > 0) {
+    process.stdout.write(`\n${installInstructions(missing)}\n`);
+    throw new Error(`missing programs: ${missing.map((t) => t.name).join(', ')} (see above)`);
+  }
+  ensureNodeModules(root);
   if (want('static')) {
     say('type check (tsc --noEmit)');
     if (!sh(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'])) {

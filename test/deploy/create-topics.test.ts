@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '@streamcell/config';
+import { topicConfigs } from '@streamcell/kafka';
 import { createTopicsSchema, topicPlan } from '../../scripts/kafka/create-topics';
 import { root } from './support';
 
@@ -16,6 +17,16 @@ describe('scripts/kafka/create-topics.ts', () => {
     assert.equal(byName.get('inference.state')?.configs['cleanup.policy'], 'compact');
     assert.equal(byName.get('model.weights')?.configs['max.message.bytes'], '1048576');
     assert.ok(plan.every((t) => t.replicationFactor === 3));
+  });
+
+  // ensureTopics creates (and checks) each topic with these configs; acks=all means as many
+  // in-sync copies as min.insync.replicas, whose broker default is 1.
+  it('asks for min.insync.replicas 2 with replication factor 3, 1 on the single-node broker', () => {
+    const minIsr = (env: Record<string, string>): string[] => topicPlan(loadConfig(createTopicsSchema, env)).map((t) => topicConfigs(t)['min.insync.replicas'] ?? 'unset');
+    assert.deepEqual(new Set(minIsr({ TOPIC_REPLICATION_FACTOR: '3' })), new Set(['2']));
+    // npm start, kafka.sh and compose: TOPIC_REPLICATION_FACTOR unset or 1.
+    assert.deepEqual(new Set(minIsr({})), new Set(['1']));
+    assert.deepEqual(new Set(minIsr({ TOPIC_REPLICATION_FACTOR: '2' })), new Set(['1']));
   });
 });
 

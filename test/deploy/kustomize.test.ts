@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig, type Schema } from '@streamcell/config';
+import { topicConfigs } from '@streamcell/kafka';
+import { parse } from 'yaml';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { ingestSchema } from '../../apps/ingest/src/config';
 import { crossCheck, trainerSchema, type TrainerConfig } from '../../apps/trainer/src/config';
-import { createTopicsSchema } from '../../scripts/kafka/create-topics';
-import { deployDir, kustomize, render, validateObject, type K8sObject } from './support';
+import { createTopicsSchema, topicPlan } from '../../scripts/kafka/create-topics';
+import { deployDir, kustomize, render, root, validateObject, type K8sObject } from './support';
 
 // Rendered with real kustomize (see support.ts for where it comes from), then every object is
 // validated against the Kubernetes OpenAPI schemas (kubernetes-models; KEDA and Prometheus
@@ -33,7 +38,7 @@ interface PodSpec {
 }
 interface Workload {
   replicas?: number;
-  strategy?: { type?: string };
+  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string } };
   selector: { matchLabels: Record<string, string> };
   template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
 }
@@ -52,6 +57,34 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   return o;
 }
 const workload = (o: K8sObject): Workload => o.spec as Workload;
+interface ScaledObjectSpec {
+  scaleTargetRef: { name: string; kind?: string };
+  minReplicaCount?: number;
+  maxReplicaCount: number;
+  triggers: { type: string; metadata: Record<string, string> }[];
+}
+const scaledObjects = (objects: K8sObject[]): ScaledObjectSpec[] => objects.filter((o) => o.kind === 'ScaledObject').map((o) => o.spec as ScaledObjectSpec);
+
+/**
+ * GPUs inference may hold in the gpu overlay, rolling updates included (docs/deploy.md, "gpu
+ * overlay"). Without a bound KEDA would ask for one GPU per partition under lag.
+ */
+const gpuBudget = 4;
+
+/** The one image setting (deploy/k8s/components/image) and the version it must carry. */
+const imageComponent = join(deployDir, 'k8s', 'components', 'image');
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+function imageSetting(): { name: string; newName: string; newTag: string }[] {
+  const k = parse(readFileSync(join(imageComponent, 'kustomization.yaml'), 'utf8')) as { images: { name: string; newName: string; newTag: string }[] };
+  return k.images;
+}
+
+/** Every kustomization.yaml under deploy/k8s, relative to it. */
+function kustomizations(dir = join(deployDir, 'k8s')): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name === 'kustomization.yaml')
+    .map((e) => relative(join(deployDir, 'k8s'), join(e.parentPath, e.name)));
+}
 const podOf = (o: K8sObject): PodSpec => (o.kind === 'Job' ? (o.spec as { template: { spec: PodSpec } }).template.spec : workload(o).template.spec);
 
 /** The environment a container sees: its ConfigMaps and Secrets (decoded), then env. */
@@ -118,6 +151,9 @@ for (const overlay of ['cpu', 'gpu'] as const) {
           const config = loadConfig(schema, environment) as Record<string, unknown>;
           if (app === 'trainer') assert.deepEqual(crossCheck(config as unknown as TrainerConfig), []);
           if (app in ports) assert.equal(config.port, ports[app], `${app} port`);
+          // The live view follows three topics and buffers up to 300 x 5,000 items per replica,
+          // more than ingest's 512 Mi limit holds under real traffic: opt-in, not the default.
+          if (app === 'ingest') assert.equal((config as { liveView?: boolean }).liveView, false, 'INGEST_LIVE_VIEW is false');
         }
       }
     });
@@ -163,7 +199,13 @@ for (const overlay of ['cpu', 'gpu'] as const) {
         const target = find(objects, 'Deployment', pdb.metadata.name);
         const labels = workload(target).template.metadata.labels;
         for (const [k, v] of Object.entries(sel)) assert.equal(labels[k], v);
-        assert.ok((workload(target).replicas ?? 1) > 1, `PDB ${pdb.metadata.name} on a multi-replica Deployment`);
+        // maxUnavailable, never minAvailable: a budget on a Deployment that is down to one
+        // replica (KEDA's minimum) must not block node drains.
+        const budget = pdb.spec as { maxUnavailable?: number; minAvailable?: number };
+        assert.equal(budget.minAvailable, undefined, `PDB ${pdb.metadata.name} uses maxUnavailable`);
+        assert.ok((budget.maxUnavailable ?? 0) >= 1, `PDB ${pdb.metadata.name} allows an eviction`);
+        const scaled = scaledObjects(objects).find((so) => so.scaleTargetRef.name === pdb.metadata.name);
+        assert.ok((scaled?.maxReplicaCount ?? workload(target).replicas ?? 1) > 1, `PDB ${pdb.metadata.name} on a multi-replica Deployment`);
       }
       const sm = find(objects, 'ServiceMonitor', 'streamcell').spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
       const selected = objects.filter(
@@ -173,12 +215,30 @@ for (const overlay of ['cpu', 'gpu'] as const) {
       assert.deepEqual(sm.endpoints.map((e) => [e.port, e.path]), [['http', '/metrics']]);
     });
 
+    // KEDA's HPA writes spec.replicas of its target. A count in the manifest would be put back
+    // by every `kubectl apply` or GitOps sync: a rebalance and a state restore each time.
+    it('leaves the replica count of every KEDA-scaled Deployment to KEDA, and sets it on the others', () => {
+      const scaled = new Set(scaledObjects(objects).map((so) => so.scaleTargetRef.name));
+      assert.ok(scaled.has('inference'));
+      for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+        const spec = d.spec as Record<string, unknown>;
+        if (scaled.has(d.metadata.name)) assert.ok(!('replicas' in spec), `Deployment ${d.metadata.name} is scaled by KEDA and sets replicas: ${String(spec.replicas)}`);
+        else assert.equal(typeof spec.replicas, 'number', `Deployment ${d.metadata.name} sets replicas`);
+      }
+    });
+
+    it(`names the image through the one images: setting (components/image, version ${version})`, () => {
+      const setting = imageSetting();
+      const references = new Set(setting.map((i) => `${i.newName}:${i.newTag}`));
+      for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'Job')) {
+        for (const c of podOf(o).containers) assert.ok(references.has(c.image), `${o.kind} ${o.metadata.name}: ${c.image} comes from components/image`);
+      }
+      const images = new Set(objects.filter((x) => x.kind === 'Deployment' || x.kind === 'Job').flatMap((o) => podOf(o).containers.map((c) => c.image)));
+      assert.deepEqual([...images].sort(), overlay === 'gpu' ? [`ghcr.io/streamcell/streamcell:${version}`, `ghcr.io/streamcell/streamcell:${version}-gpu`] : [`ghcr.io/streamcell/streamcell:${version}`]);
+    });
+
     it('scales inference with KEDA on the lag of its own consumer group and topic', () => {
-      const so = find(objects, 'ScaledObject', 'inference').spec as {
-        scaleTargetRef: { name: string };
-        maxReplicaCount: number;
-        triggers: { type: string; metadata: Record<string, string> }[];
-      };
+      const so = find(objects, 'ScaledObject', 'inference').spec as ScaledObjectSpec;
       assert.equal(so.scaleTargetRef.name, 'inference');
       const [trigger] = so.triggers;
       assert.equal(trigger?.type, 'kafka');
@@ -202,7 +262,15 @@ for (const overlay of ['cpu', 'gpu'] as const) {
       const [c] = pod.containers;
       assert.ok(c);
       const config = loadConfig(createTopicsSchema, environmentOf(objects, c));
-      assert.ok(config.replicationFactor >= 1);
+      assert.equal(config.replicationFactor, 3);
+      // acks=all is only as strong as min.insync.replicas (broker default 1).
+      for (const t of topicPlan(config)) assert.equal(topicConfigs(t)['min.insync.replicas'], '2', `${t.name}: min.insync.replicas with RF 3`);
+      // A Job that deletes itself is a missing resource to Argo CD and Flux: they recreate it.
+      assert.ok(!('ttlSecondsAfterFinished' in (job.spec as Record<string, unknown>)), 'no ttlSecondsAfterFinished');
+      const annotations = job.metadata.annotations ?? {};
+      assert.equal(annotations['argocd.argoproj.io/hook'], 'Sync');
+      assert.equal(annotations['argocd.argoproj.io/hook-delete-policy'], 'BeforeHookCreation');
+      assert.equal(annotations['kustomize.toolkit.fluxcd.io/force'], 'enabled');
     });
 
     it(overlay === 'gpu' ? 'puts inference on a GPU with the CUDA provider' : 'keeps inference on the CPU', () => {
@@ -218,6 +286,12 @@ for (const overlay of ['cpu', 'gpu'] as const) {
         assert.equal(config.engine, 'onnx');
         assert.equal(config.onnxProvider, 'cuda');
         assert.match(c.image, /-gpu$/);
+        // Peak GPUs: every replica KEDA may run, plus the one a rolling update surges.
+        const so = find(objects, 'ScaledObject', 'inference').spec as ScaledObjectSpec;
+        const surge = Number(workload(find(objects, 'Deployment', 'inference')).strategy?.rollingUpdate?.maxSurge ?? 1);
+        const gpus = Number(c.resources?.limits?.['nvidia.com/gpu']);
+        assert.ok((so.maxReplicaCount + surge) * gpus <= gpuBudget, `(maxReplicaCount ${so.maxReplicaCount} + surge ${surge}) x ${gpus} GPU <= budget ${gpuBudget}`);
+        assert.ok((so.minReplicaCount ?? 1) <= so.maxReplicaCount);
         for (const app of ['ingest', 'trainer']) {
           const other = podOf(find(objects, 'Deployment', app)).containers[0];
           assert.doesNotMatch(other?.image ?? '', /-gpu$/, `${app} stays on the CPU image`);
@@ -230,3 +304,48 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     });
   });
 }
+
+describe('the image reference', () => {
+  it('is set in components/image only, and the tags follow package.json', () => {
+    const withImages = kustomizations().filter((f) => 'images' in ((parse(readFileSync(join(deployDir, 'k8s', f), 'utf8')) ?? {}) as object));
+    assert.deepEqual(withImages, [join('components', 'image', 'kustomization.yaml')]);
+    assert.deepEqual(
+      imageSetting().map((i) => [i.name, `${i.newName}:${i.newTag}`]),
+      [['streamcell', `ghcr.io/streamcell/streamcell:${version}`], ['streamcell-gpu', `ghcr.io/streamcell/streamcell:${version}-gpu`]],
+    );
+  });
+
+  it('is the same in deploy/compose.yaml and docs/deploy.md', () => {
+    const compose = parse(readFileSync(join(deployDir, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, { image?: string; build?: unknown }> };
+    const built = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+    assert.ok(built.length >= 4);
+    for (const [name, s] of built) assert.equal(s.image, `ghcr.io/streamcell/streamcell:${version}`, `compose ${name}`);
+    const docs = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
+    const tags = [...docs.matchAll(/ -t (\S+)/g)].map((m) => m[1]);
+    assert.deepEqual(tags, [`ghcr.io/streamcell/streamcell:${version}`, `ghcr.io/streamcell/streamcell:${version}-gpu`], 'docker build -t in docs/deploy.md');
+  });
+
+  // What docs/deploy.md tells an operator to run, in an overlay of their own on top of ours.
+  it('moves to another registry with one `kustomize edit set image`, keeping both tags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamcell-kustomize-'));
+    try {
+      const overlay = join(deployDir, 'k8s', 'overlays', 'gpu');
+      writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${relative(dir, overlay)}\n`);
+      const edit = ['ghcr.io/streamcell/streamcell=registry.example.com/team/streamcell'];
+      const { cmd, args } = kustomize();
+      if (args[0] === 'build') {
+        const r = spawnSync(cmd, ['edit', 'set', 'image', ...edit], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+        assert.equal(r.status, 0, r.stderr);
+      } else {
+        // kubectl has no `edit`: write what `kustomize edit set image` writes.
+        writeFileSync(join(dir, 'kustomization.yaml'), `${readFileSync(join(dir, 'kustomization.yaml'), 'utf8')}images:\n  - name: ghcr.io/streamcell/streamcell\n    newName: registry.example.com/team/streamcell\n`);
+      }
+      const images = render(dir)
+        .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
+        .flatMap((o) => podOf(o).containers.map((c) => c.image));
+      assert.deepEqual([...new Set(images)].sort(), [`registry.example.com/team/streamcell:${version}`, `registry.example.com/team/streamcell:${version}-gpu`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

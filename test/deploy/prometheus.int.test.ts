@@ -44,6 +44,7 @@ describe('Prometheus scraping the running services', () => {
   const apps: NestFastifyApplication[] = [];
   let prometheus: ChildProcess | undefined;
   let promUrl = '';
+  let ingestBase = '';
 
   before(async () => {
     const trainer = await createTrainerApp(
@@ -73,6 +74,7 @@ describe('Prometheus scraping the running services', () => {
     apps.push(ingest);
     for (const a of apps) await a.listen({ port: 0, host: '127.0.0.1' });
     const [trainerUrl, inferenceUrl, ingestUrl] = await Promise.all(apps.map((a) => a.getUrl()));
+    ingestBase = ingestUrl ?? '';
     const notReady = async (): Promise<string[]> => {
       const out: string[] = [];
       for (const u of [trainerUrl, inferenceUrl, ingestUrl]) {
@@ -131,5 +133,26 @@ describe('Prometheus scraping the running services', () => {
       if (r.data.result.length === 0) missing.push(name);
     }
     assert.deepEqual(missing.sort(), [], 'metrics queried by dashboards or rules with no samples in Prometheus');
+  });
+
+  // The services answered only 2xx and 4xx: the request counter has no 5xx series, and the 5xx
+  // ratio panels must read 0 there, not "No data".
+  it('shows a 5xx ratio of 0 while there are requests but no 5xx', async () => {
+    const query = async (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> =>
+      ((await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+    // A rate needs an increase between two scrapes: requests while Prometheus is scraping.
+    const post = (body: string): Promise<Response> => fetch(`${ingestBase}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await waitFor('a request rate', async () => {
+      await post(JSON.stringify({ stream: 'p0', values: [0.5, 0.25] }));
+      await post('{"stream":"p0","values":[1]}');
+      return (await query('sum(rate(streamcell_ingest_request_duration_seconds_count[1m])) > 0')).length === 1;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    assert.deepEqual(await query('count(streamcell_ingest_request_duration_seconds_count{status=~"5.."})'), [], 'no 5xx series yet');
+    const panels = dashboardExprs().filter((e) => /5xx/.test(e.where));
+    assert.ok(panels.length >= 2);
+    for (const p of panels) {
+      const result = await query(p.expr.replaceAll('$__rate_interval', '1m').replaceAll('$service', '.*'));
+      assert.deepEqual(result.map((r) => r.value[1]), ['0'], `${p.where}: ${p.expr}`);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { dashboardExprs } from './queries';
 import { deployDir } from './support';
 
 // `promtool` comes with the Debian package `prometheus` (.ci/run installs it when missing).
@@ -34,6 +35,41 @@ describe('promtool', () => {
     const r = promtool(['test', 'rules', join(__dirname, 'fixtures', 'alert-rules.test.yaml')]);
     assert.ok(r.ok, r.output);
     assert.match(r.output, /SUCCESS/);
+  });
+
+  // A ratio of two rates has no value while its numerator has no series, and the request counter
+  // has no 5xx series before the first 5xx: Grafana then shows "No data" where 0 is meant. Each
+  // 5xx panel is evaluated by promtool (Grafana's variables filled in) on three histories.
+  it('the 5xx ratio panels show 0 before the first 5xx and without traffic, and the ratio after', () => {
+    const panels = dashboardExprs().filter((e) => /5xx/.test(e.where));
+    assert.ok(panels.length >= 2, panels.map((p) => p.where).join(', '));
+    const metric = 'streamcell_ingest_request_duration_seconds_count';
+    // One sample a minute: 180 per minute is 3 requests/s, 60 is 1/s.
+    const ok = { series: `${metric}{service="ingest",route="/v1/events",status="200"}`, values: '0+180x10' };
+    const failed = { series: `${metric}{service="ingest",route="/v1/events",status="503"}`, values: '0+60x10' };
+    const histories: [string, { series: string; values: string }[], number][] = [
+      ['only 2xx', [ok], 0],
+      ['no requests at all', [], 0],
+      ['one request in four a 5xx', [ok, failed], 0.25],
+    ];
+    const tests = histories.map(([, series, value]) => ({
+      interval: '1m',
+      input_series: series,
+      promql_expr_test: panels.map((p) => ({
+        expr: p.expr.replaceAll('$__rate_interval', '5m').replaceAll('$service', '.*'),
+        eval_time: '10m',
+        exp_samples: [{ labels: '{}', value }],
+      })),
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'streamcell-promtool-'));
+    try {
+      // JSON is YAML: the expressions need no quoting rules of their own.
+      writeFileSync(join(dir, 'panels.test.yaml'), JSON.stringify({ evaluation_interval: '1m', tests }, null, 2));
+      const r = promtool(['test', 'rules', join(dir, 'panels.test.yaml')]);
+      assert.ok(r.ok, `${histories.map(([name]) => name).join(' / ')}:\n${r.output}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a broken rule (the check can fail)', () => {

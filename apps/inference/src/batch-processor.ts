@@ -1,9 +1,9 @@
-import { canonicalMapping, deadLetterHeaders, encodePrediction, extractFields, float32Json, isPlainObject, validateEvent, type EventV1, type Rejection } from '@streamcell/events';
-import type { ConsumedMessage } from '@streamcell/kafka';
-import type { StreamingModel } from '@streamcell/model';
+import { canonicalMapping, deadLetterHeaders, encodeAlert, encodePrediction, extractFields, isPlainObject, validateEvent, type DeadLetterReason, type EventV1 } from '@streamcell/events';
+import { partitionOfKey, type ConsumedMessage } from '@streamcell/kafka';
+import { forecastFeatures, type StreamingModel } from '@streamcell/model';
 import type { InferenceMetrics } from './inference.metrics';
 import type { PartitionTask } from './partition-task';
-import { scoreEvent, type AlertRule } from './residual-detector';
+import { alertThreshold, scoreEvent, type AlertRule, type ResidualState } from './residual-detector';
 import type { StepScheduler } from './step-scheduler';
 import type { StreamStore } from './stream-store';
 import { planWaves } from './waves';
@@ -27,6 +27,8 @@ export class BatchProcessor {
     private readonly rule: AlertRule,
     private readonly metrics: InferenceMetrics,
     private readonly source: string,
+    /** Partitions of the events topic, once known: events on another partition than their stream hashes to are dead-lettered. */
+    private readonly partitionCount: () => number | undefined = () => undefined,
   ) {}
 
   async process(task: PartitionTask, messages: readonly ConsumedMessage[]): Promise<void> {
@@ -62,12 +64,29 @@ export class BatchProcessor {
       }
       const v = validateEvent(extractFields(parsed, canonicalMapping, m.key?.toString()), rules, now);
       if (!v.ok) this.deadLetter(task, m, v, now);
-      else items.push({ message: m, event: v.event });
+      else if (this.routedHere(task, m, v.event.stream, now)) items.push({ message: m, event: v.event });
     }
     return items;
   }
 
-  private deadLetter(task: PartitionTask, m: ConsumedMessage, r: Rejection, now: number): void {
+  /**
+   * Whether the event is on the partition its stream id hashes to (murmur2, as ingest and the Java
+   * client partition). One stream on two partitions would get two independent states on two
+   * workers, each silently wrong, so an event elsewhere is dead-lettered (`misrouted`) instead.
+   * The stream id is hashed, not the key: the state is the stream's, whatever key was sent.
+   */
+  private routedHere(task: PartitionTask, m: ConsumedMessage, stream: string, now: number): boolean {
+    const partitions = this.partitionCount();
+    if (partitions === undefined) return true;
+    const expected = partitionOfKey(stream, partitions);
+    if (expected === m.partition) return true;
+    this.metrics.misrouted.inc();
+    const detail = `stream ${JSON.stringify(stream)} belongs on partition ${expected} of ${partitions} (murmur2 of the stream id, as the Java client's default partitioner), not ${m.partition}; produce with key = stream id and the default partitioner`;
+    this.deadLetter(task, m, { reason: 'misrouted', detail }, now);
+    return false;
+  }
+
+  private deadLetter(task: PartitionTask, m: ConsumedMessage, r: { readonly reason: DeadLetterReason; readonly detail: string }, now: number): void {
     task.deadLetters.push({
       key: m.key,
       value: m.value,
@@ -100,43 +119,88 @@ export class BatchProcessor {
       stepped.map((it) => it.event.stream),
       input,
     );
+    const reset = this.resetNonFinite(task, stepped, output, outputWidth, started);
     const name = this.model().bundle.name;
     const model = { name, version: modelVersion };
-    const features = spec.output.kind === 'next-values' ? spec.output.features : undefined;
+    const features = forecastFeatures(spec);
     const latencyMs = Date.now() - started;
     for (let b = 0; b < stepped.length; b++) {
+      if (reset.has(b)) continue;
       const { event, message } = stepped[b];
       const residual = residuals[b];
       const forecast = output.slice(b * outputWidth, (b + 1) * outputWidth);
-      if (spec.output.kind === 'next-values') {
-        const verdict = scoreEvent(residual, event.values, features, this.rule);
-        if (verdict?.alert === true) {
-          task.alerts.push({
-            key: event.stream,
-            value: JSON.stringify({
-              v: 1,
-              stream: event.stream,
-              ts: event.ts,
-              rule: 'residual_zscore',
-              score: verdict.score,
-              threshold: this.rule.zThreshold,
-              residual: verdict.residual,
-              // Written as the prediction that made the forecast wrote it (float32 precision).
-              expected: Array.from(residual.forecast!, (x) => Number(float32Json(x))),
-              actual: features === undefined ? event.values : features.map((f) => event.values[f]),
-              model: { name, version: modelVersion },
-            }),
-          });
-          this.metrics.alerts.inc();
-        }
+      let threshold: number | undefined;
+      if (features !== null) {
+        this.judge(task, event, residual, features, name);
         residual.forecast = forecast;
+        residual.forecastVersion = modelVersion;
+        const t = alertThreshold(residual, this.rule);
+        if (Number.isFinite(t)) threshold = t;
       }
       task.predictions.push({
         key: event.stream,
-        value: encodePrediction({ stream: event.stream, ts: event.ts, partition: message.partition, offset: message.offset, model, output: forecast, latencyMs }),
+        value: encodePrediction({ stream: event.stream, ts: event.ts, partition: message.partition, offset: message.offset, model, output: forecast, latencyMs, ...(threshold !== undefined ? { threshold } : {}) }),
       });
       task.eventTimes.push(event.ts);
     }
-    this.metrics.predictions.inc(stepped.length);
+    this.metrics.predictions.inc(stepped.length - reset.size);
   }
+
+  /**
+   * Scores the event against the forecast made at the stream's previous event; an earlier outlier
+   * candidate that this event confirms becomes an alert, and the forecast errors (the model's and
+   * last-value's, relative to the stream's scale) feed the quality metrics.
+   */
+  private judge(task: PartitionTask, event: EventV1, residual: ResidualState, features: readonly number[], name: string): void {
+    const actual = Float32Array.from(features, (f) => event.values[f]);
+    const verdict = scoreEvent(residual, actual, event.ts, this.rule);
+    if (verdict === undefined) return;
+    if (Number.isFinite(verdict.relativeError) && Number.isFinite(verdict.relativeNaiveError)) {
+      this.metrics.forecastError.observe(verdict.relativeError, verdict.relativeNaiveError);
+    }
+    const a = verdict.alert;
+    if (a === null) return;
+    task.alerts.push({
+      key: event.stream,
+      value: encodeAlert({
+        stream: event.stream,
+        ts: a.ts,
+        rule: 'residual_zscore',
+        score: a.score,
+        threshold: a.threshold,
+        residual: a.residual,
+        expected: a.expected,
+        actual: a.actual,
+        model: { name, version: a.modelVersion },
+      }),
+    });
+    this.metrics.alerts.inc();
+  }
+
+  /**
+   * Defence in depth behind validation: a stream whose state or forecast is no longer finite
+   * after this step (an input the model overflowed on) is reset to no state, so the NaN is never
+   * written to the changelog (the stream's record becomes a tombstone) nor served as a forecast.
+   * Its event is dead-lettered with the reason and the reset counted; the stream starts over on
+   * its next event. Returns the positions in `stepped` that were reset.
+   */
+  private resetNonFinite(task: PartitionTask, stepped: readonly Item[], output: Float32Array, outputWidth: number, now: number): Set<number> {
+    const reset = new Set<number>();
+    for (let b = 0; b < stepped.length; b++) {
+      const { event, message } = stepped[b];
+      if (this.store.hasFiniteState(event.stream) && allFinite(output, b * outputWidth, (b + 1) * outputWidth)) continue;
+      reset.add(b);
+      this.store.drop(event.stream);
+      task.dirty.add(event.stream);
+      this.metrics.streamResets.inc({ reason: 'state_not_finite' });
+      const detail = `the model's state or output for stream ${JSON.stringify(event.stream)} was not finite after this event; the stream's state was reset`;
+      this.deadLetter(task, message, { reason: 'state_not_finite', detail }, now);
+    }
+    return reset;
+  }
+}
+
+function allFinite(a: Float32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
 }

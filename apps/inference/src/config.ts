@@ -29,9 +29,14 @@ export const inferenceSchema = {
   guarantee: env.oneOf('PROCESSING_GUARANTEE', ['exactly_once', 'at_least_once'] as const, { default: 'exactly_once', doc: 'exactly_once: transactions; at_least_once: faster, duplicates after a crash.' }),
   transactionTimeoutMs: env.int('INFERENCE_TRANSACTION_TIMEOUT_MS', { default: 10_000, min: 1000, max: 900_000, doc: 'Broker aborts a transaction left open this long (e.g. by a killed worker).' }),
   sessionTimeoutMs: env.int('INFERENCE_SESSION_TIMEOUT_MS', { default: 10_000, min: 3000, max: 300_000, doc: 'Consumer session timeout: how long a dead worker keeps its partitions.' }),
-  alertZ: env.number('ALERT_Z_THRESHOLD', { default: 4, min: 0, doc: 'Alert when the forecast residual is this many standard deviations above the stream\'s mean.' }),
-  alertWarmup: env.int('ALERT_WARMUP_EVENTS', { default: 20, min: 2, doc: 'Residuals a stream needs before it can alert.' }),
-  alertCooldown: env.int('ALERT_COOLDOWN_EVENTS', { default: 10, min: 0, doc: 'Events after an alert during which the stream does not alert again.' }),
+  alertZ: env.number('ALERT_Z_THRESHOLD', {
+    default: 6,
+    min: 0,
+    doc: 'An event is an outlier candidate when its forecast residual is this many standard deviations above the stream\'s mean (robust, forgetting statistics); the next event confirms it (a spike comes back) before it alerts.',
+  }),
+  alertWarmup: env.int('ALERT_WARMUP_EVENTS', { default: 20, min: 2, doc: 'Residuals a stream needs before it can alert; a model swap re-warms its statistics to this count.' }),
+  alertCooldown: env.int('ALERT_COOLDOWN_EVENTS', { default: 3, min: 0, doc: 'Events after an alert during which the stream does not alert again.' }),
+  alertHalfLife: env.number('ALERT_HALF_LIFE_EVENTS', { default: 100, min: 1, max: 1e9, doc: 'Events after which an old residual weighs half in a stream\'s alert statistics.' }),
   createTopics: env.bool('INFERENCE_CREATE_TOPICS', { default: true, doc: 'Create predictions, alerts, inference.state and model.weights at boot when missing.' }),
   logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
 };

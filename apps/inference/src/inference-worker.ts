@@ -7,7 +7,10 @@ import {
   type BatchConsumer,
   type BatchContext,
   type BatchOutcome,
+  type BrokerStatus,
+  type BrokerWatch,
   type ConsumedMessage,
+  type ConsumerHealth,
   type KafkaAdmin,
   type KafkaProducer,
   type TransactionalProducer,
@@ -39,10 +42,13 @@ const MAX_QUEUED_PER_PARTITION = 20_000;
 export class InferenceWorker {
   private readonly connection: KafkaConnection;
   private readonly admin: KafkaAdmin;
+  private readonly brokers: BrokerWatch;
   private readonly store: StreamStore;
   private readonly scheduler: StepScheduler;
   private readonly weights: WeightsFeed;
   private readonly tasks = new Map<number, PartitionTask>();
+  /** Partitions of the events topic as of the last assignment, for the misrouting check. */
+  private eventsPartitions: number | undefined;
   private readonly eos: boolean;
   private model: StreamingModel | undefined;
   private processor: BatchProcessor | undefined;
@@ -64,6 +70,7 @@ export class InferenceWorker {
     this.eos = config.guarantee === 'exactly_once';
     this.connection = new KafkaConnection(config, logger, 'inference');
     this.admin = this.connection.admin();
+    this.brokers = this.admin.watch();
     this.store = new StreamStore((reason) => metrics.evictions.inc({ reason }));
     this.scheduler = new StepScheduler(
       () => this.requireModel(),
@@ -86,12 +93,19 @@ export class InferenceWorker {
     return this.model?.bundle.version ?? 0;
   }
 
-  get isConsuming(): boolean {
-    return this.consumer?.isRunning === true && this.consumer.crashError === undefined;
+  /** The events consumer's state (undefined until a model is loaded and consuming starts). */
+  get consumerHealth(): ConsumerHealth | undefined {
+    return this.consumer?.healthState;
+  }
+
+  /** Kafka reachability, checked in the background (health probes read it). */
+  get brokerStatus(): BrokerStatus {
+    return this.brokers.status;
   }
 
   /** Creates topics, follows model.weights; event consumption starts once a model is loaded. */
   async start(): Promise<void> {
+    this.brokers.start();
     this.starting = this.startFeeds();
     await this.starting;
   }
@@ -125,15 +139,12 @@ export class InferenceWorker {
     }
   }
 
-  async ping(): Promise<number> {
-    return this.admin.ping(2000);
-  }
-
   /** Graceful: stop fetching, finish the open batch, commit what is pending, leave the group. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
+    this.brokers.stop();
     clearInterval(this.commitTimer);
     clearInterval(this.idleTimer);
     await this.starting?.catch(() => undefined);
@@ -189,9 +200,10 @@ export class InferenceWorker {
           this.store,
           this.scheduler,
           () => this.requireModel(),
-          { zThreshold: this.config.alertZ, warmup: this.config.alertWarmup, cooldown: this.config.alertCooldown },
+          { zThreshold: this.config.alertZ, warmup: this.config.alertWarmup, cooldown: this.config.alertCooldown, halfLife: this.config.alertHalfLife },
           this.metrics,
           this.config.events,
+          () => this.eventsPartitions,
         );
         this.logger.info('model loaded', { name: bundle.name, version: bundle.version, engine: this.model.engine, cell: bundle.spec.cell });
         this.metrics.modelVersion.set(bundle.version);
@@ -304,6 +316,8 @@ export class InferenceWorker {
       }
       const committed = await this.admin.committedOffsets(this.config.groupId, this.config.events);
       const earliest = await this.admin.startOffsets(this.config.events);
+      // Every partition of the topic is listed: its partition count, fresh at each assignment.
+      if (earliest.size > 0) this.eventsPartitions = earliest.size;
       for (const t of tasks) {
         const c = committed.get(t.partition) ?? -1n;
         t.startOffset = c >= 0n ? c : (earliest.get(t.partition) ?? 0n);

@@ -1,5 +1,6 @@
-import { rejectReasons } from '@streamcell/events';
+import { inferenceDeadLetterReasons, rejectReasons } from '@streamcell/events';
 import { initLabels, latencyBuckets, type Metrics } from '@streamcell/observability';
+import { ForecastErrorMeter } from './forecast-error';
 
 const sizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
@@ -22,6 +23,9 @@ export class InferenceMetrics {
   readonly modelVersion;
   readonly weightsRefused;
   readonly stateResets;
+  readonly streamResets;
+  readonly misrouted;
+  readonly forecastError;
 
   constructor(m: Metrics) {
     this.eventsProcessed = m.counter('streamcell_inference_events_processed_total', 'Events stepped (or ended) and committed to outputs.');
@@ -41,7 +45,11 @@ export class InferenceMetrics {
     this.modelVersion = m.gauge('streamcell_inference_model_version', 'Version of the model being served (0 = none).');
     this.weightsRefused = m.counter('streamcell_inference_weights_refused_total', 'Weights bundles refused (corrupt, wrong shape, other model input width), by error.', ['error']);
     this.stateResets = m.counter('streamcell_inference_state_resets_total', 'Model swaps that reset all stream states (architecture changed).');
-    initLabels(this.dlq, { reason: rejectReasons });
+    this.streamResets = m.counter('streamcell_inference_stream_resets_total', 'Single streams whose state was dropped, by reason (state_not_finite: the state or output overflowed).', ['reason']);
+    this.misrouted = m.counter('streamcell_inference_misrouted_events_total', 'Events on a partition their stream id does not hash to (murmur2), dead-lettered.');
+    this.forecastError = new ForecastErrorMeter(m);
+    initLabels(this.dlq, { reason: [...rejectReasons, ...inferenceDeadLetterReasons] });
+    initLabels(this.streamResets, { reason: ['state_not_finite'] });
     initLabels(this.transactionFailures, { outcome: ['retried', 'fenced', 'reinitialised'] });
     initLabels(this.evictions, { reason: ['idle', 'lru'] });
     initLabels(this.weightsRefused, {

@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { brokerCheck, consumerCheck } from '@streamcell/kafka';
 import { JsonLogger, Metrics, ObservabilityModule, Readiness } from '@streamcell/observability';
 import type { InferenceConfig } from './config';
 import { InferenceWorker } from './inference-worker';
@@ -6,7 +7,10 @@ import { InferenceMetrics } from './inference.metrics';
 
 /**
  * Starts the worker after the HTTP server is up (health answers during a slow start) and stops
- * it gracefully on shutdown. Ready = Kafka reachable, a model loaded, and consuming.
+ * it gracefully on shutdown. Ready = a model loaded and the events consumer in its group and
+ * fetching: inference serves no requests, so readiness says whether this worker does its job
+ * (rollouts wait for it). Kafka reachability is reported alongside, not required: a consumer that
+ * cannot reach Kafka is already not consuming. Every check reads held state (no Kafka round trip).
  */
 @Injectable()
 class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -15,20 +19,20 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(Readiness) readiness: Readiness,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
-    readiness.register({ name: 'kafka', check: async () => ({ brokers: await worker.ping() }) });
+    readiness.register({ name: 'kafka', required: false, check: () => brokerCheck(worker.brokerStatus) });
     readiness.register({
       name: 'model',
-      check: () =>
-        worker.modelVersion > 0
-          ? Promise.resolve({ version: worker.modelVersion })
-          : Promise.reject(new Error('no model loaded: waiting for a weights bundle on the model topic')),
+      check: () => {
+        if (worker.modelVersion > 0) return { version: worker.modelVersion };
+        throw new Error('no model loaded: waiting for a weights bundle on the model topic');
+      },
     });
     readiness.register({
       name: 'consumer',
       check: () => {
-        if (worker.isConsuming) return Promise.resolve({});
         const failed = worker.startError;
-        return Promise.reject(failed === undefined ? new Error('not consuming events') : new Error(`start-up failed: ${failed.message}`));
+        if (failed !== undefined) throw new Error(`start-up failed: ${failed.message}`);
+        return consumerCheck(worker.consumerHealth);
       },
     });
   }

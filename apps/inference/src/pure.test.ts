@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newResidualState, scoreEvent, type AlertRule } from './residual-detector';
+import { alertThreshold, newResidualState, scoreEvent, type AlertRule, type ResidualState } from './residual-detector';
 import { decodeStateRecord, encodeStateRecord, StateRecordError } from './state-record';
 import { planWaves } from './waves';
 
@@ -13,36 +13,76 @@ describe('planWaves', () => {
 });
 
 describe('scoreEvent', () => {
-  const rule: AlertRule = { zThreshold: 3, warmup: 5, cooldown: 2 };
-  it('alerts on a residual far above the stream history, after warm-up, then cools down', () => {
-    const s = newResidualState();
-    assert.equal(scoreEvent(s, [1], undefined, rule), undefined, 'no forecast yet');
-    const verdicts = [];
-    for (const actual of [1.1, 0.9, 1.05, 0.95, 1.1, 0.9, 10, 10, 10, 10]) {
-      s.forecast = Float32Array.of(1);
-      verdicts.push(scoreEvent(s, [actual], undefined, rule)!);
-    }
-    assert.deepEqual(verdicts.map((v) => v.alert), [false, false, false, false, false, false, true, false, false, false]);
-    assert.ok(verdicts[6].score > 3);
-    assert.ok(Math.abs(verdicts[0].residual - 0.1) < 1e-6);
+  const rule: AlertRule = { zThreshold: 4, warmup: 10, cooldown: 2, halfLife: 50 };
+  /** Feeds a last-value forecaster's residuals: each event's forecast is the previous actual. */
+  function run(values: readonly number[], s: ResidualState = newResidualState()): { alerts: number[]; s: ResidualState } {
+    const alerts: number[] = [];
+    values.forEach((v, i) => {
+      const verdict = scoreEvent(s, Float32Array.of(v), i, rule);
+      if (verdict?.alert) alerts.push(verdict.alert.ts);
+      s.forecast = Float32Array.of(v);
+    });
+    return { alerts, s };
+  }
+  const noise = (i: number): number => 10 + 0.1 * Math.sin(i * 1.7) + 0.05 * Math.cos(i * 3.1);
+
+  it('alerts on an isolated spike, one event late (the next event confirms it), with the spike event\'s time', () => {
+    const values = Array.from({ length: 60 }, (_, i) => noise(i));
+    values[40] += 5;
+    assert.deepEqual(run(values).alerts, [40]);
   });
-  it('maps forecast outputs to the configured features', () => {
-    const s = newResidualState();
-    s.forecast = Float32Array.of(2);
-    const v = scoreEvent(s, [0, 5], [1], rule)!;
-    assert.ok(Math.abs(v.residual - 3) < 1e-6);
+
+  it('does not alert on a level shift or a lasting regime change (the value stays where it jumped)', () => {
+    const shift = Array.from({ length: 80 }, (_, i) => noise(i) + (i >= 40 ? 5 : 0));
+    assert.deepEqual(run(shift).alerts, []);
+    const louder = Array.from({ length: 120 }, (_, i) => (i >= 40 ? 10 + 8 * Math.sin(i * 0.9) : noise(i)));
+    assert.ok(run(louder).alerts.length <= 2, `a regime change storms: ${run(louder).alerts.length} alerts`);
+  });
+
+  it('forgets: anomalies and early errors do not mask later anomalies', () => {
+    const values = Array.from({ length: 500 }, (_, i) => noise(i) + (i < 30 ? 3 * Math.sin(i) : 0));
+    for (const at of [200, 260, 320, 380, 440]) values[at] += 4;
+    assert.deepEqual(run(values).alerts, [200, 260, 320, 380, 440]);
+  });
+
+  it('re-warms after a model swap and gives a finite threshold only after warm-up', () => {
+    const { s } = run(Array.from({ length: 60 }, (_, i) => noise(i)));
+    assert.ok(Number.isFinite(alertThreshold(s, rule)));
+    s.forecastVersion = 2;
+    scoreEvent(s, Float32Array.of(noise(61)), 61, rule);
+    assert.equal(s.count, rule.warmup + 1, 'statistics re-learn quickly after a swap');
+    assert.ok(Number.isNaN(alertThreshold(newResidualState(), rule)));
   });
 });
 
 describe('state record', () => {
-  it('round-trips state and alert statistics', () => {
-    const r = { state: Uint8Array.of(1, 2, 3, 4, 5), residual: { forecast: Float32Array.of(0.5, -1.25), count: 7, mean: 0.3, m2: 1.5, cooldownLeft: 2 } };
-    const back = decodeStateRecord(encodeStateRecord(r));
+  it('round-trips state, alert statistics and a pending outlier candidate', () => {
+    const residual = newResidualState();
+    Object.assign(residual, { forecast: Float32Array.of(0.5, -1.25), forecastVersion: 3, last: Float32Array.of(1, 2), count: 7, mean: 0.3, variance: 1.5, naiveScale: 0.7, cooldownLeft: 2, statsVersion: 3, afterOutlier: true });
+    residual.pending = { ts: 1234, residual: 9, score: 7.5, threshold: 3, expected: Float32Array.of(1, 1), actual: Float32Array.of(10, 10), modelVersion: 3 };
+    const back = decodeStateRecord(encodeStateRecord({ state: Uint8Array.of(1, 2, 3, 4, 5), residual }));
     assert.deepEqual([...back.state], [1, 2, 3, 4, 5]);
-    assert.deepEqual([...back.residual.forecast!], [0.5, -1.25]);
-    assert.deepEqual({ ...back.residual, forecast: null }, { forecast: null, count: 7, mean: 0.3, m2: 1.5, cooldownLeft: 2 });
+    assert.deepEqual(back.residual, residual);
     const none = decodeStateRecord(encodeStateRecord({ state: Uint8Array.of(9), residual: newResidualState() }));
-    assert.equal(none.residual.forecast, null);
+    assert.deepEqual(none.residual, newResidualState());
+  });
+  it('reads first-release (v1) records', () => {
+    const v1 = Buffer.alloc(9 + 1 + 4 + 4 + 24 + 4);
+    let o = v1.writeUInt32LE(0x52534353, 0);
+    o = v1.writeUInt8(1, o);
+    o = v1.writeUInt32LE(1, o);
+    o = v1.writeUInt8(7, o);
+    o = v1.writeUInt32LE(1, o);
+    o = v1.writeFloatLE(2.5, o);
+    o = v1.writeDoubleLE(5, o);
+    o = v1.writeDoubleLE(0.2, o);
+    o = v1.writeDoubleLE(0.8, o);
+    v1.writeUInt32LE(1, o);
+    const back = decodeStateRecord(v1);
+    assert.deepEqual([...back.state], [7]);
+    assert.deepEqual([...back.residual.forecast!], [2.5]);
+    assert.equal(back.residual.variance, 0.2);
+    assert.equal(back.residual.cooldownLeft, 1);
   });
   it('refuses bytes that are not a state record', () => {
     assert.throws(() => decodeStateRecord(Uint8Array.of(1, 2, 3)), StateRecordError);

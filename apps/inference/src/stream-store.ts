@@ -80,6 +80,23 @@ export class StreamStore {
     this.put(stream, null);
   }
 
+  /**
+   * Whether a hot stream's recurrent state is all finite numbers. A state that overflowed (to
+   * ±Infinity, then NaN) never recovers: every later step and forecast of the stream would be
+   * NaN, and the changelog would carry it across restarts. Reads the table in place (no copy).
+   */
+  hasFiniteState(stream: string): boolean {
+    const table = this.table();
+    const slot = table.slotOf(stream);
+    if (slot === undefined) return true;
+    for (let i = 0; i < table.buffers.length; i++) {
+      const size = table.stateSizes[i];
+      const buf = table.buffers[i];
+      for (let j = slot * size, end = j + size; j < end; j++) if (!Number.isFinite(buf[j])) return false;
+    }
+    return true;
+  }
+
   /** Forgets every stream (the model's architecture changed: old states do not fit). */
   clear(): void {
     this.cold.clear();

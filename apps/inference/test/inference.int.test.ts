@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { dlqHeaders } from '@streamcell/events';
+import { partitionOfKey } from '@streamcell/kafka';
 import { TopicReader, waitFor } from '@streamcell/testing';
 import { createInferenceApp } from '../src/app.factory';
 import type { InferenceConfig } from '../src/config';
@@ -102,9 +103,14 @@ describe('inference against a real broker', () => {
       await producer.send(config.events, [
         { key: 's0', value: '{"stream":"s0","ts":1,"values":[1]}' },
         { key: 's1', value: 'not json' },
+        // A producer with another partitioner: the stream's state would be split over two workers.
+        { key: 'mis', value: '{"stream":"mis","ts":1,"values":[1,2]}', partition: (partitionOfKey('mis', config.eventsPartitions) + 1) % config.eventsPartitions },
       ]);
-      const dead = await dlq.waitForCount(2);
-      assert.deepEqual(dead.map((m) => m.headers[dlqHeaders.reason]).sort(), ['malformed_json', 'values_width']);
+      const dead = await dlq.waitForCount(3);
+      assert.deepEqual(dead.map((m) => m.headers[dlqHeaders.reason]).sort(), ['malformed_json', 'misrouted', 'values_width']);
+      const misrouted = dead.find((m) => m.headers[dlqHeaders.reason] === 'misrouted');
+      assert.equal(misrouted?.value?.toString(), '{"stream":"mis","ts":1,"values":[1,2]}');
+      assert.match(misrouted?.headers[dlqHeaders.detail] ?? '', /belongs on partition \d+ of 4/);
       assert.match(dead[0].headers[dlqHeaders.origin] ?? '', new RegExp(`^${config.events.replace(/\./g, '\\.')}/`));
     } finally {
       await dlq.stop();
@@ -175,5 +181,7 @@ describe('inference against a real broker', () => {
     ]) {
       assert.match(text, new RegExp(`^${name}`, 'm'), name);
     }
+    assert.match(text, /^streamcell_inference_misrouted_events_total\{[^}]*\} 1$/m);
+    assert.match(text, /^streamcell_inference_stream_resets_total\{reason="state_not_finite"[^}]*\} 0$/m);
   });
 });

@@ -55,7 +55,8 @@ export class TestProducer {
   connect(): Promise<void> {
     return this.producer.connect();
   }
-  send(topic: string, messages: { key: string; value: string | Buffer | null }[]): Promise<void> {
+  /** `partition` overrides the default (murmur2) partitioner, as a misbehaving producer would. */
+  send(topic: string, messages: { key: string; value: string | Buffer | null; partition?: number }[]): Promise<void> {
     return this.producer.send([{ topic, messages }]);
   }
   disconnect(): Promise<void> {

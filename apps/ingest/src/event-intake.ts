@@ -30,8 +30,8 @@ export interface IntakeTopics {
 
 /**
  * Turns parsed input items into the records to write: valid events keyed by stream to `events`,
- * refused items with their reason to `events.dlq`. Pure: no I/O, so it is unit-tested alone and
- * shared by the HTTP endpoint and the events.raw forwarder.
+ * refused items with their reason to `events.dlq`. Pure (no I/O), so it can be tested without
+ * Kafka, and shared by the HTTP endpoint and the events.raw forwarder.
  */
 export class EventIntake {
   constructor(

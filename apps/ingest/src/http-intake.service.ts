@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { canonicalMapping } from '@streamcell/events';
-import { KafkaError, type TopicMessages } from '@streamcell/kafka';
+import { canonicalMapping, jsonArrayItemSpans } from '@streamcell/events';
+import { KafkaError, kafkaErrorType, type TopicMessages } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { EventIntake, type ItemRejection } from './event-intake';
@@ -50,11 +50,7 @@ export class HttpIntakeService {
         body: { error: 'batch_too_large', detail: `${items.length} events in one request, at most ${this.config.maxBatchEvents} allowed` },
       };
     }
-    const batch = this.intake.build(items, canonicalMapping, {
-      source: 'http',
-      receivedAt,
-      rawOf: (i) => (isArray ? JSON.stringify(items[i]) : body),
-    });
+    const batch = this.intake.build(items, canonicalMapping, { source: 'http', receivedAt, rawOf: rawItems(body, isArray, items.length) });
     const failure = await this.write(batch.writes);
     if (failure !== undefined) return failure;
     this.count(batch.accepted, batch.rejected);
@@ -89,6 +85,11 @@ export class HttpIntakeService {
       const kind = e instanceof KafkaError ? errorKind(e) : 'other';
       this.metrics.producerErrors.inc({ kind });
       if (e instanceof KafkaError && e.retriable) return this.unavailable(e.message);
+      if (tooLarge.has(kafkaErrorType(e) ?? '')) {
+        // The broker's record size limit (max.message.bytes) is below this request's records:
+        // the input's fault, and splitting it is the fix, so a 413 like the body limit.
+        return { status: 413, body: { error: 'record_too_large', detail: 'Kafka refused a record of this request as too large; nothing was accepted, split it and resend' } };
+      }
       this.logger.error('produce failed', { error: e instanceof Error ? e.message : String(e) });
       return { status: 500, body: { error: 'produce_failed', detail: 'Kafka refused the write; nothing was accepted' } };
     } finally {
@@ -103,6 +104,20 @@ export class HttpIntakeService {
       retryAfterSeconds: this.config.retryAfterSeconds,
     };
   }
+}
+
+const tooLarge = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/**
+ * The dead-letter bytes of each item: the item's own bytes sliced out of the body, so the record
+ * holds exactly what came (re-serialising the parsed item would turn `1e400` into `null`, and
+ * overflows the stack on deeply nested items). The whole body for a single event, or if the body
+ * cannot be split (it always can once JSON.parse accepted it as an array).
+ */
+export function rawItems(body: Buffer, isArray: boolean, count: number): (i: number) => Buffer {
+  const spans = isArray ? jsonArrayItemSpans(body) : undefined;
+  if (spans?.length !== count) return () => body;
+  return (i) => body.subarray(spans[i][0], spans[i][1]);
 }
 
 function errorKind(e: KafkaError): string {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { brokerCheck, consumerCheck, retryRetriable, type BrokerWatch } from '@streamcell/kafka';
 import { JsonLogger, Readiness } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { IngestKafka } from './ingest-kafka';
@@ -8,10 +9,17 @@ import { RawForwarder } from './raw-forwarder';
 /**
  * Starts the Kafka side after the HTTP server is up and stops it on shutdown: the forwarder first
  * (finishes its batch, commits, leaves the group), then the producer (flushes what is queued).
+ *
+ * Readiness: ingest is ready as soon as it serves HTTP. While Kafka is unreachable it answers
+ * 503 + Retry-After, which is what clients are promised; failing readiness instead would take
+ * every pod out of its Service and turn those answers into connection errors. The Kafka and
+ * raw-forwarder checks are informational: listed in `/health/ready`, failing only `/health`.
  */
 @Injectable()
 export class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly brokers: BrokerWatch;
 
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
@@ -21,30 +29,39 @@ export class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShu
     @Inject(Readiness) readiness: Readiness,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
+    this.brokers = kafka.admin.watch();
     readiness.register({
       name: 'kafka',
-      check: async () => {
+      required: false,
+      check: () => {
         if (!this.kafka.isReady) throw new Error('not connected to Kafka yet');
-        return { brokers: await this.kafka.admin.ping(2000) };
+        return brokerCheck(this.brokers.status);
       },
     });
     if (config.rawEnabled) {
-      readiness.register({
-        name: 'raw-forwarder',
-        check: () => {
-          const crashed = this.forwarder.crashError;
-          return crashed === undefined ? Promise.resolve({ topic: config.eventsRaw }) : Promise.reject(crashed);
-        },
-      });
+      readiness.register({ name: 'raw-forwarder', required: false, check: () => consumerCheck(this.forwarder.health, { topic: config.eventsRaw }) });
     }
   }
 
   onApplicationBootstrap(): void {
     this.kafka.start();
+    this.brokers.start();
     if (this.config.liveView) void this.startLiveView();
-    if (this.config.rawEnabled) {
-      this.forwarder.start().catch((e: unknown) => this.logger.error('raw forwarder failed to start', { error: String(e) }));
-    }
+    if (this.config.rawEnabled) void this.startForwarder();
+  }
+
+  /**
+   * A start that fails (broker gone between connecting and joining) is retried: otherwise the
+   * forwarder would stay down, and its check failed, until the pod restarts.
+   */
+  private async startForwarder(): Promise<void> {
+    await retryRetriable(() => this.forwarder.start(), {
+      context: 'raw forwarder start',
+      maxDelayMs: 10_000,
+      signal: this.abort.signal,
+      shouldRetry: () => true,
+      onRetry: (e, retryInMs) => this.logger.warn('raw forwarder not started yet, retrying', { error: e.message, retryInMs }),
+    }).catch((e: unknown) => this.logger.error('raw forwarder failed to start', { error: String(e) }));
   }
 
   /** The outputs' topics appear when inference first starts: keep trying until they exist. */
@@ -64,6 +81,8 @@ export class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.abort.abort();
+    this.brokers.stop();
     await this.live.stop().catch(() => undefined);
     await this.forwarder.stop().catch((e: unknown) => this.logger.warn('raw forwarder stop failed', { error: String(e) }));
     await this.kafka.stop();

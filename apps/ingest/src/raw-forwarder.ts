@@ -1,5 +1,5 @@
 import { isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
-import type { BatchConsumer, ConsumedMessage, TopicMessages } from '@streamcell/kafka';
+import type { BatchConsumer, ConsumedMessage, ConsumerHealth, TopicMessages } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { IngestConfig } from './config';
 import type { EventIntake } from './event-intake';
@@ -34,13 +34,21 @@ export class RawForwarder {
 
   async start(): Promise<void> {
     await this.kafka.whenConnected();
-    this.consumer = this.kafka.connection.consumer({ groupId: this.config.rawGroupId, topics: [this.config.eventsRaw], fromBeginning: true });
-    await this.consumer.start((messages) => this.forward(messages));
+    const consumer = this.kafka.connection.consumer({ groupId: this.config.rawGroupId, topics: [this.config.eventsRaw], fromBeginning: true });
+    this.consumer = consumer;
+    try {
+      await consumer.start((messages) => this.forward(messages));
+    } catch (e) {
+      // The caller retries with a fresh consumer: leave nothing of this one behind.
+      await consumer.stop().catch(() => undefined);
+      throw e;
+    }
     this.logger.info('forwarding raw events', { topic: this.config.eventsRaw, groupId: this.config.rawGroupId });
   }
 
-  get crashError(): Error | undefined {
-    return this.consumer?.crashError;
+  /** Undefined until start() created the consumer (it waits for Kafka first). */
+  get health(): ConsumerHealth | undefined {
+    return this.consumer?.healthState;
   }
 
   async stop(): Promise<void> {

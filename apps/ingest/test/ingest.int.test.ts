@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { dlqHeaders } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type KafkaProducer } from '@streamcell/kafka';
@@ -42,7 +43,7 @@ describe('ingest against a real broker', () => {
     app = await createIngestApp(config);
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = await app.getUrl();
-    await waitFor('ingest ready', async () => (await fetch(`${url}/health/ready`)).status === 200);
+    await waitFor('ingest ready', async () => (await fetch(`${url}/health`)).status === 200);
     events = await new TopicReader(config, config.events).start();
     dlq = await new TopicReader(config, config.eventsDlq).start();
   });
@@ -90,6 +91,10 @@ describe('ingest against a real broker', () => {
       ['no values', JSON.stringify({ stream: 's' }), 422, 'values_missing'],
       ['wrong width', JSON.stringify({ stream: 's', values: [1, 2] }), 422, 'values_width'],
       ['non-finite', JSON.stringify({ stream: 's', values: [1, 'NaN', 3] }), 422, 'values_not_finite'],
+      // A finite double the model's float32 cannot hold: it used to be accepted and poison the stream.
+      ['beyond float32', JSON.stringify({ stream: 's', values: [-1.7e308, 0, 0] }), 422, 'values_not_finite'],
+      // Nested 5,000 levels: describing it used to overflow the stack (500, nothing kept).
+      ['deeply nested', `{"stream":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)},"values":[1,2,3]}`, 422, 'stream_charset'],
     ];
     for (const [name, body, status, reason] of bad) {
       const res = await post(url, body);
@@ -116,6 +121,30 @@ describe('ingest against a real broker', () => {
     const dead = await waitFor('dead letter', () => dlq.messages.slice(before).find((m) => m.key?.toString() === 'mixed-bad'));
     assert.equal(dead.headers[dlqHeaders.index], '1');
     assert.deepEqual(JSON.parse(dead.value!.toString()), { stream: 'mixed-bad', values: [1] });
+  });
+
+  it('dead-letters array items as the bytes that came: a 5,000-deep item and 1e400 (no 500)', async () => {
+    const before = dlq.messages.length;
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const big = '{"stream": "big-1", "values": [1, 1e400, 3]}';
+    const res = await post(url, `[{"stream":"deep-ok","values":[1,2,3]}, ${deep},\n  ${big}\n]`);
+    assert.equal(res.status, 207);
+    const rejected = res.json.rejected as { index: number; reason: string; detail: string }[];
+    assert.deepEqual(rejected.map((r) => [r.index, r.reason]), [[1, 'not_an_object'], [2, 'values_not_finite']]);
+    assert.match(rejected[1].detail, /values\[1\] is Infinity/);
+    await waitFor('deep-ok on events', () => events.messages.some((m) => m.key?.toString() === 'deep-ok'));
+    const dead = await waitFor('both dead-lettered', () => (dlq.messages.length >= before + 2 ? dlq.messages.slice(before) : undefined));
+    assert.equal(dead.find((m) => m.headers[dlqHeaders.index] === '1')?.value?.toString(), deep);
+    assert.equal(dead.find((m) => m.headers[dlqHeaders.index] === '2')?.value?.toString(), big, '1e400 kept as sent, not re-serialised to null');
+  });
+
+  it('answers 415 for a missing or form content type', async () => {
+    const body = Buffer.from(JSON.stringify({ stream: 's', values: [1, 2, 3] }));
+    // A Buffer body: fetch sends no content type of its own.
+    const none = await fetch(`${url}/v1/events`, { method: 'POST', body });
+    assert.equal(none.status, 415);
+    const form = await fetch(`${url}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(form.status, 415);
   });
 
   it('refuses oversized bodies and batches with 413 and keeps nothing', async () => {
@@ -168,6 +197,61 @@ describe('ingest against a real broker', () => {
   });
 });
 
+describe('ingest HTTP time bounds', () => {
+  /** Opens a raw connection that sends `head` then one byte every 100 ms; resolves when the server closes it. */
+  function trickle(url: string, head: string, drip: string): { closed: () => { afterMs: number; reply: string } | undefined; stop: () => void } {
+    const { hostname, port } = new URL(url);
+    const started = Date.now();
+    let reply = '';
+    let closedAt: number | undefined;
+    const socket = connect(Number(port), hostname, () => socket.write(head));
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => (closedAt = Date.now()));
+    const timer = setInterval(() => {
+      if (closedAt === undefined && socket.writable) socket.write(drip);
+    }, 100);
+    return {
+      closed: () => (closedAt === undefined ? undefined : { afterMs: closedAt - started, reply }),
+      stop: () => {
+        clearInterval(timer);
+        socket.destroy();
+      },
+    };
+  }
+
+  it('closes a connection whose body or headers arrive too slowly', async () => {
+    const id = uniqueName('ingest-slow');
+    const config = testConfig(ingestSchema, {
+      INPUT_WIDTH: '1',
+      TOPIC_EVENTS: `${id}.events`,
+      TOPIC_EVENTS_RAW: `${id}.raw`,
+      TOPIC_EVENTS_DLQ: `${id}.dlq`,
+      EVENTS_PARTITIONS: '1',
+      INGEST_RAW_ENABLED: 'false',
+      INGEST_HEADERS_TIMEOUT_MS: '1000',
+      INGEST_REQUEST_TIMEOUT_MS: '1500',
+    });
+    const app = await createIngestApp(config);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = await app.getUrl();
+    const slowBody = trickle(url, 'POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[', ' ');
+    const slowHeaders = trickle(url, 'POST /v1/events HTTP/1.1\r\nHost: x\r\n', 'X');
+    try {
+      // Before the fix the body trickled on for as long as the client liked (30 s test: never closed).
+      const body = await waitFor('slow body closed', slowBody.closed, { timeoutMs: 10_000 });
+      assert.ok(body.afterMs < 1500 + 2000, `closed after ${body.afterMs} ms`);
+      assert.match(body.reply, /^HTTP\/1\.1 408/);
+      const headers = await waitFor('slow headers closed', slowHeaders.closed, { timeoutMs: 10_000 });
+      assert.ok(headers.afterMs < 1000 + 2000, `closed after ${headers.afterMs} ms`);
+    } finally {
+      slowBody.stop();
+      slowHeaders.stop();
+      await app.close();
+    }
+  });
+});
+
 describe('ingest API keys', () => {
   it('answers 401 without a valid key and 200 with one', async () => {
     const id = uniqueName('ingest-auth');
@@ -184,7 +268,7 @@ describe('ingest API keys', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = await app.getUrl();
     try {
-      await waitFor('ready', async () => (await fetch(`${url}/health/ready`)).status === 200);
+      await waitFor('ready', async () => (await fetch(`${url}/health`)).status === 200);
       const body = JSON.stringify({ stream: 's', values: [1] });
       assert.equal((await post(url, body)).status, 401);
       assert.equal((await post(url, body, { 'x-api-key': 'wrong' })).status, 401);

@@ -6,12 +6,19 @@ import { trainerSchema } from './config';
 import { bootstrapSpec, parseEvent } from './trainer.service';
 
 describe('trainer configuration', () => {
-  it('parses the defaults into a bootstrap spec of LSTM 64 forecasting every feature', () => {
+  it('parses the defaults into a bootstrap spec of LSTM 64 forecasting the change of every feature, scaled per stream', () => {
     const c = loadConfig(trainerSchema, {});
     assert.doesNotThrow(() => validateTrainerConfig(c));
     const spec = bootstrapSpec(c);
     assert.deepEqual([spec.cell, spec.layers, spec.inputWidth, spec.head.units], ['lstm', [64], 8, 8]);
-    assert.deepEqual(spec.normalization?.std, new Array<number>(8).fill(1));
+    assert.deepEqual(spec.output, { kind: 'next-values', delta: true });
+    assert.deepEqual(spec.streamScaling, { halfLife: 200 });
+    assert.deepEqual(spec.adaptation, { halfLife: 120 });
+    assert.equal(spec.normalization, undefined, 'no statistics shared by every stream');
+    assert.equal(spec.seasonality, undefined);
+    assert.deepEqual(bootstrapSpec(loadConfig(trainerSchema, { TRAINER_SEASONAL_PERIOD: '288' })).seasonality, { period: 288 });
+    const raw = bootstrapSpec(loadConfig(trainerSchema, { TRAINER_SCALING: 'none', TRAINER_FORECAST: 'level' }));
+    assert.deepEqual([raw.streamScaling, raw.adaptation, raw.output], [undefined, undefined, { kind: 'next-values', delta: false }]);
   });
 
   it('names every inconsistent setting at once', () => {

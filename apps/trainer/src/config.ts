@@ -35,9 +35,20 @@ export const trainerSchema = {
   layers: env.list('TRAINER_LAYERS', { default: ['64'], minItems: 1, doc: 'Bootstrap spec: units of each stacked recurrent layer, input side first (e.g. `64,32`).' }),
   inputWidth: env.int('INPUT_WIDTH', { default: 8, min: 1, max: 4096, doc: 'Length of every event\'s `values` (the model\'s input width).' }),
   headUnits: env.int('TRAINER_HEAD_UNITS', { default: 0, min: 0, max: 4096, doc: 'Bootstrap spec: Dense head outputs; 0 = INPUT_WIDTH (forecast every feature of the next event).' }),
-  normalize: env.bool('TRAINER_NORMALIZE', {
-    default: true,
-    doc: 'Bootstrapped models get per-feature normalisation, estimated online and frozen into each version (a model published without normalisation is kept raw).',
+  scaling: env.oneOf('TRAINER_SCALING', ['per-stream', 'none'] as const, {
+    default: 'per-stream',
+    doc: 'Bootstrap spec: per-stream = every stream is scaled by its own running location and scale (streams of any magnitude share the model); none = raw values.',
+  }),
+  scalingHalfLife: env.number('TRAINER_SCALING_HALF_LIFE', { default: 200, min: 1, max: 1e9, doc: 'Bootstrap spec: events after which an old event weighs half in a stream\'s location and scale.' }),
+  forecast: env.oneOf('TRAINER_FORECAST', ['change', 'level'] as const, {
+    default: 'change',
+    doc: 'Bootstrap spec: change = the network forecasts the change from the current value (a fresh model forecasts exactly last-value); level = the value itself.',
+  }),
+  adaptationHalfLife: env.number('TRAINER_ADAPTATION_HALF_LIFE', {
+    default: 120,
+    min: 0,
+    max: 1e9,
+    doc: 'Bootstrap spec (change forecasts): half-life in events of each stream\'s online least squares that weighs the network\'s change, the last change and the deviation from the stream\'s level (spec.adaptation). 0 = off: the network\'s change as it is.',
   }),
   seed: env.int('TRAINER_SEED', { default: 1, min: 0, max: 4_294_967_295, doc: 'Seed of the bootstrap initialisation and of batch sampling.' }),
   windowSize: env.int('TRAINER_WINDOW_SIZE', { default: 256, min: 8, max: 1_000_000, doc: 'Recent events kept per stream (oldest dropped first).' }),
@@ -56,7 +67,19 @@ export const trainerSchema = {
     default: 0.01,
     min: 0,
     max: 0.999,
-    doc: 'A candidate is published only if its validation loss <= (1 - margin) × the current version\'s on the same data.',
+    doc: 'A candidate is published only if its median error ratio to last-value (per validation stream) is <= (1 - margin) × the serving version\'s on the same data.',
+  }),
+  maxWorseShare: env.number('TRAINER_MAX_WORSE_SHARE', {
+    default: 0.25,
+    min: 0,
+    max: 1,
+    doc: 'A candidate that forecasts worse than last-value on more than this share of the validation streams is never published.',
+  }),
+  seasonalPeriod: env.int('TRAINER_SEASONAL_PERIOD', {
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    doc: 'Seasonal period in events (e.g. 288 for a daily cycle of 5-minute samples). Bootstrap spec: each stream\'s adaptation also weighs seasonal-naive (spec.seasonality; 4 × period × forecast features bytes of state per stream); the publish gate also compares with seasonal-naive. 0 = none.',
   }),
   revertAfterRejections: env.int('TRAINER_REVERT_AFTER_REJECTIONS', { default: 10, min: 0, doc: 'After this many rejected candidates in a row, restart from the published version (0 = never).' }),
   backend: env.oneOf('TRAINER_BACKEND', ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const, {

@@ -10,6 +10,7 @@ export class TrainerMetrics {
   readonly updates;
   readonly trainLoss;
   readonly validationLoss;
+  readonly errorRatio;
   readonly published;
   readonly rejected;
   readonly rejectionsSincePublish;
@@ -26,7 +27,16 @@ export class TrainerMetrics {
     this.iterations = metrics.counter('streamcell_trainer_iterations_total', 'TBPTT iterations (k2 steps of a batch of streams each).');
     this.updates = metrics.counter('streamcell_trainer_updates_total', 'Optimiser (Adam) updates applied.');
     this.trainLoss = metrics.gauge('streamcell_trainer_train_loss', 'Mean training loss of the last round (normalised units).');
-    this.validationLoss = metrics.gauge('streamcell_trainer_validation_loss', 'Validation loss on the last round\'s holdout, of the candidate and of the serving version.', ['model']);
+    this.validationLoss = metrics.gauge(
+      'streamcell_trainer_validation_loss',
+      'Median over validation streams of the forecast error / last-value error on the last round\'s holdout, of the candidate and of the serving version.',
+      ['model'],
+    );
+    this.errorRatio = metrics.gauge(
+      'streamcell_trainer_forecast_error_ratio',
+      'Forecast error / baseline error on the last round\'s holdout, each stream in its own units, summarised over streams (stat: median, p90; baseline: last_value, seasonal_naive), of the candidate and of the serving version.',
+      ['model', 'baseline', 'stat'],
+    );
     this.published = metrics.counter('streamcell_trainer_candidates_published_total', 'Candidates that beat the serving version and were published.');
     this.rejected = metrics.counter('streamcell_trainer_candidates_rejected_total', 'Candidates that did not beat the serving version by the margin.');
     this.rejectionsSincePublish = metrics.gauge(

@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { brokerCheck, consumerCheck } from '@streamcell/kafka';
 import { JsonLogger, Metrics, ObservabilityModule, Readiness } from '@streamcell/observability';
 import { TRAINER_CONFIG, type TrainerConfig } from './config';
 import { TrainerMetrics } from './trainer.metrics';
@@ -6,8 +7,10 @@ import { TrainerService } from './trainer.service';
 
 /**
  * Starts the trainer after the HTTP server is up (it connects in the background, so /health
- * answers while Kafka is unreachable) and stops it on shutdown. Ready = Kafka reachable, a model
- * version known (found or bootstrapped), the events consumer running.
+ * answers while Kafka is unreachable) and stops it on shutdown. Ready = a model version known
+ * (found or bootstrapped), training started and the events consumer in its group and fetching.
+ * Kafka reachability is reported, not required (a consumer that cannot reach it is not
+ * consuming anyway). Every check reads held state: no Kafka round trip inside a probe.
  */
 @Injectable()
 export class TrainerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -17,21 +20,21 @@ export class TrainerLifecycle implements OnApplicationBootstrap, OnApplicationSh
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(TRAINER_CONFIG) config: TrainerConfig,
   ) {
-    readiness.register({ name: 'kafka', check: async () => ({ brokers: await this.service.kafkaAdmin.ping(2000) }) });
+    readiness.register({ name: 'kafka', required: false, check: () => brokerCheck(this.service.brokerStatus) });
     readiness.register({
       name: 'model',
       check: () => {
         const failed = this.service.failedWith;
-        if (failed !== undefined) return Promise.reject(failed);
+        if (failed !== undefined) throw failed;
         const head = this.service.trainer.head;
         if (head === null) {
-          const why = this.service.phase === 'waiting-for-model' ? `waiting for model ${config.modelName} to be imported` : `starting (${this.service.phase})`;
-          return Promise.reject(new Error(why));
+          throw new Error(this.service.phase === 'waiting-for-model' ? `waiting for model ${config.modelName} to be imported` : `starting (${this.service.phase})`);
         }
-        if (this.service.phase !== 'training') return Promise.reject(new Error(`starting (${this.service.phase})`));
-        return Promise.resolve({ model: head.name, version: head.version });
+        if (this.service.phase !== 'training') throw new Error(`starting (${this.service.phase})`);
+        return { model: head.name, version: head.version };
       },
     });
+    readiness.register({ name: 'consumer', check: () => consumerCheck(this.service.eventsConsumerHealth, { topic: config.events }) });
   }
 
   onApplicationBootstrap(): void {

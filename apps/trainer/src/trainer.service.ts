@@ -1,6 +1,18 @@
 import { createBundle, type ModelSpec, type WeightsBundle } from '@streamcell/model';
 import { modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
-import { KafkaConnection, ProducerFencedError, retryRetriable, type BatchConsumer, type ConsumedMessage, type KafkaAdmin, type TopicMessages, type TransactionalProducer } from '@streamcell/kafka';
+import {
+  KafkaConnection,
+  ProducerFencedError,
+  retryRetriable,
+  type BatchConsumer,
+  type BrokerStatus,
+  type BrokerWatch,
+  type ConsumedMessage,
+  type ConsumerHealth,
+  type KafkaAdmin,
+  type TopicMessages,
+  type TransactionalProducer,
+} from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { TrainerConfig } from './config';
 import { CompactedTopicReader } from './model-ops/compacted-reader';
@@ -23,8 +35,10 @@ export function bootstrapSpec(config: TrainerConfig): ModelSpec {
     layers: config.layers.map(Number),
     inputWidth: config.inputWidth,
     head: { units: config.headUnits === 0 ? config.inputWidth : config.headUnits, activation: 'linear' },
-    output: { kind: 'next-values' },
-    ...(config.normalize ? { normalization: { mean: new Array<number>(config.inputWidth).fill(0), std: new Array<number>(config.inputWidth).fill(1) } } : {}),
+    output: { kind: 'next-values', delta: config.forecast === 'change' },
+    ...(config.scaling === 'per-stream' ? { streamScaling: { halfLife: config.scalingHalfLife } } : {}),
+    ...(config.forecast === 'change' && config.adaptationHalfLife > 0 ? { adaptation: { halfLife: config.adaptationHalfLife } } : {}),
+    ...(config.forecast === 'change' && config.adaptationHalfLife > 0 && config.seasonalPeriod > 1 ? { seasonality: { period: config.seasonalPeriod } } : {}),
   };
 }
 
@@ -45,6 +59,7 @@ export class TrainerService {
   private readonly writer: TransactionalProducer;
   private readonly records: RecordWriter;
   private readonly admin: KafkaAdmin;
+  private readonly brokers: BrokerWatch;
   private weightsReader: CompactedTopicReader | undefined;
   private eventsConsumer: BatchConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +87,7 @@ export class TrainerService {
     this.writer = this.connection.transactionalProducer({ transactionalId: trainerTransactionalId(config), transactionTimeoutMs: 60_000 });
     this.records = { send: (batches) => this.write(batches) };
     this.admin = this.connection.admin();
+    this.brokers = this.admin.watch();
     this.trainer = new OnlineTrainer(config, {
       publish: async (bundle) => {
         await publishBundle(this.records, config.modelWeights, bundle, config.maxModelBytes);
@@ -93,8 +109,19 @@ export class TrainerService {
     return this.admin;
   }
 
+  /** Kafka reachability, checked in the background from start() to stop() (health probes read it). */
+  get brokerStatus(): BrokerStatus {
+    return this.brokers.status;
+  }
+
+  /** The events consumer's state; undefined until training starts consuming. */
+  get eventsConsumerHealth(): ConsumerHealth | undefined {
+    return this.eventsConsumer?.healthState;
+  }
+
   /** Starts in the background (retrying while Kafka is unreachable); resolves when training has begun. */
   start(): Promise<void> {
+    this.brokers.start();
     this.startup ??= this.startLoop();
     return this.startup;
   }
@@ -103,6 +130,7 @@ export class TrainerService {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
+    this.brokers.stop();
     // Let a start in progress notice and return (it checks between steps) before closing.
     await this.startup?.catch(() => undefined);
     clearInterval(this.timer);
@@ -280,7 +308,7 @@ export class TrainerService {
     const c = this.config;
     const bundle = createBundle({
       name: c.modelName,
-      spec: { ...bootstrapSpec(c), ...(c.normalize ? { normalization: this.trainer.currentStatistics() } : {}) },
+      spec: bootstrapSpec(c),
       init: { seed: c.seed },
       version: 1,
       parentVersion: null,
@@ -365,6 +393,13 @@ export class TrainerService {
     if (report.outcome === 'rejected') this.rejectionsSincePublish += 1;
     m.rejectionsSincePublish.set(this.rejectionsSincePublish);
     if (this.trainer.head !== null) m.publishedVersion.set(this.trainer.head.version);
+    if (report.quality !== undefined) {
+      for (const [model, q] of [['candidate', report.quality.candidate], ['serving', report.quality.serving]] as const) {
+        if (Number.isFinite(q.medianRatio)) m.errorRatio.set({ model, baseline: 'last_value', stat: 'median' }, q.medianRatio);
+        if (Number.isFinite(q.p90Ratio)) m.errorRatio.set({ model, baseline: 'last_value', stat: 'p90' }, q.p90Ratio);
+        if (q.seasonalMedianRatio !== null) m.errorRatio.set({ model, baseline: 'seasonal_naive', stat: 'median' }, q.seasonalMedianRatio);
+      }
+    }
     if (report.checkpointError === undefined) {
       m.checkpoints.inc({ result: 'ok' });
     } else {
@@ -379,6 +414,7 @@ export class TrainerService {
       trainLoss: report.trainLoss,
       candidateLoss: report.validationLoss,
       currentLoss: report.currentLoss,
+      worseThanLastValueShare: report.quality?.candidate.worseShare,
       validationStreams: report.validationStreams,
       version: report.version,
       headVersion: this.trainer.head?.version,

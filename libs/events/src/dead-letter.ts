@@ -1,4 +1,4 @@
-import type { Rejection } from './event';
+import type { DeadLetterReason } from './event';
 
 /** Header names of a dead-letter record on `events.dlq`. */
 export const dlqHeaders = {
@@ -20,7 +20,7 @@ export interface DeadLetterContext {
   readonly origin?: string;
 }
 
-export function deadLetterHeaders(rejection: Rejection, ctx: DeadLetterContext): Record<string, string> {
+export function deadLetterHeaders(rejection: { readonly reason: DeadLetterReason; readonly detail: string }, ctx: DeadLetterContext): Record<string, string> {
   const h: Record<string, string> = {
     [dlqHeaders.reason]: rejection.reason,
     [dlqHeaders.detail]: rejection.detail,

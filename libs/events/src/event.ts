@@ -35,6 +35,18 @@ export const rejectReasons: readonly RejectReason[] = [
   'values_not_finite',
 ];
 
+/**
+ * Reasons only inference gives, for events already on `events`: the stream's state became
+ * non-finite after this event (the stream is reset), or the event sits on a partition its key
+ * does not hash to (a producer that does not partition like the Java client).
+ */
+export type InferenceDeadLetterReason = 'state_not_finite' | 'misrouted';
+
+export const inferenceDeadLetterReasons: readonly InferenceDeadLetterReason[] = ['state_not_finite', 'misrouted'];
+
+/** Every `x-streamcell-reason` a dead-letter record can carry. */
+export type DeadLetterReason = RejectReason | InferenceDeadLetterReason;
+
 export interface Rejection {
   readonly reason: RejectReason;
   /** A sentence for the producer's developer, quoting the offending value. */

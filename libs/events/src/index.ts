@@ -1,6 +1,10 @@
 export { deadLetterHeaders, dlqHeaders, type DeadLetterContext } from './dead-letter';
-export { encodeEvent, rejectReasons, type EventV1, type RejectReason, type Rejection, type Validated } from './event';
+export { describeValue } from './describe-value';
+export { encodeEvent, inferenceDeadLetterReasons, rejectReasons, type DeadLetterReason, type EventV1, type InferenceDeadLetterReason, type RejectReason, type Rejection, type Validated } from './event';
+export { jsonArrayItemSpans, type ByteSpan } from './json-array-items';
+export { float32Max, isModelNumber } from './model-number';
 export { canonicalMapping, extractFields, isPlainObject, type FieldMapping } from './mapping';
 export { defaultStreamIdPattern, rejectionOf, validateEvent, type EventFields, type ValidationRules } from './validate';
 export { defaultMaxModelBytes, eventTopics, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from './topics';
 export { encodePrediction, float32Json, type PredictionV1 } from './prediction';
+export { type AlertV1, encodeAlert } from './alert';

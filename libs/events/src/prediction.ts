@@ -11,6 +11,13 @@ export interface PredictionV1 {
   readonly output: ArrayLike<number>;
   /** Fetch → prediction ready, in ms. */
   readonly latencyMs: number;
+  /**
+   * The alert threshold for the next event, in the units of the residual (root-mean-square
+   * difference between this forecast and the next actual values over the forecast features): a
+   * residual above it alerts. Absent while the stream's alert statistics are still warming up, and
+   * for heads that are not forecasts.
+   */
+  readonly threshold?: number;
 }
 
 /**
@@ -26,7 +33,8 @@ export function encodePrediction(p: PredictionV1): string {
   for (let j = 0; j < p.output.length; j++) out += (j === 0 ? '' : ',') + float32Json(p.output[j] ?? NaN);
   return (
     `{"v":1,"stream":${JSON.stringify(p.stream)},"ts":${p.ts},"partition":${p.partition},"offset":${JSON.stringify(p.offset)},` +
-    `"model":{"name":${JSON.stringify(p.model.name)},"version":${p.model.version}},"output":[${out}],"latencyMs":${p.latencyMs}}`
+    `"model":{"name":${JSON.stringify(p.model.name)},"version":${p.model.version}},"output":[${out}],"latencyMs":${p.latencyMs}` +
+    (p.threshold === undefined || !Number.isFinite(p.threshold) ? '}' : `,"threshold":${float32Json(p.threshold)}}`)
   );
 }
 

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent, type RejectReason } from './event';
 import { canonicalMapping, extractFields } from './mapping';
+import { float32Max, isModelNumber } from './model-number';
 import { defaultStreamIdPattern, validateEvent, type ValidationRules } from './validate';
 
 const rules: ValidationRules = {
@@ -48,6 +49,11 @@ describe('validateEvent', () => {
     ['short values', { stream: 's', values: [1, 2] }, 'values_width', /2 entries, exactly 3/],
     ['string value', { stream: 's', values: [1, '2', 3] }, 'values_not_finite', /values\[1\] is "2"/],
     ['null value', { stream: 's', values: [1, null, 3] }, 'values_not_finite', /values\[1\] is null/],
+    // Finite doubles the model's float32 cannot hold: they used to be accepted and poison the state.
+    ['double beyond float32', { stream: 's', values: [-1.7e308, 0, 0] }, 'values_not_finite', /values\[0\] is -1\.7e\+308, outside the model's float32 range/],
+    ['just past float32 max', { stream: 's', values: [0, 3.4028236e38, 0] }, 'values_not_finite', /values\[1\]/],
+    // `1e400` parses to Infinity; the detail must say so, not "null" as JSON.stringify would.
+    ['overflowing literal', { stream: 's', values: JSON.parse('[1, 1e400, 3]') as unknown }, 'values_not_finite', /values\[1\] is Infinity/],
   ];
   for (const [name, obj, reason, detail] of cases) {
     it(`rejects ${name} as ${reason}`, () => {
@@ -59,6 +65,46 @@ describe('validateEvent', () => {
       }
     });
   }
+});
+
+describe('validateEvent on hostile input', () => {
+  it('accepts the float32 extremes exactly', () => {
+    const v = check({ stream: 's', values: [float32Max, -float32Max, 1e-45] });
+    assert.equal(v.ok, true);
+  });
+
+  it('describes deeply nested values without walking them (no stack overflow)', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+    const nestedObject = JSON.parse(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`) as unknown;
+    const cases: [Record<string, unknown>, RejectReason, RegExp][] = [
+      [{ stream: nestedObject, values: [1, 2, 3] }, 'stream_charset', /got an object/],
+      [{ stream: 's', values: deep }, 'values_width', /1 entries/],
+      [{ stream: 's', values: nestedObject }, 'values_missing', /got an object/],
+      [{ stream: 's', values: [1, deep, 3] }, 'values_not_finite', /values\[1\] is an array of 1 item/],
+      [{ stream: 's', ts: deep, values: [1, 2, 3] }, 'ts_invalid', /an array/],
+      [{ stream: 's', end: nestedObject }, 'values_missing', /end must be true or false, got an object/],
+    ];
+    for (const [obj, reason, detail] of cases) {
+      const v = check(obj);
+      assert.equal(v.ok, false);
+      if (!v.ok) {
+        assert.equal(v.reason, reason);
+        assert.match(v.detail, detail);
+      }
+    }
+  });
+});
+
+describe('isModelNumber', () => {
+  it('is the float32 range, NaN and non-numbers excluded', () => {
+    assert.equal(isModelNumber(float32Max), true);
+    assert.equal(isModelNumber(-float32Max), true);
+    assert.equal(isModelNumber(0), true);
+    for (const v of [-1.7e308, 3.4028236e38, Infinity, -Infinity, NaN, '1', null, undefined]) assert.equal(isModelNumber(v), false, String(v));
+    // The bound is the float32 a Float32Array actually holds (what the trainer and the engines use).
+    assert.equal(Float32Array.of(float32Max)[0], float32Max);
+    assert.equal(Number.isFinite(Float32Array.of(1.7e308)[0]), false);
+  });
 });
 
 describe('extractFields', () => {

@@ -1,4 +1,6 @@
+import { describeValue } from './describe-value';
 import type { EventV1, Rejection, Validated } from './event';
+import { float32Max, isModelNumber } from './model-number';
 
 export interface ValidationRules {
   /** Required length of `values` (the model's input width). */
@@ -25,10 +27,8 @@ export interface EventFields {
 
 const reject = (reason: Rejection['reason'], detail: string): Validated => ({ ok: false, reason, detail });
 
-const quote = (v: unknown): string => {
-  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-};
+// Never JSON.stringify an untrusted value here: deeply nested input overflows the stack.
+const quote = describeValue;
 
 /**
  * Checks one event against the rules. `now` is the arrival time: it fills a missing `ts` and is
@@ -63,8 +63,9 @@ export function validateEvent(fields: EventFields, rules: ValidationRules, now: 
   }
   for (let i = 0; i < values.length; i++) {
     const v: unknown = values[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      return reject('values_not_finite', `values[${i}] is ${quote(v)}, a finite number is required`);
+    if (!isModelNumber(v)) {
+      const why = typeof v === 'number' ? `, outside the model's float32 range ±${float32Max}` : ', a finite number is required';
+      return reject('values_not_finite', `values[${i}] is ${quote(v)}${why}`);
     }
   }
   const event: EventV1 = end ? { stream, ts, values: values as number[], end: true } : { stream, ts, values: values as number[] };

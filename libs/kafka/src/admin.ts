@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { BrokerWatch, type BrokerWatchOptions } from './broker-watch';
 import { toKafkaError } from './errors';
 import { ensureTopics, type EnsureTopicsOptions, type TopicReport, type TopicSpec } from './topics';
 
@@ -33,7 +34,7 @@ export class KafkaAdmin {
 
   /**
    * Resolves with the number of live brokers when the cluster answers a metadata request within
-   * `timeoutMs`; rejects otherwise. Used by readiness checks.
+   * `timeoutMs`; rejects otherwise. Health probes read it through `watch()`, never directly.
    */
   async ping(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
@@ -49,6 +50,11 @@ export class KafkaAdmin {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A background reachability check over `ping`, for health probes that must not wait on Kafka. */
+  watch(options?: BrokerWatchOptions): BrokerWatch {
+    return new BrokerWatch((timeoutMs) => this.ping(timeoutMs), options);
   }
 
   /** Latest offset of every partition: used for lag metrics and by tests. */

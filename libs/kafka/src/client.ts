@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { resolveSecurity, type KafkaConnectionConfig } from './connection-config';
+import { levelOf } from './log-level';
 
 /** The few log methods the adapters need; apps pass their structured logger. */
 export interface KafkaLogger {
@@ -9,27 +10,25 @@ export interface KafkaLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const boundedRetriesWarning = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
-
 export const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Builds the kafkajs client. kafkajs logs through `logCreator`. Its INFO is dropped (every group
  * join and rebalance); its ERROR entries are mostly protocol errors it retries by itself
- * ("coordinator not available", "rebalancing"), so they are logged as warnings — failures that
- * matter reach the caller as exceptions and are logged there.
+ * ("coordinator not available", "rebalancing"), so they are logged as warnings, and those that are
+ * part of normal operation as debug (see levelOf) — failures that matter reach the caller as
+ * exceptions and are logged there.
  */
 export function createKafkaClient(cfg: KafkaConnectionConfig, logger: KafkaLogger, clientSuffix?: string): Kafka {
   const { ssl, sasl } = resolveSecurity(cfg);
   const logCreator =
     () =>
-    ({ level, log, namespace }: LogEntry): void => {
+    (entry: LogEntry): void => {
+      const { level, log, namespace } = entry;
+      if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
       const { message, ...fields } = log;
       const where = { ...fields, namespace };
-      if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
-      // Printed for every idempotent producer we create: their retries are bounded on purpose, a
-      // failed request renews the producer id or epoch instead (KafkaProducer, TransactionalProducer).
-      if (message === boundedRetriesWarning) logger.debug(`kafkajs: ${message}`, where);
+      if (levelOf(entry) === 'debug') logger.debug(`kafkajs: ${message}`, where);
       else logger.warn(`kafkajs: ${message}`, where);
     };
   return new Kafka({

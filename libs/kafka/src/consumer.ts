@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { KafkaLogger } from './client';
+import { ConsumerHealthTracker, type ConsumerHealth } from './consumer-health';
 import { toKafkaError } from './errors';
 import { fromKafkaMessage, type ConsumedMessage } from './message';
 
@@ -54,7 +55,7 @@ export class BatchConsumer {
   private readonly consumer: Consumer;
   private running = false;
   private stopped = false;
-  private crashed: Error | undefined;
+  private readonly health = new ConsumerHealthTracker();
 
   constructor(
     kafka: Kafka,
@@ -79,15 +80,31 @@ export class BatchConsumer {
       if (this.stopped) void this.consumer.disconnect().catch(() => undefined);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      const error = event.payload.error;
-      this.crashed = error;
-      this.logger.error('consumer crashed', { groupId: options.groupId, error: error.message, restart: event.payload.restart });
+      const { error, restart } = event.payload;
+      if (this.stopped) return;
+      this.health.crashed(error, restart);
+      // A crash kafkajs restarts from (broker restart, network cut) heals by itself: a warning.
+      // One it gives up on needs a person.
+      if (restart) this.logger.warn('consumer crashed; kafkajs restarts it', { groupId: options.groupId, error: error.message });
+      else this.logger.error('consumer crashed; not restarting', { groupId: options.groupId, error: error.message });
     });
+    // A restarted consumer rejoins the group, then fetches: either proves it works again.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.health.active());
+    this.consumer.on(this.consumer.events.FETCH_START, () => this.health.active());
   }
 
-  /** Set when kafkajs gave up on the consumer (a non-retriable failure); readiness reports it. */
+  /**
+   * Set only when kafkajs gave up on the consumer (a crash it does not restart from). Crashes it
+   * restarts from are reported by `healthState` until the consumer rejoins the group.
+   */
   get crashError(): Error | undefined {
-    return this.crashed;
+    const h = this.health.current;
+    return h.state === 'failed' ? h.error : undefined;
+  }
+
+  /** What the consumer is doing now, from state it already holds (readiness probes read it). */
+  get healthState(): ConsumerHealth {
+    return this.health.current;
   }
 
   get isRunning(): boolean {
@@ -157,7 +174,7 @@ export class BatchConsumer {
         eachBatch: (payload) => this.onBatch(payload, handler),
       });
       this.running = true;
-      this.crashed = undefined;
+      this.health.active();
     } catch (e) {
       throw toKafkaError(e, `consumer ${this.options.groupId} start`);
     }
@@ -167,6 +184,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.running = false;
+    this.health.stopped();
     await this.consumer.disconnect();
   }
 

@@ -1,11 +1,15 @@
 export { KafkaAdmin } from './admin';
+export { BrokerWatch, type BrokerStatus, type BrokerWatchOptions } from './broker-watch';
 export { silentLogger, type KafkaLogger } from './client';
 export { kafkaConnectionSchema, resolveSecurity, type KafkaConnectionConfig } from './connection-config';
 export { KafkaConnection } from './connection';
+export type { ConsumerHealth } from './consumer-health';
 export { BatchConsumer, type Assignment, type BatchConsumerOptions, type BatchContext, type BatchHandler, type BatchOutcome } from './consumer';
+export { brokerCheck, consumerCheck } from './health-checks';
 export { BackpressureError, KafkaError, kafkaErrorType, ProduceTimeoutError, TopicLayoutError, toKafkaError } from './errors';
 export type { ConsumedMessage, OutgoingMessage, TopicMessages } from './message';
+export { partitionOfKey } from './partition-of';
 export { KafkaProducer, type ProducerOptions } from './producer';
 export { retryRetriable, type RetryOptions } from './retry';
-export type { EnsureTopicsOptions, TopicReport, TopicSpec } from './topics';
+export { minInsyncReplicas, topicConfigs, type EnsureTopicsOptions, type TopicReport, type TopicSpec } from './topics';
 export { ProducerFencedError, TransactionalProducer, type ConsumedOffsets, type TransactionalProducerOptions } from './transactional-producer';

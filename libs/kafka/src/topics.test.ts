@@ -86,4 +86,27 @@ describe('ensureTopics', () => {
     await assert.rejects(ensureTopics(admin, [{ name: 'events', partitions: 4 }]), TopicLayoutError);
     assert.equal(metadataCalls(), 1);
   });
+
+  // acks=all is only as strong as min.insync.replicas, and Kafka's broker default is 1.
+  it('creates topics with min.insync.replicas 2 at replication factor 3, 1 on a single node, and reports it missing on existing ones', async () => {
+    const { admin } = fakeAdmin({ listed: ['old'], metadata: () => ({ topics: [topic('old', [1]), topic('rf3', [1]), topic('rf1', [1])] }) });
+    const created = new Map<string, Record<string, string>>();
+    admin.createTopics = ({ topics }) => {
+      for (const t of topics) created.set(t.topic, Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, e.value])));
+      return Promise.resolve(true);
+    };
+    admin.describeConfigs = () =>
+      Promise.resolve({
+        throttleTime: 0,
+        resources: [{ errorCode: 0, errorMessage: '', resourceName: 'old', resourceType: 2, configEntries: [{ configName: 'min.insync.replicas', configValue: '1', readOnly: false, isDefault: true, configSource: 5, isSensitive: false, configSynonyms: [] }] }],
+      });
+    const reports = await ensureTopics(admin, [
+      { name: 'old', partitions: 1, replicationFactor: 3 },
+      { name: 'rf3', partitions: 1, replicationFactor: 3, configs: { 'cleanup.policy': 'compact' } },
+      { name: 'rf1', partitions: 1 },
+    ]);
+    assert.deepEqual(created.get('rf3'), { 'min.insync.replicas': '2', 'cleanup.policy': 'compact' });
+    assert.deepEqual(created.get('rf1'), { 'min.insync.replicas': '1' });
+    assert.deepEqual(reports.find((r) => r.name === 'old')?.configDrift, [{ name: 'min.insync.replicas', wanted: '2', actual: '1' }]);
+  });
 });

@@ -11,6 +11,21 @@ export interface TopicSpec {
   readonly configs?: Readonly<Record<string, string>>;
 }
 
+/**
+ * min.insync.replicas for a replication factor: 2 from RF 3 up, so that acks=all means "written
+ * to at least two brokers" whatever the broker default is (Kafka's is 1, which makes acks=all
+ * with one replica in sync no better than acks=1). 1 below that: with RF 2 a value of 2 would stop
+ * every write while one broker is down, and RF 1 (single-node development) cannot do more.
+ */
+export function minInsyncReplicas(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
+/** The configs a topic is created with and checked against: min.insync.replicas, then the spec's own. */
+export function topicConfigs(spec: TopicSpec): Record<string, string> {
+  return { 'min.insync.replicas': String(minInsyncReplicas(spec.replicationFactor ?? 1)), ...spec.configs };
+}
+
 export interface TopicReport {
   readonly name: string;
   readonly created: boolean;
@@ -79,7 +94,7 @@ async function ensureOnce(admin: Admin, specs: readonly TopicSpec[]): Promise<To
           topic: s.name,
           numPartitions: s.partitions,
           replicationFactor: s.replicationFactor ?? 1,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+          configEntries: Object.entries(topicConfigs(s)).map(([name, value]) => ({ name, value })),
         })),
       });
     }
@@ -104,18 +119,20 @@ async function ensureOnce(admin: Admin, specs: readonly TopicSpec[]): Promise<To
 
 async function describeDrift(admin: Admin, specs: readonly TopicSpec[]): Promise<Map<string, TopicReport['configDrift']>> {
   const out = new Map<string, TopicReport['configDrift']>();
-  const withConfigs = specs.filter((s) => Object.keys(s.configs ?? {}).length > 0);
+  // Every spec has configs now (min.insync.replicas at least): an existing topic created without
+  // it is reported, not altered.
+  const withConfigs = specs.map((s) => ({ name: s.name, configs: topicConfigs(s) }));
   if (withConfigs.length === 0) return out;
   // ConfigResourceTypes.TOPIC = 2; the enum is not re-exported in every kafkajs typing version.
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: withConfigs.map((s) => ({ type: 2, name: s.name, configNames: Object.keys(s.configs ?? {}) })),
+    resources: withConfigs.map((s) => ({ type: 2, name: s.name, configNames: Object.keys(s.configs) })),
   });
   for (const res of described.resources) {
     const spec = withConfigs.find((s) => s.name === res.resourceName);
     if (spec === undefined) continue;
     const actual = new Map(res.configEntries.map((c) => [c.configName, c.configValue]));
-    const diffs = Object.entries(spec.configs ?? {})
+    const diffs = Object.entries(spec.configs)
       .filter(([name, wanted]) => actual.get(name) !== wanted)
       .map(([name, wanted]) => ({ name, wanted, actual: actual.get(name) }));
     out.set(spec.name, diffs);

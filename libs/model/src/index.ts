@@ -9,8 +9,13 @@ export {
   type ModelSpec,
   type Normalization,
   type OutputMeaning,
+  type AdaptationSpec,
+  type SeasonalitySpec,
   type ResolvedSpec,
   type StateTensorInfo,
+  type StreamScalingSpec,
+  forecastFeatures,
+  forecastsChange,
   type TensorShapeEntry,
   resolveSpec,
   stateTensors,
@@ -18,6 +23,7 @@ export {
 } from './spec/spec';
 export { initWeights, type InitOptions, SeededRandom } from './spec/init';
 export { Normalizer } from './spec/normalization';
+export { scalerStateSize, StreamTransform, updateScaler } from './spec/stream-transform';
 export { createBundle, type CreateBundleOptions, sameArchitecture, type WeightsBundle } from './bundle/bundle';
 export {
   BUNDLE_FORMAT_VERSION,

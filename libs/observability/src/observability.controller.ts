@@ -1,11 +1,13 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { Metrics } from './metrics';
-import { Readiness } from './readiness';
+import { Readiness, type HealthReport } from './readiness';
 
 /**
  * `/metrics` (Prometheus text format), `/health/live` (the process serves requests),
- * `/health/ready` and `/health` (every registered dependency check passes; 503 otherwise).
+ * `/health/ready` (every *required* check passes: this instance should get traffic; 503
+ * otherwise) and `/health` (every check passes, informational ones included). Both health answers
+ * list every check and are computed from state the service holds: they never wait on Kafka.
  */
 @Controller()
 export class ObservabilityController {
@@ -28,18 +30,19 @@ export class ObservabilityController {
     return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
   }
 
-  @Get(['health', 'health/ready'])
-  @HealthCheck()
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check(
-      this.readiness.all.map((c) => async () => {
-        const session = this.indicators.check(c.name);
-        try {
-          return session.up(await c.check());
-        } catch (e) {
-          return session.down({ message: e instanceof Error ? e.message : String(e) });
-        }
-      }),
-    );
+  @Get('health/ready')
+  ready(): HealthReport {
+    return answer(this.readiness.evaluate('ready'));
   }
+
+  @Get('health')
+  overall(): HealthReport {
+    return answer(this.readiness.evaluate('all'));
+  }
+}
+
+/** 200 with the report, or 503 with the same body (Nest writes an object exception as the body). */
+function answer(report: HealthReport): HealthReport {
+  if (report.status === 'error') throw new ServiceUnavailableException(report);
+  return report;
 }

@@ -2,15 +2,20 @@ import 'reflect-metadata';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyHttpOptions } from 'fastify';
+import type { Server } from 'node:http';
 import type { JsonLogger } from '@streamcell/observability';
+
+/** Fastify server options a service may set: body limit and connection timeouts. */
+export type HttpServerOptions = Pick<FastifyHttpOptions<Server>, 'bodyLimit' | 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'http'>;
 
 /** Nest on Fastify with the JSON logger: the HTTP shell of every service. */
 export async function createHttpApp(
   module: DynamicModule,
   logger: JsonLogger,
-  options: { bodyLimit?: number } = {},
+  options: HttpServerOptions = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {});
+  const adapter = new FastifyAdapter(options);
   return NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false });
 }
 

@@ -1,1 +1,1 @@
-export { createHttpApp, runService } from './http-app';
+export { createHttpApp, runService, type HttpServerOptions } from './http-app';

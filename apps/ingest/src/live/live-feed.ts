@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchConsumer, ConsumedMessage, KafkaAdmin, KafkaConnection } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
+import { LiveHistory, type HistoryOptions, type LiveItem } from './live-history';
+import { QualityTracker, type OverallQuality, type QualityOptions, type StreamQuality } from './stream-quality';
 
-/** One point of a stream's live chart. */
-export type LiveItem =
-  | { readonly kind: 'event'; readonly ts: number; readonly values: readonly number[] }
-  | { readonly kind: 'prediction'; readonly ts: number; readonly output: readonly number[]; readonly version: number }
-  | { readonly kind: 'alert'; readonly ts: number; readonly score: number; readonly expected: readonly number[]; readonly actual: readonly number[]; readonly version: number };
+export type { LiveItem } from './live-history';
+export type { OverallQuality, StreamQuality } from './stream-quality';
 
 export interface LiveStats {
   readonly eventsPerSec: number;
@@ -16,21 +15,32 @@ export interface LiveStats {
   readonly streams: number;
   /** Whether the feed follows the topics yet (they appear once inference has started). */
   readonly following: boolean;
+  /** The model's error against last-value's across the streams followed (see OverallQuality). */
+  readonly quality: OverallQuality;
 }
 
 type Listener = (item: LiveItem) => void;
 
-const HISTORY = 300;
-const MAX_STREAMS = 5000;
+/** Which topic a record came from. */
+export type LiveTopic = 'events' | 'predictions' | 'alerts';
+
+export interface LiveFeedOptions {
+  readonly history?: HistoryOptions;
+  readonly quality?: QualityOptions;
+}
+
+/** A JSON array of numbers as numbers: null (a non-finite float written by JSON) becomes NaN. */
+const numbers = (xs: readonly (number | null)[]): number[] => xs.map((x) => (typeof x === 'number' ? x : NaN));
 
 /**
  * Feeds the live view: follows `events`, `predictions` and `alerts` (read_committed, from their
- * end, in groups of its own) and keeps a short history per stream for the streams seen last,
- * handing new items to the browsers watching that stream. Bounded: HISTORY items per stream,
- * MAX_STREAMS streams (least recently active dropped first).
+ * end, in groups of its own), keeps a short history per stream for the streams seen last, hands
+ * new items to the browsers watching that stream, and scores forecasts against last-value for
+ * every stream it sees. Bounded in items, streams and bytes (LiveHistory, QualityTracker).
  */
 export class LiveFeed {
-  private readonly history = new Map<string, LiveItem[]>();
+  private readonly history: LiveHistory;
+  private readonly errors: QualityTracker;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly consumers: BatchConsumer[] = [];
   private readonly groups: string[] = [];
@@ -40,13 +50,18 @@ export class LiveFeed {
   private modelVersion = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private overall: { at: number; value: OverallQuality } | undefined;
 
   constructor(
     private readonly connection: KafkaConnection,
     private readonly admin: KafkaAdmin,
     private readonly topics: { events: string; predictions: string; alerts: string },
     private readonly logger: JsonLogger,
-  ) {}
+    options: LiveFeedOptions = {},
+  ) {
+    this.history = new LiveHistory(options.history);
+    this.errors = new QualityTracker(options.quality);
+  }
 
   async start(): Promise<void> {
     const follow = async (topic: string, handle: (m: ConsumedMessage) => void): Promise<void> => {
@@ -82,22 +97,37 @@ export class LiveFeed {
   }
 
   private async followAll(follow: (topic: string, handle: (m: ConsumedMessage) => void) => Promise<void>): Promise<void> {
-    await follow(this.topics.events, (m) => {
-      const e = JSON.parse(m.value!.toString()) as { stream: string; ts: number; values: number[] };
-      this.counts.events += 1;
-      this.add(e.stream, { kind: 'event', ts: e.ts, values: e.values });
-    });
-    await follow(this.topics.predictions, (m) => {
-      const p = JSON.parse(m.value!.toString()) as { stream: string; ts: number; output: number[]; model: { version: number } };
-      this.counts.predictions += 1;
-      this.modelVersion = p.model.version;
-      this.add(p.stream, { kind: 'prediction', ts: p.ts, output: p.output, version: p.model.version });
-    });
-    await follow(this.topics.alerts, (m) => {
-      const a = JSON.parse(m.value!.toString()) as { stream: string; ts: number; score: number; expected: number[]; actual: number[]; model: { version: number } };
-      this.alertsTotal += 1;
-      this.add(a.stream, { kind: 'alert', ts: a.ts, score: a.score, expected: a.expected, actual: a.actual, version: a.model.version });
-    });
+    await follow(this.topics.events, (m) => this.record('events', m.value!.toString()));
+    await follow(this.topics.predictions, (m) => this.record('predictions', m.value!.toString()));
+    await follow(this.topics.alerts, (m) => this.record('alerts', m.value!.toString()));
+  }
+
+  /** Takes one record's JSON text; throws on one it cannot read (the caller skips it). */
+  record(topic: LiveTopic, json: string): void {
+    switch (topic) {
+      case 'events': {
+        const e = JSON.parse(json) as { stream: string; ts: number; values: number[] };
+        this.counts.events += 1;
+        this.errors.event(e.stream, e.ts, e.values);
+        this.add(e.stream, { kind: 'event', ts: e.ts, values: e.values });
+        return;
+      }
+      case 'predictions': {
+        const p = JSON.parse(json) as { stream: string; ts: number; output: (number | null)[]; model: { version: number }; threshold?: number };
+        const output = numbers(p.output);
+        this.counts.predictions += 1;
+        this.modelVersion = p.model.version;
+        this.errors.forecast(p.stream, p.ts, output);
+        this.add(p.stream, { kind: 'prediction', ts: p.ts, output, version: p.model.version, ...(typeof p.threshold === 'number' ? { threshold: p.threshold } : {}) });
+        return;
+      }
+      case 'alerts': {
+        const a = JSON.parse(json) as { stream: string; ts: number; score: number; expected: number[]; actual: number[]; model: { version: number } };
+        this.alertsTotal += 1;
+        this.add(a.stream, { kind: 'alert', ts: a.ts, score: a.score, expected: a.expected, actual: a.actual, version: a.model.version });
+        return;
+      }
+    }
   }
 
   /** Stops following; idempotent, and safe while start() is still in progress. */
@@ -109,7 +139,12 @@ export class LiveFeed {
   }
 
   streams(): string[] {
-    return [...this.history.keys()].reverse();
+    return this.history.ids();
+  }
+
+  /** The stream's error figures, or undefined for a stream not seen (or no longer kept). */
+  quality(stream: string): StreamQuality | undefined {
+    return this.errors.quality(stream);
   }
 
   stats(): LiveStats {
@@ -120,7 +155,15 @@ export class LiveFeed {
       modelVersion: this.modelVersion,
       streams: this.history.size,
       following: this.timer !== undefined,
+      quality: this.overallQuality(),
     };
+  }
+
+  /** Sorting every stream's ratio is O(n log n): done at most once a second, however many pages poll. */
+  private overallQuality(): OverallQuality {
+    const now = Date.now();
+    if (this.overall === undefined || now - this.overall.at >= 1000) this.overall = { at: now, value: this.errors.overall() };
+    return this.overall.value;
   }
 
   /** The stream's recent items, then every new one until the returned function is called. */
@@ -129,7 +172,7 @@ export class LiveFeed {
     if (set === undefined) this.listeners.set(stream, (set = new Set()));
     set.add(listener);
     return {
-      history: [...(this.history.get(stream) ?? [])],
+      history: this.history.items(stream),
       unsubscribe: () => {
         set.delete(listener);
         if (set.size === 0) this.listeners.delete(stream);
@@ -138,14 +181,7 @@ export class LiveFeed {
   }
 
   private add(stream: string, item: LiveItem): void {
-    let list = this.history.get(stream);
-    if (list === undefined) {
-      if (this.history.size >= MAX_STREAMS) this.history.delete(this.history.keys().next().value!);
-      list = [];
-    } else this.history.delete(stream); // re-insert: Map order = recency
-    this.history.set(stream, list);
-    list.push(item);
-    if (list.length > HISTORY) list.splice(0, list.length - HISTORY);
+    this.history.add(stream, item);
     for (const l of this.listeners.get(stream) ?? []) l(item);
   }
 }

@@ -1,9 +1,13 @@
-import { Controller, Get, Header, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { LiveFeed, type LiveStats } from './live-feed';
+import { LiveFeed, type LiveStats, type StreamQuality } from './live-feed';
 import { livePage } from './live.page';
 
-/** GET /live (the page), /live/streams, /live/stats, /live/streams/:id/feed (server-sent events). */
+/**
+ * GET /live (the page; `?stream=<id>` preselects a stream), /live/streams, /live/stats (with the
+ * overall error figures), /live/streams/:id/quality (the stream's) and /live/streams/:id/feed
+ * (server-sent events).
+ */
 @Controller('live')
 export class LiveController {
   constructor(@Inject(LiveFeed) private readonly feed: LiveFeed) {}
@@ -22,6 +26,13 @@ export class LiveController {
   @Get('stats')
   stats(): LiveStats {
     return this.feed.stats();
+  }
+
+  @Get('streams/:id/quality')
+  quality(@Param('id') id: string): StreamQuality {
+    const q = this.feed.quality(id);
+    if (q === undefined) throw new NotFoundException(`stream ${JSON.stringify(id)} not seen by the live view (yet)`);
+    return q;
   }
 
   @Get('streams/:id/feed')

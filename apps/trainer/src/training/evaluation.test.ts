@@ -1,40 +1,50 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createBundle, evaluateLoss } from '@streamcell/model';
-import { burnInStates, validationLoss, type Sequences } from './evaluation';
+import { createBundle, type ModelSpec } from '@streamcell/model';
+import { burnInStates, scoreVersion } from './evaluation';
+import { StreamWindows } from './stream-windows';
 
-function data(): Sequences {
-  const streams = 3;
-  const steps = 12;
-  const inputs = Float32Array.from({ length: streams * steps * 2 }, (_, i) => 4 + Math.sin(i * 0.37) * 2);
-  const targets = Float32Array.from({ length: streams * steps * 2 }, (_, i) => 4 + Math.cos(i * 0.21) * 2);
-  return { streams, steps, inputs, targets };
+const spec: ModelSpec = { cell: 'lstm', layers: [5], inputWidth: 1, head: { units: 1 }, output: { kind: 'next-values', delta: true }, streamScaling: { halfLife: 20 } };
+
+/** Streams of very different magnitudes, each a noisy sine; events as the trainer holds them. */
+function held(levels: readonly number[], steps: number): StreamWindows {
+  const w = new StreamWindows({ windowSize: steps, maxStreams: 100, scalingHalfLife: 20 });
+  for (let t = 0; t < steps; t++) levels.forEach((l, s) => w.add(`s${s}`, Float32Array.of(l * (1 + 0.1 * Math.sin(0.4 * t + s)))));
+  return w;
 }
 
-describe('validationLoss', () => {
-  const spec = { cell: 'lstm' as const, layers: [5], inputWidth: 2, head: { units: 2 } };
+describe('scoreVersion', () => {
+  const windows = held([0.01, 1, 1e3, 1e6], 60);
+  const set = { streams: windows.all().map((w) => w.events), warm: 20, period: 0 };
 
-  it('equals libs/model evaluateLoss for a raw model (same oracle, warm-up excluded)', () => {
-    const b = createBundle({ name: 'x', spec, init: { seed: 4 } });
-    const ours = validationLoss(b, data(), 3, null, 'mse');
-    const theirs = evaluateLoss(b, data(), { loss: 'mse', warmupSteps: 3 });
-    assert.ok(Math.abs(ours - theirs) < 1e-6, `${ours} vs ${theirs}`);
+  it('scores a fresh change-forecasting model as exactly last-value on streams of any magnitude', () => {
+    const fresh = createBundle({ name: 'x', spec, init: { seed: 4 } });
+    const q = scoreVersion(fresh, set);
+    assert.equal(q.streams, 4);
+    assert.equal(q.medianRatio, 1);
+    assert.equal(q.p90Ratio, 1);
+    assert.equal(q.worseShare, 0);
   });
 
-  it('scores versions with different frozen statistics in one common unit', () => {
+  it('judges each stream in its own units: a model that is bad everywhere is worse on every stream', () => {
     const tensors = createBundle({ name: 'x', spec, init: { seed: 4 } }).tensors;
-    const a = createBundle({ name: 'x', spec: { ...spec, normalization: { mean: [4, 4], std: [2, 2] } }, tensors });
-    const common = { mean: [4, 4], std: [2, 2] };
-    // In a's own units evaluateLoss agrees; in raw units (no common normalisation) the MSE is std² larger.
-    const own = validationLoss(a, data(), 3, common, 'mse');
-    assert.ok(Math.abs(own - evaluateLoss(a, data(), { warmupSteps: 3 })) < 1e-6);
-    assert.ok(Math.abs(validationLoss(a, data(), 3, null, 'mse') - 4 * own) < 1e-5);
+    const bias = new Map(tensors);
+    bias.set('head/bias', Float32Array.of(3)); // always forecasts +3 scales of change
+    const q = scoreVersion(createBundle({ name: 'x', spec, tensors: bias }), set);
+    assert.ok(q.medianRatio > 2, `median ${q.medianRatio}`);
+    assert.equal(q.worseShare, 1, 'the 0.01 stream counts as much as the 1e6 one');
+  });
+
+  it('compares with seasonal-naive when a period is given', () => {
+    const fresh = createBundle({ name: 'x', spec, init: { seed: 4 } });
+    const q = scoreVersion(fresh, { ...set, period: 16 });
+    assert.ok(q.seasonalMedianRatio !== null && q.seasonalMedianRatio > 0);
   });
 
   it('burn-in states equal the states reached by stepping from zero', () => {
     const b = createBundle({ name: 'x', spec, init: { seed: 4 } });
-    const d = data();
-    const one = burnInStates(b, 1, 12, d.inputs.subarray(0, 24));
+    const inputs = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));
+    const one = burnInStates(b, 1, 12, inputs);
     assert.equal(one.length, 2, 'h and c');
     assert.ok(one[0].some((v) => v !== 0));
     assert.deepEqual(burnInStates(b, 1, 0, new Float32Array(0)).map((a) => [...a]), [new Array<number>(5).fill(0), new Array<number>(5).fill(0)]);

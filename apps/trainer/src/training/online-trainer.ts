@@ -1,21 +1,22 @@
 import {
   createBundle,
+  forecastFeatures,
   sameArchitecture,
   SeededRandom,
   trainTbptt,
   type AdamState,
-  type Normalization,
   type TfjsBackendName,
   type TrainOptions,
   type TrainResult,
   type WeightsBundle,
-  stateTensors,
 } from '@streamcell/model';
+import { isModelNumber } from '@streamcell/events';
+import { batchData, carryStates, planBatch } from './batch-plan';
 import type { TrainerCheckpoint, TrainerCounters } from './checkpoint';
-import { burnInStates, outputFeatures, validationLoss, type LossName, type Sequences } from './evaluation';
+import { scoreVersion, type LossName, type QualitySummary, type Sequences, type ValidationSet } from './evaluation';
 import { decidePublish } from './publish-decision';
 import { RunningStats } from './running-stats';
-import { StreamWindows, type StreamWindow } from './stream-windows';
+import { StreamWindows } from './stream-windows';
 
 /** What the training loop needs from the configuration (TrainerConfig satisfies it). */
 export interface TrainingSettings {
@@ -34,6 +35,12 @@ export interface TrainingSettings {
   readonly loss: LossName;
   readonly holdoutFraction: number;
   readonly publishMargin: number;
+  /** Largest share of validation streams a candidate may make worse than last-value. */
+  readonly maxWorseShare: number;
+  /** Seasonal-naive period in events for the publish gate; 0 = none. */
+  readonly seasonalPeriod: number;
+  /** Half-life (events) of the per-stream scaler the windows keep (the bootstrap spec's). */
+  readonly scalingHalfLife: number;
   readonly revertAfterRejections: number;
   readonly backend: TfjsBackendName;
   readonly seed: number;
@@ -60,12 +67,14 @@ export interface RoundReport {
   readonly reason: string;
   readonly iterations: number;
   readonly updates: number;
-  /** Mean training loss of the round's updates (normalised units); NaN without updates. */
+  /** Mean training loss of the round's updates (model space); NaN without updates. */
   readonly trainLoss: number;
-  /** Candidate's validation loss; NaN when not evaluated. */
+  /** Candidate's median error ratio to last-value on the holdout; NaN when not evaluated. */
   readonly validationLoss: number;
-  /** Serving version's validation loss on the same data; NaN when not evaluated. */
+  /** Serving version's median error ratio to last-value on the same data; NaN when not evaluated. */
   readonly currentLoss: number;
+  /** The candidate's and the serving version's figures against the baselines, when evaluated. */
+  readonly quality: { readonly candidate: QualitySummary; readonly serving: QualitySummary } | undefined;
   /** The version published, if any. */
   readonly version: number | undefined;
   readonly durationMs: number;
@@ -75,20 +84,13 @@ export interface RoundReport {
 
 export type ObserveResult = 'ok' | 'ended' | 'width' | 'not_finite';
 
-interface Segment {
-  readonly window: StreamWindow;
-  readonly start: number;
-  /** Continues the stream's carried state and advances its cursor (vs a replay of older events). */
-  readonly live: boolean;
-}
-
 /** Most streams used to compare candidate and serving version (bounds the evaluation cost). */
 const MAX_VALIDATION_STREAMS = 128;
 
 /**
  * The online training loop, free of Kafka: events go in (`observe`), rounds of truncated BPTT run
- * on the recent windows (`runRound`), and a round's candidate is published only if it beats the
- * serving version on held-out recent data. The working weights keep learning across rejected
+ * on the recent windows (`runRound`), and a round's candidate is published only if it beats
+ * last-value and the serving version on held-out recent data, stream by stream (publish-decision). The working weights keep learning across rejected
  * rounds (they may beat the head later); after `revertAfterRejections` rejections in a row they
  * restart from the head.
  */
@@ -118,7 +120,7 @@ export class OnlineTrainer {
     private readonly settings: TrainingSettings,
     private readonly ports: TrainerPorts,
   ) {
-    this.windows = new StreamWindows({ windowSize: settings.windowSize, maxStreams: settings.maxStreams });
+    this.windows = new StreamWindows({ windowSize: settings.windowSize, maxStreams: settings.maxStreams, scalingHalfLife: settings.scalingHalfLife });
     this.stats = new RunningStats(settings.inputWidth);
     this.rng = new SeededRandom(settings.seed);
     this.now = ports.now === undefined ? () => Date.now() : () => ports.now!();
@@ -137,11 +139,6 @@ export class OnlineTrainer {
     return { ...this.counters };
   }
 
-  /** Current normalisation estimate (what the next candidate would freeze). */
-  currentStatistics(): Normalization {
-    return this.stats.freeze();
-  }
-
   /** Takes one event into its stream's window. `values === null` means the stream ended. */
   observe(stream: string, values: readonly number[] | null): ObserveResult {
     if (values === null) {
@@ -149,8 +146,9 @@ export class OnlineTrainer {
       return 'ended';
     }
     if (values.length !== this.settings.inputWidth) return 'width';
+    // The same rule as ingest's validation (libs/events): within float32's range, NaN excluded.
+    if (!values.every(isModelNumber)) return 'not_finite';
     const row = Float32Array.from(values);
-    for (let j = 0; j < row.length; j++) if (!Number.isFinite(row[j])) return 'not_finite';
     this.stats.add(row);
     this.windows.add(stream, row);
     this.counters.events += 1;
@@ -246,6 +244,7 @@ export class OnlineTrainer {
       trainLoss: updates === 0 ? Number.NaN : lossSum / updates,
       validationLoss: Number.NaN,
       currentLoss: Number.NaN,
+      quality: undefined,
       version: undefined,
       durationMs: this.now() - started,
       validationStreams: 0,
@@ -253,22 +252,22 @@ export class OnlineTrainer {
       ...extra,
     });
     try {
-      outputFeatures(this.working); // a 'raw' head has no target in the stream: fail the round clearly
-      let working = this.working;
-      // Freeze the current statistics into the weights being trained (models without
-      // normalisation, e.g. imported ones trained on raw values, stay raw).
-      if (working.spec.normalization !== null) {
-        working = createBundle({ ...working, spec: { ...working.spec, normalization: this.stats.freeze() } });
+      if (forecastFeatures(this.working.spec) === null) {
+        throw new Error(`model ${this.working.name} v${this.working.version} has output kind 'raw': no target in the event stream to train it on`);
       }
+      // A version's normalisation, if any, stays as it was published: statistics shared by every
+      // stream would let the largest streams set every other stream's scale. Bootstrapped models
+      // scale per stream instead (spec.streamScaling), which the windows reproduce.
+      let working = this.working;
       const h = this.holdoutSteps;
       const s = this.settings.k2;
       const substitute = this.ports.train?.bind(this.ports);
       const train = substitute ?? ((b: WeightsBundle, d: Parameters<typeof trainTbptt>[1], o: TrainOptions) => trainTbptt(b, d, o));
       try {
         for (let i = 0; i < this.settings.iterations; i++) {
-          const batch = this.planBatch(s, h);
+          const batch = planBatch(this.windows.all(), { steps: s, holdout: h, batchSize: this.settings.batchSize }, this.rng);
           if (batch.length === 0) break;
-          const data = this.batchData(batch, working, s);
+          const data = batchData(batch, working, s, this.settings.k2);
           const result = await train(working, data, {
             k1: this.settings.k1,
             k2: this.settings.k2,
@@ -277,10 +276,11 @@ export class OnlineTrainer {
             ...(this.settings.clipNorm > 0 ? { clipNorm: this.settings.clipNorm } : {}),
             backend: this.settings.backend,
             ...(this.optimizer !== undefined ? { optimizerState: this.optimizer } : {}),
+            modelSpace: true,
           });
           working = result.bundle;
           this.optimizer = result.optimizerState;
-          this.carryStates(batch, result.finalStates, s, round);
+          carryStates(batch, working, result.finalStates, s, round);
           iterations += 1;
           updates += result.losses.length;
           lossSum += result.losses.reduce((a, b) => a + b, 0);
@@ -299,12 +299,13 @@ export class OnlineTrainer {
 
       const validation = this.validationSet(h);
       if (validation === null) return await this.finish(report('skipped', `no stream has ${s + h + 1} events to validate on`));
-      const common = working.spec.normalization;
-      const currentLoss = validationLoss(head, validation.data, validation.lossFrom, common, this.settings.loss);
+      const serving = scoreVersion(head, validation);
       await this.ports.yieldToEventLoop();
-      const candidateLoss = validationLoss(working, validation.data, validation.lossFrom, common, this.settings.loss);
-      const evaluated = { validationLoss: candidateLoss, currentLoss, validationStreams: validation.data.streams };
-      const decision = decidePublish(candidateLoss, currentLoss, this.settings.publishMargin);
+      const candidateQuality = scoreVersion(working, validation);
+      const candidateLoss = candidateQuality.medianRatio;
+      const currentLoss = serving.medianRatio;
+      const evaluated = { validationLoss: candidateLoss, currentLoss, validationStreams: candidateQuality.streams, quality: { candidate: candidateQuality, serving } };
+      const decision = decidePublish(candidateQuality, serving, { margin: this.settings.publishMargin, maxWorseShare: this.settings.maxWorseShare });
       if (this.headBundle !== head) return await this.finish(report('skipped', `v${this.headBundle?.version} was published during the round`, evaluated));
       if (!decision.publish) {
         this.counters.rejected += 1;
@@ -328,7 +329,11 @@ export class OnlineTrainer {
           validationLoss: candidateLoss,
           baselineLoss: currentLoss,
           trainLoss: updates === 0 ? Number.NaN : lossSum / updates,
-          validationStreams: validation.data.streams,
+          validationStreams: candidateQuality.streams,
+          ratioToLastValue: candidateQuality.medianRatio,
+          p90RatioToLastValue: candidateQuality.p90Ratio,
+          worseThanLastValueShare: candidateQuality.worseShare,
+          ...(candidateQuality.seasonalMedianRatio !== null ? { ratioToSeasonalNaive: candidateQuality.seasonalMedianRatio } : {}),
           round,
           updates: this.counters.updates,
           events: this.counters.events,
@@ -359,96 +364,22 @@ export class OnlineTrainer {
   }
 
   /**
-   * Streams with `s` untrained events before their holdout continue from their carried state,
-   * least recently trained first; free batch rows are filled with replays of older events from
-   * random positions (state warmed up by a burn-in), so a round can run its iterations even when
-   * little new data arrived.
+   * For each stream with enough events: k2 warm-up steps, then the holdout (the newest events,
+   * never trained on while they are in it); the period's worth of older events too when the gate
+   * compares with seasonal-naive and the window holds them.
    */
-  private planBatch(s: number, h: number): Segment[] {
-    const live: StreamWindow[] = [];
-    const replay: StreamWindow[] = [];
-    for (const w of this.windows.all()) {
-      const trainEnd = w.events.length - h - 1;
-      if (trainEnd - w.cursor >= s) live.push(w);
-      else if (trainEnd >= s) replay.push(w);
-    }
-    live.sort((a, b) => a.lastTrainedRound - b.lastTrainedRound);
-    const size = this.settings.batchSize;
-    const out: Segment[] = live.slice(0, size).map((w) => ({ window: w, start: w.cursor, live: true }));
-    const pool = [...replay, ...live.slice(size)];
-    while (out.length < size && pool.length > 0) {
-      const w = pool.splice(Math.floor(this.rng.next() * pool.length), 1)[0];
-      const trainEnd = w.events.length - h - 1;
-      out.push({ window: w, start: Math.floor(this.rng.next() * (trainEnd - s + 1)), live: false });
-    }
-    return out;
-  }
-
-  private batchData(batch: readonly Segment[], bundle: WeightsBundle, s: number): Sequences & { initialStates: Float32Array[] } {
-    const f = this.settings.inputWidth;
-    const features = outputFeatures(bundle);
-    const o = features.length;
-    const rows = batch.length;
-    const inputs = new Float32Array(rows * s * f);
-    const targets = new Float32Array(rows * s * o);
-    const infos = stateTensors(bundle.spec);
-    const initialStates = infos.map((st) => new Float32Array(rows * st.size));
-    batch.forEach((seg, r) => {
-      const ev = seg.window.events;
-      for (let t = 0; t < s; t++) {
-        inputs.set(ev[seg.start + t], (r * s + t) * f);
-        const next = ev[seg.start + t + 1];
-        for (let j = 0; j < o; j++) targets[(r * s + t) * o + j] = next[features[j]];
-      }
-      let init: Float32Array[] | null = null;
-      if (seg.live) {
-        init = seg.window.carried;
-      } else {
-        const from = Math.max(0, seg.start - this.settings.k2);
-        const n = seg.start - from;
-        if (n > 0) {
-          const burn = new Float32Array(n * f);
-          for (let t = 0; t < n; t++) burn.set(ev[from + t], t * f);
-          init = burnInStates(bundle, 1, n, burn);
-        }
-      }
-      if (init !== null && init.length === infos.length && init.every((a, i) => a.length === infos[i].size)) {
-        init.forEach((a, i) => initialStates[i].set(a, r * infos[i].size));
-      }
-    });
-    return { streams: rows, steps: s, inputs, targets, initialStates };
-  }
-
-  private carryStates(batch: readonly Segment[], finalStates: readonly Float32Array[], s: number, round: number): void {
-    const infos = this.working === null ? [] : stateTensors(this.working.spec);
-    batch.forEach((seg, r) => {
-      if (!seg.live) return;
-      seg.window.carried = finalStates.map((a, i) => a.slice(r * infos[i].size, (r + 1) * infos[i].size));
-      seg.window.cursor += s;
-      seg.window.lastTrainedRound = round;
-    });
-  }
-
-  /** For each stream with enough events: k2 warm-up steps then the holdout, targets = next values. */
-  private validationSet(h: number): { data: Sequences; lossFrom: number } | null {
+  private validationSet(h: number): ValidationSet | null {
     const warm = this.settings.k2;
     const steps = warm + h;
     const eligible = this.windows.all().filter((w) => w.events.length >= steps + 1);
     if (eligible.length === 0 || this.working === null) return null;
     const chosen = eligible.slice(-MAX_VALIDATION_STREAMS);
-    const f = this.settings.inputWidth;
-    const features = outputFeatures(this.working);
-    const o = features.length;
-    const inputs = new Float32Array(chosen.length * steps * f);
-    const targets = new Float32Array(chosen.length * steps * o);
-    chosen.forEach((w, r) => {
-      const first = w.events.length - steps - 1;
-      for (let t = 0; t < steps; t++) {
-        inputs.set(w.events[first + t], (r * steps + t) * f);
-        const next = w.events[first + t + 1];
-        for (let j = 0; j < o; j++) targets[(r * steps + t) * o + j] = next[features[j]];
-      }
-    });
-    return { data: { streams: chosen.length, steps, inputs, targets }, lossFrom: warm };
+    const period = this.settings.seasonalPeriod;
+    const seasonal = period > 0 && chosen.every((w) => w.events.length >= steps + 1 + Math.max(0, period - warm));
+    return {
+      streams: chosen.map((w) => w.events.slice(w.events.length - steps - 1)),
+      warm,
+      period: seasonal ? period : 0,
+    };
   }
 }

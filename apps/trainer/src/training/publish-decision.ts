@@ -1,26 +1,45 @@
+import type { QualitySummary } from './evaluation';
+
 export interface PublishDecision {
   readonly publish: boolean;
   /** Why, in words, for the log line. */
   readonly reason: string;
-  /** The candidate must reach this loss or lower (current × (1 − margin)). */
-  readonly threshold: number;
 }
+
+export interface PublishGate {
+  /** The candidate's median ratio must be <= the serving version's × (1 − margin). */
+  readonly margin: number;
+  /** Largest share of streams the candidate may forecast worse than last-value. */
+  readonly maxWorseShare: number;
+}
+
+const fmt = (v: number | null): string => (v === null ? '-' : v.toFixed(4));
 
 /**
- * Safe publishing: a candidate replaces the serving version only if its validation loss, measured
- * on the same held-out data in the same units, beats the current one's by the relative margin.
- * Non-finite losses never publish (a diverged candidate must not reach inference).
+ * Safe publishing, judged per stream against the baselines (scoreVersion) on the same held-out
+ * events. A candidate is published only if
+ * - its median error ratio to last-value is below 1 (it beats "the next value equals this one"),
+ * - at most `maxWorseShare` of the streams get forecasts worse than last-value from it,
+ * - it is no worse against seasonal-naive than the serving version (when a period is set), and
+ * - its median ratio beats the serving version's by the relative margin.
+ * Non-finite figures never publish: a diverged candidate must not reach inference.
  */
-export function decidePublish(candidateLoss: number, currentLoss: number, margin: number): PublishDecision {
-  const threshold = currentLoss * (1 - margin);
-  if (!Number.isFinite(candidateLoss)) return { publish: false, reason: `candidate validation loss is ${candidateLoss}`, threshold };
-  if (!Number.isFinite(currentLoss)) {
-    return { publish: true, reason: `current version's validation loss is ${currentLoss}; any finite candidate is better`, threshold };
+export function decidePublish(candidate: QualitySummary, serving: QualitySummary, gate: PublishGate): PublishDecision {
+  const c = candidate.medianRatio;
+  const figures = `median ${fmt(c)} (serving ${fmt(serving.medianRatio)}), p90 ${fmt(candidate.p90Ratio)}, worse than last-value on ${(100 * candidate.worseShare).toFixed(1)} % of ${candidate.streams} streams`;
+  if (!Number.isFinite(c)) return { publish: false, reason: `candidate's error ratio is ${c}` };
+  if (!(c < 1)) return { publish: false, reason: `candidate does not beat last-value: ${figures}` };
+  if (!(candidate.worseShare <= gate.maxWorseShare)) {
+    return { publish: false, reason: `candidate is worse than last-value on more than ${100 * gate.maxWorseShare} % of streams: ${figures}` };
   }
-  if (candidateLoss <= threshold && candidateLoss < currentLoss) {
-    return { publish: true, reason: `candidate ${fmt(candidateLoss)} <= ${fmt(threshold)} (current ${fmt(currentLoss)} × (1 − ${margin}))`, threshold };
+  if (candidate.seasonalMedianRatio !== null && serving.seasonalMedianRatio !== null && candidate.seasonalMedianRatio > serving.seasonalMedianRatio) {
+    return { publish: false, reason: `candidate is worse against seasonal-naive (${fmt(candidate.seasonalMedianRatio)}) than the serving version (${fmt(serving.seasonalMedianRatio)})` };
   }
-  return { publish: false, reason: `candidate ${fmt(candidateLoss)} does not beat ${fmt(threshold)} (current ${fmt(currentLoss)} × (1 − ${margin}))`, threshold };
+  if (Number.isFinite(serving.medianRatio)) {
+    const threshold = serving.medianRatio * (1 - gate.margin);
+    if (!(c <= threshold && c < serving.medianRatio)) {
+      return { publish: false, reason: `candidate does not beat the serving version by ${gate.margin}: ${figures}` };
+    }
+  }
+  return { publish: true, reason: figures };
 }
-
-const fmt = (v: number): string => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(6) : v.toExponential(4));

@@ -6,20 +6,20 @@ const row = (v: number): Float32Array => Float32Array.of(v);
 
 describe('StreamWindows', () => {
   it('keeps the last windowSize events per stream and moves the cursor with them', () => {
-    const w = new StreamWindows({ windowSize: 3, maxStreams: 10 });
+    const w = new StreamWindows({ windowSize: 3, maxStreams: 10, scalingHalfLife: 10 });
     for (let i = 0; i < 3; i++) w.add('a', row(i));
     const a = w.get('a')!;
     a.cursor = 2;
     a.carried = [Float32Array.of(9)];
     w.add('a', row(3));
-    assert.deepEqual(a.events.map((e) => e[0]), [1, 2, 3]);
+    assert.deepEqual(a.events.map((e) => e.values[0]), [1, 2, 3]);
     assert.equal(a.cursor, 1, 'the trained prefix shrinks with the dropped event');
     assert.notEqual(a.carried, null);
     assert.equal(w.events, 3);
   });
 
   it('drops the carried state when an untrained event falls out (continuity lost) and counts it', () => {
-    const w = new StreamWindows({ windowSize: 2, maxStreams: 10 });
+    const w = new StreamWindows({ windowSize: 2, maxStreams: 10, scalingHalfLife: 10 });
     w.add('a', row(0));
     w.add('a', row(1));
     w.get('a')!.carried = [Float32Array.of(1)];
@@ -29,7 +29,7 @@ describe('StreamWindows', () => {
   });
 
   it('bounds the streams, dropping the least recently seen first', () => {
-    const w = new StreamWindows({ windowSize: 5, maxStreams: 2 });
+    const w = new StreamWindows({ windowSize: 5, maxStreams: 2, scalingHalfLife: 10 });
     w.add('a', row(0));
     w.add('b', row(0));
     w.add('a', row(1)); // a is now more recent than b
@@ -40,7 +40,7 @@ describe('StreamWindows', () => {
   });
 
   it('forgets an ended stream and resets carried states on demand', () => {
-    const w = new StreamWindows({ windowSize: 5, maxStreams: 5 });
+    const w = new StreamWindows({ windowSize: 5, maxStreams: 5, scalingHalfLife: 10 });
     w.add('a', row(0));
     w.add('b', row(0));
     w.get('b')!.carried = [Float32Array.of(1)];
@@ -50,5 +50,16 @@ describe('StreamWindows', () => {
     assert.equal(w.get('b')!.carried, null);
     assert.equal(w.streams, 1);
     assert.equal(w.events, 1);
+  });
+
+  it('keeps each stream\'s scaler location and scale after every event, as inference computes them', () => {
+    const w = new StreamWindows({ windowSize: 100, maxStreams: 10, scalingHalfLife: 1e9 });
+    for (const v of [1e6, 1e6 + 2, 1e6 - 2]) w.add('big', row(v));
+    w.add('small', row(0.01));
+    const big = w.get('big')!.events;
+    assert.deepEqual([...big[0].stats], [1e6, 1], 'first event: location = value, scale = the floor (1e-6 × level)');
+    assert.ok(Math.abs(big[2].stats[0] - 1e6) < 1e-3, 'mean of the three');
+    assert.ok(Math.abs(big[2].stats[1] - Math.sqrt(8 / 3)) < 1e-3, 'population std of the three');
+    assert.ok(Math.abs(w.get('small')!.events[0].stats[0] - 0.01) < 1e-9, 'each stream has its own scaler');
   });
 });

@@ -1,7 +1,11 @@
+import { scalerStateSize, updateScaler } from '@streamcell/model';
+import type { HeldEvent } from './model-space';
+
 /**
  * Per-stream windows of recent events for online training, with a bound on the number of streams.
  *
- * Each window keeps the stream's last `windowSize` events (raw values) plus a TBPTT cursor: events
+ * Each window keeps the stream's last `windowSize` events (raw values, and the stream's scaler
+ * location/scale after each, computed as inference computes them) plus a TBPTT cursor: events
  * before `cursor` have been trained on, and `carried` is the stream's detached hidden state right
  * before `events[cursor]` (null = zeros). Training the next segment starts from `carried`, so a
  * stream's state flows from one round to the next without gradients flowing back (truncated BPTT).
@@ -9,7 +13,9 @@
 export interface StreamWindow {
   readonly id: string;
   /** Oldest first; at most windowSize. */
-  readonly events: Float32Array[];
+  readonly events: HeldEvent[];
+  /** The stream's running scaler state ([count, mean(F), var(F)], libs/model updateScaler). */
+  readonly scaler: Float64Array;
   /** Index of the first event not yet trained on. */
   cursor: number;
   /** Detached recurrent state before events[cursor], one array per state tensor; null = zeros. */
@@ -23,6 +29,8 @@ export interface WindowsOptions {
   readonly windowSize: number;
   /** Streams kept; the least recently seen is dropped first. */
   readonly maxStreams: number;
+  /** Half-life (events) of the per-stream scaler; the model's streamScaling.halfLife. */
+  readonly scalingHalfLife: number;
 }
 
 export class StreamWindows {
@@ -57,13 +65,16 @@ export class StreamWindows {
   add(id: string, values: Float32Array): void {
     let w = this.windows.get(id);
     if (w === undefined) {
-      w = { id, events: [], cursor: 0, carried: null, lastTrainedRound: -1 };
+      w = { id, events: [], scaler: new Float64Array(scalerStateSize(values.length)), cursor: 0, carried: null, lastTrainedRound: -1 };
       if (this.windows.size >= this.options.maxStreams) this.evictOldest();
     } else {
       this.windows.delete(id);
     }
     this.windows.set(id, w);
-    w.events.push(values);
+    const width = values.length;
+    const stats = new Float32Array(2 * width);
+    updateScaler(w.scaler, 0, width, values, 0, this.options.scalingHalfLife, stats.subarray(0, width), stats.subarray(width), 0);
+    w.events.push({ values, stats });
     this.heldEvents += 1;
     if (w.events.length > this.options.windowSize) {
       w.events.shift();
@@ -99,3 +110,4 @@ export class StreamWindows {
     this.evictedStreams += 1;
   }
 }
+

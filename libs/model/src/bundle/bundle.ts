@@ -1,6 +1,6 @@
 import { BundleNonFiniteError, BundleShapeError } from '../errors';
 import { initWeights, type InitOptions } from '../spec/init';
-import { type ModelSpec, type ResolvedSpec, resolveSpec, shapeSize, weightShapes } from '../spec/spec';
+import { forecastFeatures, forecastsChange, type ModelSpec, type ResolvedSpec, resolveSpec, shapeSize, weightShapes } from '../spec/spec';
 
 /**
  * A model's weights plus everything needed to use them: the one source of truth that every engine
@@ -96,6 +96,19 @@ export function sameArchitecture(a: ResolvedSpec, b: ResolvedSpec): boolean {
     a.head.activation === b.head.activation &&
     a.activation === b.activation &&
     a.recurrentActivation === b.recurrentActivation &&
-    a.useBias === b.useBias
+    a.useBias === b.useBias &&
+    // The per-stream auxiliary state (scaler, previous values, adaptation sums) must mean the same.
+    (a.streamScaling === null) === (b.streamScaling === null) &&
+    (a.adaptation === null) === (b.adaptation === null) &&
+    (a.seasonality?.period ?? 0) === (b.seasonality?.period ?? 0) &&
+    forecastsChange(a) === forecastsChange(b) &&
+    (!forecastsChange(a) || sameFeatures(a, b))
   );
+}
+
+function sameFeatures(a: ResolvedSpec, b: ResolvedSpec): boolean {
+  const fa = forecastFeatures(a);
+  const fb = forecastFeatures(b);
+  if (fa === null || fb === null) return fa === fb;
+  return fa.length === fb.length && fa.every((v, i) => v === fb[i]);
 }

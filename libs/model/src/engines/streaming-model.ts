@@ -2,6 +2,7 @@ import { sameArchitecture, type WeightsBundle } from '../bundle/bundle';
 import { DuplicateStreamError, StateTableError } from '../errors';
 import { Normalizer } from '../spec/normalization';
 import { stateTensors } from '../spec/spec';
+import { StreamTransform } from '../spec/stream-transform';
 import { type EvictionEvent, StateTable } from '../state/state-table';
 import { DEFAULT_ENGINE, type EngineConfig } from './config';
 import { createKernel } from './factory';
@@ -28,11 +29,15 @@ export class StreamingModel {
   private kernel: StepKernel;
   private current: WeightsBundle;
   private normalizer: Normalizer;
+  /** Per-stream scaling / change forecasting / per-stream adaptation, or null (global normalisation only). */
+  private transform: StreamTransform | null;
   private table_: StateTable;
   private readonly options: StreamingModelOptions;
   private scratchBatch = 0;
   private slots = new Int32Array(0);
   private states: Float32Array[] = [];
+  /** The recurrent states only (the kernel's view of `states`, without the transform's). */
+  private kernelStates: Float32Array[] = [];
   private input = new Float32Array(0);
   private stamp: Uint32Array;
   private generation = 0;
@@ -44,6 +49,7 @@ export class StreamingModel {
     this.current = options.bundle;
     this.options = options;
     this.normalizer = new Normalizer(options.bundle.spec);
+    this.transform = StreamTransform.of(options.bundle.spec);
     this.table_ = this.newTable(options.bundle);
     this.stamp = new Uint32Array(options.capacity);
   }
@@ -101,12 +107,16 @@ export class StreamingModel {
         this.slots[b] = slot;
       }
       const x = this.input.subarray(0, batch * spec.inputWidth);
-      this.normalizer.normalizeInput(input, x, batch);
       this.table_.gather(this.slots, batch, this.states);
-      const y = await this.kernel.run(x, this.states, batch);
-      this.table_.scatter(this.slots, batch, this.states);
+      const transform = this.transform;
+      const aux = transform === null ? null : this.states[this.kernelStates.length];
+      if (transform !== null && aux !== null) transform.prepare(input, aux, batch, x);
+      else this.normalizer.normalizeInput(input, x, batch);
+      const y = await this.kernel.run(x, this.kernelStates, batch);
       const out = Float32Array.from(y.subarray(0, batch * spec.head.units));
-      this.normalizer.denormalizeOutput(out, batch);
+      if (transform !== null && aux !== null) transform.finish(input, out, aux, batch);
+      else this.normalizer.denormalizeOutput(out, batch);
+      this.table_.scatter(this.slots, batch, this.states);
       return out;
     } finally {
       this.busy = false;
@@ -133,6 +143,7 @@ export class StreamingModel {
     }
     this.current = bundle;
     this.normalizer = new Normalizer(bundle.spec);
+    this.transform = StreamTransform.of(bundle.spec);
     if (!keep) {
       this.table_ = this.newTable(bundle);
       this.scratchBatch = 0;
@@ -148,9 +159,12 @@ export class StreamingModel {
   }
 
   private newTable(bundle: WeightsBundle): StateTable {
+    const aux = StreamTransform.of(bundle.spec)?.auxSize ?? 0;
     return new StateTable({
       capacity: this.options.capacity,
-      stateSizes: stateTensors(bundle.spec).map((s) => s.size),
+      // The transform's per-stream state rides along as one more state tensor, so it is restored,
+      // evicted and written to the changelog exactly like the recurrent states.
+      stateSizes: [...stateTensors(bundle.spec).map((s) => s.size), ...(aux > 0 ? [aux] : [])],
       idleTimeoutMs: this.options.idleTimeoutMs,
       onEvict: this.options.onEvict,
     });
@@ -160,6 +174,7 @@ export class StreamingModel {
     if (batch <= this.scratchBatch) return;
     this.slots = new Int32Array(batch);
     this.states = this.table_.stateSizes.map((s) => new Float32Array(batch * s));
+    this.kernelStates = this.states.slice(0, stateTensors(this.current.spec).length);
     this.input = new Float32Array(batch * this.current.spec.inputWidth);
     this.scratchBatch = batch;
   }

@@ -1,4 +1,4 @@
-import { type ResolvedSpec, shapeSize, weightShapes } from './spec';
+import { forecastsChange, type ResolvedSpec, shapeSize, weightShapes } from './spec';
 
 /**
  * Seeded PRNG (mulberry32): tiny, fast, and reproducible across platforms, which Math.random is not.
@@ -100,9 +100,16 @@ export function initWeights(spec: ResolvedSpec, options: InitOptions = {}): Map<
   const rng = new SeededRandom(options.seed ?? 0);
   const unitForgetBias = options.unitForgetBias ?? true;
   const out = new Map<string, Float32Array>();
+  // A change-forecasting head starts at zero: the fresh model forecasts exactly the last value, and
+  // training moves it away from that only where it helps (gradients still reach every weight once
+  // the head has moved; see docs/model.md).
+  const zeroHead = forecastsChange(spec);
   for (const { name, shape } of weightShapes(spec)) {
     const leaf = name.slice(name.indexOf('/') + 1);
-    if (leaf === 'kernel') out.set(name, glorotUniform(shape[0], shape[1], rng));
+    if (zeroHead && name === 'head/kernel') {
+      rng.next(); // keep the draws of the layers below independent of this choice
+      out.set(name, new Float32Array(shapeSize(shape)));
+    } else if (leaf === 'kernel') out.set(name, glorotUniform(shape[0], shape[1], rng));
     else if (leaf === 'recurrent_kernel') out.set(name, orthogonal(shape[0], shape[1], rng));
     else {
       const bias = new Float32Array(shapeSize(shape));

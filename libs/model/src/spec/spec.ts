@@ -10,7 +10,17 @@ export type OutputMeaning =
    * (default: output j predicts feature j). With normalisation, outputs are de-normalised with
    * those features' mean/std, and training normalises targets the same way.
    */
-  | { readonly kind: 'next-values'; readonly features?: readonly number[] }
+  | {
+      readonly kind: 'next-values';
+      readonly features?: readonly number[];
+      /**
+       * true: the head forecasts the *change* from the current value, in the stream's scale (see
+       * `streamScaling`; the global std with `normalization`; raw units otherwise), and the served
+       * forecast is current + change. Zero head weights then forecast exactly the last value, so a
+       * fresh model starts as good as that baseline. Default false (the head forecasts the level).
+       */
+      readonly delta?: boolean;
+    }
   /** The head's outputs are used as they are (no de-normalisation). */
   | { readonly kind: 'raw' };
 
@@ -46,6 +56,42 @@ export interface ModelSpec {
   readonly normalization?: Normalization;
   /** Meaning of the head's outputs. Default { kind: 'next-values' }. */
   readonly output?: OutputMeaning;
+  /**
+   * Per-stream scaling: every stream keeps its own exponentially weighted location and scale per
+   * feature (in its recurrent state, so in the changelog too), and the network sees
+   * (x − location) / scale. Streams of any magnitude then share one model, and no stream's scale
+   * decides another's forecast. Excludes `normalization`. Default: none.
+   */
+  readonly streamScaling?: StreamScalingSpec;
+  /**
+   * 'delta' heads only: per stream and forecast feature, the served change is a linear combination
+   * of the network's proposed change, the stream's last change and its deviation from its running
+   * location, with weights fitted online per stream by exponentially weighted ridge least squares
+   * (shrunk towards 0, i.e. last-value). Each stream adapts within tens of events, and a network
+   * that does not help a stream is not used for it. Default: none (the network's change as it is).
+   */
+  readonly adaptation?: AdaptationSpec;
+  /**
+   * With `adaptation`: every stream keeps its last `period` values of each forecast feature, and
+   * the adaptation also weighs seasonal-naive's change and the change one period ago (each stream's
+   * own weights). Memory: 4 × period × forecast features bytes per stream. Default: none.
+   */
+  readonly seasonality?: SeasonalitySpec;
+}
+
+export interface SeasonalitySpec {
+  /** Events per season, e.g. 288 for a daily cycle of 5-minute samples. */
+  readonly period: number;
+}
+
+export interface StreamScalingSpec {
+  /** Events after which an old event weighs half as much in the location and scale. */
+  readonly halfLife: number;
+}
+
+export interface AdaptationSpec {
+  /** Events after which an old observation weighs half as much in a stream's least squares. */
+  readonly halfLife: number;
 }
 
 /** A spec with every default filled in; everything downstream works on this. */
@@ -60,6 +106,9 @@ export interface ResolvedSpec {
   readonly useBias: boolean;
   readonly normalization: Normalization | null;
   readonly output: OutputMeaning;
+  readonly streamScaling: StreamScalingSpec | null;
+  readonly adaptation: AdaptationSpec | null;
+  readonly seasonality: SeasonalitySpec | null;
 }
 
 const quote = (v: unknown): string => {
@@ -145,9 +194,23 @@ export function resolveSpec(input: unknown): ResolvedSpec {
       }
       output = { kind: 'next-values', features: [...(features as number[])] };
     }
+    const delta = outRaw['delta'] ?? false;
+    if (typeof delta !== 'boolean') throw new ModelSpecError(`spec.output.delta must be a boolean, got ${quote(delta)}`);
+    if (delta) output = { ...output, delta: true };
   } else {
     throw new ModelSpecError(`spec.output.kind must be 'next-values' or 'raw', got ${quote(outRaw['kind'])}`);
   }
+
+  const streamScaling = halfLifeOf(s['streamScaling'], 'spec.streamScaling');
+  if (streamScaling !== null && normalization !== null) {
+    throw new ModelSpecError('spec.streamScaling and spec.normalization exclude each other: scale per stream or globally, not both');
+  }
+  const adaptation = halfLifeOf(s['adaptation'], 'spec.adaptation');
+  if (adaptation !== null && !(output.kind === 'next-values' && output.delta === true)) {
+    throw new ModelSpecError("spec.adaptation needs a change-forecasting head (output { kind: 'next-values', delta: true })");
+  }
+  const seasonality = periodOf(s['seasonality']);
+  if (seasonality !== null && adaptation === null) throw new ModelSpecError('spec.seasonality needs spec.adaptation (the per-stream weights that use it)');
 
   return {
     cell,
@@ -160,7 +223,37 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     useBias,
     normalization,
     output,
+    streamScaling,
+    adaptation,
+    seasonality,
   };
+}
+
+function halfLifeOf(value: unknown, field: string): { readonly halfLife: number } | null {
+  if (value === undefined || value === null) return null;
+  const h = typeof value === 'object' ? (value as Record<string, unknown>)['halfLife'] : undefined;
+  if (typeof h !== 'number' || !Number.isFinite(h) || h < 1 || h > 1e9) {
+    throw new ModelSpecError(`${field}.halfLife must be a number of events in [1, 1e9], got ${quote(h)}`);
+  }
+  return { halfLife: h };
+}
+
+function periodOf(value: unknown): SeasonalitySpec | null {
+  if (value === undefined || value === null) return null;
+  const p = typeof value === 'object' ? (value as Record<string, unknown>)['period'] : undefined;
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 2 || p > 100_000) {
+    throw new ModelSpecError(`spec.seasonality.period must be an integer number of events in [2, 100000], got ${quote(p)}`);
+  }
+  return { period: p };
+}
+
+/** Whether the head forecasts the change from the current value (output.delta). */
+export const forecastsChange = (spec: ResolvedSpec): boolean => spec.output.kind === 'next-values' && spec.output.delta === true;
+
+/** The input feature each head output forecasts ('next-values'), or null for a 'raw' head. */
+export function forecastFeatures(spec: ResolvedSpec): number[] | null {
+  if (spec.output.kind !== 'next-values') return null;
+  return spec.output.features !== undefined ? [...spec.output.features] : Array.from({ length: spec.head.units }, (_, j) => j);
 }
 
 /** Gates per cell: the width multiplier of kernel/recurrent kernel/bias (Keras layout). */

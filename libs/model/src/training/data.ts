@@ -1,6 +1,7 @@
 import { TrainingError } from '../errors';
 import { Normalizer } from '../spec/normalization';
 import { type ResolvedSpec, stateTensors } from '../spec/spec';
+import { StreamTransform } from '../spec/stream-transform';
 
 /**
  * Training/evaluation data: S streams of T consecutive events, trained in parallel (one stream per
@@ -29,7 +30,17 @@ export interface StepMajorData {
   readonly initial: Float32Array[];
 }
 
-export function toStepMajor(spec: ResolvedSpec, data: SequenceData): StepMajorData {
+/**
+ * `modelSpace`: inputs and targets are already what the network sees and should output (the
+ * caller applied the per-stream transform, e.g. the online trainer); otherwise they are raw and the
+ * spec's global normalisation is applied here. A spec with a per-stream transform (streamScaling,
+ * change forecasting) can only be trained on model-space data: its transform depends on each
+ * stream's history, which a batch of windows does not carry.
+ */
+export function toStepMajor(spec: ResolvedSpec, data: SequenceData, modelSpace = false): StepMajorData {
+  if (!modelSpace && StreamTransform.of(spec) !== null) {
+    throw new TrainingError('this spec scales per stream or forecasts changes: train it on model-space data (TrainOptions.modelSpace)');
+  }
   const { streams: s, steps: t } = data;
   const f = spec.inputWidth;
   const o = spec.head.units;
@@ -55,8 +66,10 @@ export function toStepMajor(spec: ResolvedSpec, data: SequenceData): StepMajorDa
       x.set(data.inputs.subarray((r * t + step) * f, (r * t + step + 1) * f), r * f);
       y.set(data.targets.subarray((r * t + step) * o, (r * t + step + 1) * o), r * o);
     }
-    norm.normalizeInput(x, x, s);
-    norm.normalizeTarget(y, y, s);
+    if (!modelSpace) {
+      norm.normalizeInput(x, x, s);
+      norm.normalizeTarget(y, y, s);
+    }
     xs.push(x);
     ys.push(y);
   }

@@ -26,6 +26,12 @@ export interface TrainOptions extends TbpttOptions, AdamOptions {
   readonly clipNorm?: number;
   /** Optimiser state to resume from (from a previous TrainResult). Default: fresh Adam. */
   readonly optimizerState?: AdamState;
+  /**
+   * The data is in model space (already transformed as the network sees it; targets are what it
+   * should output), as the online trainer prepares it for per-stream-scaled specs. Default false:
+   * raw values, normalised here with the spec's global normalisation.
+   */
+  readonly modelSpace?: boolean;
 }
 
 export interface TrainResult {
@@ -144,7 +150,7 @@ export async function trainTbptt(bundle: WeightsBundle, data: SequenceData, opti
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new TrainingError(`clipNorm must be > 0, got ${options.clipNorm}`);
   await useTfjsBackend(options.backend ?? 'cpu');
   const spec = bundle.spec;
-  const prepared = toStepMajor(spec, data);
+  const prepared = toStepMajor(spec, data, options.modelSpace ?? false);
   const { weights, variables } = toVariables(bundle);
   const adam = new Adam(variables, options, options.optimizerState);
   const losses: number[] = [];

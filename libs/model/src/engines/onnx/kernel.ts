@@ -18,6 +18,11 @@ type OrtModule = typeof Ort;
 
 /** Loaded lazily so that configurations not using ONNX never load its native binding. */
 async function loadOrt(): Promise<OrtModule> {
+  // ONNX Runtime's Linux/macOS builds carry Microsoft's 1DS telemetry client, which leaves an empty
+  // mat-debug-<pid>.log (and a .ses file) in TMPDIR for every process that opens a session. Its
+  // documented switch is this environment variable, read by the native library, so it must be in
+  // the process environment before the binding loads. An explicit value from the operator wins.
+  process.env['ORT_DISABLE_TELEMETRY'] ??= '1';
   try {
     return await import('onnxruntime-node');
   } catch (cause) {

@@ -1,0 +1,73 @@
+import { forecastFeatures, forecastsChange, type ResolvedSpec } from '@streamcell/model';
+
+/**
+ * One event as the trainer keeps it: the raw values, plus the stream's scaler location and scale
+ * right after this event (the same rule inference applies, libs/model updateScaler), so the
+ * network's view of the event can be rebuilt for whatever spec is being trained.
+ */
+export interface HeldEvent {
+  /** Raw values, [F]. */
+  readonly values: Float32Array;
+  /** [location(F), scale(F)] of the stream after this event. */
+  readonly stats: Float32Array;
+}
+
+/**
+ * The map between raw events and what a spec's network sees and outputs, event by event: what
+ * StreamingModel does around the kernel (per-stream scaling, or the global normalisation, or
+ * nothing; change or level forecasting), without the serving-only per-stream adaptation. Training and
+ * validation both go through it, so a candidate is trained and judged on exactly the inputs and
+ * targets inference will give it.
+ */
+export class ModelSpace {
+  readonly width: number;
+  readonly outputs: number;
+  readonly features: readonly number[];
+  private readonly perStream: boolean;
+  private readonly delta: boolean;
+  private readonly shift: Float32Array | null;
+  private readonly scale: Float32Array | null;
+
+  constructor(spec: ResolvedSpec) {
+    const features = forecastFeatures(spec);
+    if (features === null) throw new Error("the model's head has output kind 'raw': no target in the event stream to train it on");
+    this.width = spec.inputWidth;
+    this.outputs = features.length;
+    this.features = features;
+    this.perStream = spec.streamScaling !== null;
+    this.delta = forecastsChange(spec);
+    const n = spec.normalization;
+    this.shift = n === null ? null : Float32Array.from(n.mean);
+    this.scale = n === null ? null : Float32Array.from(n.std);
+  }
+
+  private locationOf(e: HeldEvent, j: number): number {
+    if (this.perStream) return e.stats[j];
+    return this.shift === null ? 0 : this.shift[j];
+  }
+
+  private scaleOf(e: HeldEvent, j: number): number {
+    if (this.perStream) return e.stats[this.width + j];
+    return this.scale === null ? 1 : this.scale[j];
+  }
+
+  /** The network's input for event `e` into out[at .. at + F). */
+  input(e: HeldEvent, out: Float32Array, at: number): void {
+    for (let j = 0; j < this.width; j++) out[at + j] = (e.values[j] - this.locationOf(e, j)) / this.scaleOf(e, j);
+  }
+
+  /** What the network should output at event `e` to forecast `next` exactly, into out[at .. at + O). */
+  target(e: HeldEvent, next: HeldEvent, out: Float32Array, at: number): void {
+    for (let k = 0; k < this.outputs; k++) {
+      const j = this.features[k];
+      const base = this.delta ? e.values[j] : this.locationOf(e, j);
+      out[at + k] = (next.values[j] - base) / this.scaleOf(e, j);
+    }
+  }
+
+  /** The raw forecast for output k made at event `e` from the network's output y. */
+  forecast(e: HeldEvent, k: number, y: number): number {
+    const j = this.features[k];
+    return (this.delta ? e.values[j] : this.locationOf(e, j)) + y * this.scaleOf(e, j);
+  }
+}

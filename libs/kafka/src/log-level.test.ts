@@ -1,0 +1,29 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+// kafkajs's own error table: the messages we match must be the ones this kafkajs version writes.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string; retriable: boolean }[] };
+import { expectedRetriableMessages, levelOf } from './log-level';
+
+const concurrent = expectedRetriableMessages.get('CONCURRENT_TRANSACTIONS')!;
+
+describe('kafkajs log levels', () => {
+  it('match kafkajs error messages for retriable errors', () => {
+    for (const [type, message] of expectedRetriableMessages) {
+      const known = errorCodes.find((e) => e.type === type);
+      assert.equal(known?.message, message, type);
+      assert.equal(known.retriable, true, type);
+    }
+  });
+
+  it('logs the retries of a transaction started while the broker completes the last one at debug', () => {
+    // The two entries kafkajs writes for each such retry.
+    assert.equal(levelOf({ log: { message: 'Response AddPartitionsToTxn(key: 24, version: 1)', error: concurrent, timestamp: '', logger: 'kafkajs' } }), 'debug');
+    assert.equal(levelOf({ log: { message: `Failed to send messages: ${concurrent}`, timestamp: '', logger: 'kafkajs' } }), 'debug');
+  });
+
+  it('keeps other failures as warnings', () => {
+    assert.equal(levelOf({ log: { message: 'Failed to send messages: Connection error: connect ECONNREFUSED', timestamp: '', logger: 'kafkajs' } }), 'warn');
+    assert.equal(levelOf({ log: { message: 'Response Produce(key: 0, version: 7)', error: 'This server is not the leader for that topic-partition', timestamp: '', logger: 'kafkajs' } }), 'warn');
+  });
+});

@@ -1,0 +1,40 @@
+import type { LogEntry } from 'kafkajs';
+
+/**
+ * Printed for every idempotent producer we create: their retries are bounded on purpose, a failed
+ * request renews the producer id or epoch instead (KafkaProducer, TransactionalProducer).
+ */
+const boundedRetriesWarning = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
+/**
+ * Protocol errors that are part of normal operation and that kafkajs retries by itself, by the
+ * message kafkajs gives them (its log entries carry the text, not the code):
+ * - CONCURRENT_TRANSACTIONS (51): a transaction started right after a commit. The broker answers
+ *   EndTxn before it has written the commit markers, and AddPartitionsToTxn / InitProducerId are
+ *   refused until it has, usually for a few ms. Transactions of one id never overlap on our side
+ *   (each commit is awaited before the next begins); the Java client retries this silently.
+ * - GROUP_LOAD_IN_PROGRESS (14), GROUP_COORDINATOR_NOT_AVAILABLE (15), NOT_COORDINATOR_FOR_GROUP
+ *   (16): a coordinator starting or moving (first use of a group or transactional id, a broker
+ *   restart), answered by looking the coordinator up again.
+ * When retries run out the caller gets the error and logs it; the retries themselves are debug.
+ */
+export const expectedRetriableMessages: ReadonlyMap<string, string> = new Map([
+  ['CONCURRENT_TRANSACTIONS', 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'],
+  ['GROUP_LOAD_IN_PROGRESS', "The coordinator is loading and hence can't process requests for this group"],
+  ['GROUP_COORDINATOR_NOT_AVAILABLE', 'The group coordinator is not available'],
+  ['NOT_COORDINATOR_FOR_GROUP', 'This is not the correct coordinator for this group'],
+]);
+
+const expectedTexts = [...expectedRetriableMessages.values()];
+
+/**
+ * The level a kafkajs WARN/ERROR entry is logged at. kafkajs logs at ERROR every protocol error
+ * response and every retry of a send; most are retried and succeed, and failures that matter reach
+ * the caller as exceptions, so the rest are warnings and the expected retries above are debug.
+ */
+export function levelOf(entry: Pick<LogEntry, 'log'>): 'debug' | 'warn' {
+  const { message, error } = entry.log as { message: string; error?: unknown };
+  if (message === boundedRetriesWarning) return 'debug';
+  const text = typeof error === 'string' ? `${message} ${error}` : message;
+  return expectedTexts.some((t) => text.includes(t)) ? 'debug' : 'warn';
+}

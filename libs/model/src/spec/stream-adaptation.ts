@@ -1,0 +1,200 @@
+/**
+ * Per-stream adaptation of a change-forecasting head (spec.adaptation): for each stream and
+ * forecast feature, the served change is a linear combination of regressors φ, with weights fitted
+ * online by exponentially weighted ridge least squares, shrunk towards 0 (= last-value):
+ *
+ *   φ = [network's change, the last three changes, deviation from the stream's location,
+ *        seasonal-naive's change (x[t+1−P] − x[t]), the change one period ago, 1 (drift)]
+ *
+ * all in the stream's scale (the seasonal ones are 0 without spec.seasonality). The shared network
+ * brings what it learnt across streams; the per-stream weights bring each stream's own dynamics
+ * within tens of events, and say how much the network helps this stream. Everything lives in the
+ * stream's auxiliary state (float32), so it is restored and written to the changelog with the
+ * recurrent state.
+ */
+
+/** Largest float32: sums are clamped to it so a stored state stays finite. */
+const F32_MAX = 3.4028234663852886e38;
+const K = 8;
+const TRI = (K * (K + 1)) / 2;
+/** Per forecast feature: Σφφᵀ (upper triangle), Σφτ, the last φ, then four scalars. */
+const SUM_XY = TRI;
+const LAST_PHI = TRI + K;
+const SCALE_AT = TRI + 2 * K;
+const CHANGE_AT = SCALE_AT + 1;
+const ERR_AT = SCALE_AT + 2;
+const NAIVE_ERR_AT = SCALE_AT + 3;
+const PER_OUTPUT = SCALE_AT + 4;
+/**
+ * Ridge towards zero weights (= last-value), relative to each regressor's own weighted Σφ², so the
+ * shrinkage does not depend on the regressor's magnitude (a smooth stream's changes are a small
+ * fraction of its scale), plus a tiny absolute term that keeps the system definite.
+ */
+const RIDGE = 0.05;
+const RIDGE_FLOOR = 1e-6;
+/**
+ * Regressors, targets and the adapted change are clipped to this many scales: after a flat stretch
+ * the scale is tiny and the first move is huge in scaled units; one such event must not teach
+ * weights that multiply the next huge value (robust regression by winsorising, as the detector).
+ */
+const LIMIT = 4;
+/**
+ * The served-or-not comparison of the adapted change with no change looks at a short horizon (in
+ * events): right after a regime shift the weights are stale for a while, and last-value must take
+ * over within seconds, not after the regression's half-life.
+ */
+const GATE_HALF_LIFE = 40;
+/** The adapted change must have been at least this much better than no change to be served: on a random walk the two are equal, and chance alone must not switch. */
+const GATE_MARGIN = 0.05;
+/** Events a stream must have seen before its adapted change can be served at all. */
+const MIN_EVENTS = 20;
+const bound = (v: number): number => (v > LIMIT ? LIMIT : v < -LIMIT ? -LIMIT : v);
+const clamp = (v: number): number => (v > F32_MAX ? F32_MAX : v < -F32_MAX ? -F32_MAX : v);
+
+/** What adapt() needs about one stream and feature at this event. */
+export interface AdaptInput {
+  /** The feature's value now, and at the previous event (ignored on the stream's first event). */
+  readonly current: number;
+  readonly previous: number;
+  readonly location: number;
+  readonly scale: number;
+  /** The network's proposed change, in the stream's scale. */
+  readonly network: number;
+}
+
+export class StreamAdaptation {
+  /** Floats of state per stream. */
+  readonly size: number;
+  private readonly decay: number;
+  private readonly gateDecay: number;
+  private readonly ringAt: number;
+  private readonly phi = new Float64Array(K);
+  private readonly weights = new Float64Array(K);
+  private readonly system = new Float64Array(K * K + K);
+
+  /**
+   * @param outputs forecast features per stream
+   * @param halfLife events after which an old observation weighs half
+   * @param period seasonal period in events (0 = none); keeps the last `period` values per feature
+   */
+  constructor(
+    outputs: number,
+    halfLife: number,
+    private readonly period: number,
+  ) {
+    this.decay = Math.pow(2, -1 / halfLife);
+    this.gateDecay = Math.pow(2, -1 / Math.min(halfLife, GATE_HALF_LIFE));
+    // [events seen, ring position] + per output block + ring of the last `period` values per output
+    this.ringAt = 2 + PER_OUTPUT * outputs;
+    this.size = this.ringAt + period * outputs;
+  }
+
+  private seen(aux: Float32Array, a: number): number {
+    return aux[a];
+  }
+
+  /**
+   * Before this event's step: the change that actually came since the previous event (`current`
+   * − `previous` of output k), against what φ said then. One more weighted observation in the
+   * stream's least squares, and in the running errors of the adapted change and of no change.
+   */
+  learn(aux: Float32Array, a: number, k: number, current: number, previous: number): void {
+    if (!(this.seen(aux, a) > 0)) return;
+    const at = a + 2 + k * PER_OUTPUT;
+    const scale = aux[at + SCALE_AT];
+    if (!(scale > 0)) return;
+    const target = bound((current - previous) / scale);
+    if (!Number.isFinite(target)) return;
+    const d = this.decay;
+    const g = this.gateDecay;
+    aux[at + ERR_AT] = clamp(g * aux[at + ERR_AT] + (1 - g) * Math.abs(target - aux[at + CHANGE_AT]));
+    aux[at + NAIVE_ERR_AT] = clamp(g * aux[at + NAIVE_ERR_AT] + (1 - g) * Math.abs(target));
+    let u = at;
+    for (let i = 0; i < K; i++) {
+      const pi = aux[at + LAST_PHI + i];
+      for (let j = i; j < K; j++, u++) aux[u] = clamp(d * aux[u] + pi * aux[at + LAST_PHI + j]);
+      aux[at + SUM_XY + i] = clamp(d * aux[at + SUM_XY + i] + pi * target);
+    }
+  }
+
+  /** The adapted change of output k (in the stream's scale); remembers φ for the next learn(). */
+  adapt(aux: Float32Array, a: number, k: number, x: AdaptInput): number {
+    const at = a + 2 + k * PER_OUTPUT;
+    const seen = this.seen(aux, a);
+    const s = x.scale;
+    const phi = this.phi;
+    const lastScale = aux[at + SCALE_AT];
+    phi[0] = bound(x.network);
+    phi[1] = seen > 0 ? bound((x.current - x.previous) / s) : 0;
+    // The previous φ's changes, one event older now (and rescaled to this event's scale).
+    phi[2] = seen > 1 && lastScale > 0 ? bound((aux[at + LAST_PHI + 1] * lastScale) / s) : 0;
+    phi[3] = seen > 2 && lastScale > 0 ? bound((aux[at + LAST_PHI + 2] * lastScale) / s) : 0;
+    phi[4] = bound((x.current - x.location) / s);
+    phi[5] = 0;
+    phi[6] = 0;
+    phi[7] = 1;
+    if (this.period > 0) {
+      const p = this.period;
+      const ring = a + this.ringAt + k * p;
+      const pos = aux[a + 1];
+      const back = aux[ring + ((pos + 1) % p)]; // x[t+1−P]
+      if (seen >= p - 1) phi[5] = bound((back - x.current) / s);
+      if (seen >= p) phi[6] = bound((back - aux[ring + pos]) / s); // x[t+1−P] − x[t−P]
+      aux[ring + pos] = x.current;
+    }
+    solveRidge(aux, at, this.system, this.weights);
+    let change = 0;
+    for (let i = 0; i < K; i++) {
+      change += this.weights[i] * phi[i];
+      aux[at + LAST_PHI + i] = phi[i];
+    }
+    change = Number.isFinite(change) ? bound(change) : 0;
+    aux[at + SCALE_AT] = s;
+    aux[at + CHANGE_AT] = change;
+    // Least squares minimises squared error; what a user compares is absolute error against
+    // last-value. A stream where the adapted change has recently done worse than no change at
+    // all is served last-value until that turns.
+    return seen >= MIN_EVENTS && aux[at + ERR_AT] < (1 - GATE_MARGIN) * aux[at + NAIVE_ERR_AT] ? change : 0;
+  }
+
+  /** After every output of the stream was adapted: one more event seen. */
+  advance(aux: Float32Array, a: number): void {
+    aux[a] = Math.min(aux[a] + 1, 1 << 24);
+    if (this.period > 0) aux[a + 1] = (aux[a + 1] + 1) % this.period;
+  }
+}
+
+/**
+ * w = (Σφφᵀ + RIDGE·diag(Σφφᵀ) + RIDGE_FLOOR·I)⁻¹ Σφτ by Gaussian elimination with partial
+ * pivoting; the ridge keeps the system positive definite, so it always has a solution. `sums` holds the upper triangle
+ * (row-major) then Σφτ from `at`.
+ */
+function solveRidge(sums: Float32Array, at: number, m: Float64Array, w: Float64Array): void {
+  let u = at;
+  for (let i = 0; i < K; i++) {
+    for (let j = i; j < K; j++, u++) {
+      const v = sums[u] + (i === j ? RIDGE * sums[u] + RIDGE_FLOOR : 0);
+      m[i * K + j] = v;
+      m[j * K + i] = v;
+    }
+    m[K * K + i] = sums[at + SUM_XY + i];
+  }
+  for (let c = 0; c < K; c++) {
+    let p = c;
+    for (let r = c + 1; r < K; r++) if (Math.abs(m[r * K + c]) > Math.abs(m[p * K + c])) p = r;
+    if (p !== c) {
+      for (let j = 0; j < K; j++) [m[c * K + j], m[p * K + j]] = [m[p * K + j], m[c * K + j]];
+      [m[K * K + c], m[K * K + p]] = [m[K * K + p], m[K * K + c]];
+    }
+    for (let r = c + 1; r < K; r++) {
+      const factor = m[r * K + c] / m[c * K + c];
+      for (let j = c; j < K; j++) m[r * K + j] -= factor * m[c * K + j];
+      m[K * K + r] -= factor * m[K * K + c];
+    }
+  }
+  for (let i = K - 1; i >= 0; i--) {
+    let v = m[K * K + i];
+    for (let j = i + 1; j < K; j++) v -= m[i * K + j] * w[j];
+    w[i] = v / m[i * K + i];
+  }
+}

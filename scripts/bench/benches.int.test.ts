@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Every `bench:*` script of package.json, run through npm in its small mode, must end with its
+ * JSON summary line: a benchmark that no longer starts (a stale import, a renamed API) fails the
+ * build instead of being found broken by the next person who wants numbers. Benchmarks that need
+ * Kafka use KAFKA_BROKERS (set by `npm test`). Peers that are not installed (PyTorch) report null.
+ */
+const root = join(__dirname, '..', '..');
+const scripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts).filter((s) =>
+  s.startsWith('bench:'),
+);
+
+/** Fields each known summary line must carry (a new benchmark is still run and must print JSON). */
+const expectedFields: Record<string, string[]> = {
+  'bench:ingest': ['eventsPerSec', 'baselineEventsPerSec', 'ratio'],
+  'bench:model': ['lstm128b64'],
+  'bench:pipeline': ['eosEventsPerSec', 'passthroughEventsPerSec', 'eosRatio', 'p50Ms', 'p99Ms'],
+  'bench:trainer': ['itersPerSec', 'backend', 'eventsPerSec', 'pytorchItersPerSec', 'ratio'],
+  'bench:quality': ['mae', 'naiveMae', 'seasonalMae', 'peerMae', 'recoverySeconds', 'alertRecall', 'alertPrecision'],
+};
+
+function runSmall(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', script, '--', '--small'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('benchmarks (small mode)', () => {
+  it('package.json has the benchmarks the docs name', () => {
+    for (const name of Object.keys(expectedFields)) assert.ok(scripts.includes(name), name);
+  });
+
+  for (const script of scripts) {
+    it(`${script} -- --small ends with its JSON summary`, { timeout: 90_000 }, async () => {
+      const started = Date.now();
+      const { code, stdout, stderr } = await runSmall(script);
+      assert.equal(code, 0, `${script} exited with ${code}:\n${stderr.slice(-2000)}`);
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      const summary = JSON.parse(last) as Record<string, unknown>;
+      assert.equal(typeof summary['bench'], 'string', last);
+      for (const field of expectedFields[script] ?? []) assert.ok(field in summary, `${script}: no "${field}" in ${last}`);
+      // Small modes are smoke runs; a slow one makes every `npm test` slow.
+      assert.ok(Date.now() - started < 60_000, `${script} --small took ${Date.now() - started} ms`);
+    });
+  }
+});
