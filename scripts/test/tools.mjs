@@ -1,4 +1,4 @@
-// The programs outside npm that the selected tests need (promtool, Prometheus, Chromium, and Java +
+// The programs outside npm that the selected tests need (promtool, Prometheus, Alertmanager, Chromium, and Java +
 // Maven for the local broker), so `npm test` on a fresh machine does its own set-up: as root with
 // apt-get it installs the missing ones (one `apt-get update`, one `apt-get install`); otherwise it
 // prints exactly what to install and how, and stops before running any test (a missing program
@@ -34,6 +34,13 @@ export const systemTools = [
     present: (env) => existsSync(env.PROMETHEUS_BIN ?? '/usr/bin/prometheus'),
     debian: 'prometheus',
     elsewhere: 'prometheus from https://prometheus.io/download/, with PROMETHEUS_BIN=<path> when not /usr/bin/prometheus',
+  },
+  {
+    name: 'alertmanager',
+    neededBy: (files) => files.some((f) => f.includes('apps/alerts/test/') && f.endsWith('.int.test.ts')),
+    present: (env) => existsSync(env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager'),
+    debian: 'prometheus-alertmanager',
+    elsewhere: 'Alertmanager from https://prometheus.io/download/, with ALERTMANAGER_BIN=<path> when not /usr/bin/prometheus-alertmanager',
   },
   {
     name: 'chromium',

@@ -45,6 +45,14 @@ describe('scoreEvent', () => {
     assert.deepEqual(run(values).alerts, [200, 260, 320, 380, 440]);
   });
 
+  it('alerts on the first spike of a stream that was exactly constant (no 0/0), but not on float noise of a large constant', () => {
+    const flat = Array.from({ length: 60 }, () => 0);
+    flat[40] = 1;
+    assert.deepEqual(run(flat).alerts, [40]);
+    const big = Array.from({ length: 60 }, (_, i) => Math.fround(1e6 + (i % 2) * 0.0625));
+    assert.deepEqual(run(big).alerts, []);
+  });
+
   it('re-warms after a model swap and gives a finite threshold only after warm-up', () => {
     const { s } = run(Array.from({ length: 60 }, (_, i) => noise(i)));
     assert.ok(Number.isFinite(alertThreshold(s, rule)));

@@ -20,6 +20,9 @@ const CLIP = 3;
  */
 const CONFIRM = 0.5;
 
+/** The residual std never counts as smaller than this share of the values' magnitude. */
+const STD_FLOOR = 1e-6;
+
 /** An outlier candidate, waiting for the next event of its stream to confirm it. */
 export interface PendingAlert {
   readonly ts: number;
@@ -75,10 +78,16 @@ export interface Verdict {
   readonly score: number;
   /** The previous event, confirmed as an outlier by this one: alert on it. */
   readonly alert: PendingAlert | null;
-  /** |forecast − actual| and |last − actual|, summed over features, relative to the stream's scale (NaN before it has one). */
+  /** RMS over features of forecast − actual and of last − actual, relative to the stream's scale (NaN before it has one). */
   readonly relativeError: number;
   readonly relativeNaiveError: number;
 }
+
+const rmsOf = (a: ArrayLike<number>): number => {
+  let sq = 0;
+  for (let j = 0; j < a.length; j++) sq += a[j] * a[j];
+  return Math.sqrt(sq / Math.max(1, a.length));
+};
 
 const rms = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let sq = 0;
@@ -138,8 +147,11 @@ export function scoreEvent(state: ResidualState, actual: Float32Array, ts: numbe
     state.count = Math.min(state.count, rule.warmup);
     state.statsVersion = state.forecastVersion;
   }
-  const std = Math.sqrt(state.variance);
-  const score = state.count >= 2 && std > 0 ? (residual - state.mean) / std : Number.NaN;
+  // Floored: on a stream that was exactly constant every residual is 0, and without a floor its
+  // first spike could never score (0/0) nor ever enter the statistics. The floor is relative to the
+  // values, so float32 rounding of a large constant is not an anomaly.
+  const std = Math.max(Math.sqrt(state.variance), STD_FLOOR * rmsOf(actual), Number.MIN_VALUE);
+  const score = state.count >= 2 ? (residual - state.mean) / std : Number.NaN;
   if (state.afterOutlier && alert === null) {
     // This forecast was made right after an outlier (it saw the spike): judge nothing on it.
     state.afterOutlier = false;

@@ -36,3 +36,55 @@ export function encodeAlert(a: AlertV1): string {
     `"model":{"name":${JSON.stringify(a.model.name)},"version":${a.model.version}}}`
   );
 }
+
+/** Why an `alerts` record could not be read as an alert (the dead-letter reason on `alerts.dlq`). */
+export const alertRejectReasons = ['malformed_json', 'unsupported_version', 'invalid_alert'] as const;
+export type AlertRejectReason = (typeof alertRejectReasons)[number];
+
+export type DecodedAlert = { readonly ok: true; readonly alert: AlertV1 } | { readonly ok: false; readonly reason: AlertRejectReason; readonly detail: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** encodeAlert writes a non-finite number as null; read it back as NaN rather than refuse the alert. */
+const numberOrNull = (v: unknown): number | undefined => (typeof v === 'number' ? v : v === null ? NaN : undefined);
+
+/**
+ * Reads alert v1 JSON as encodeAlert writes it; the one decoder every reader shares. Anything else
+ * is refused with a reason and a detail naming the first bad field, never thrown.
+ */
+export function decodeAlert(bytes: Buffer | string | null): DecodedAlert {
+  const refuse = (reason: AlertRejectReason, detail: string): DecodedAlert => ({ ok: false, reason, detail });
+  if (bytes === null) return refuse('malformed_json', 'the record has no value');
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString());
+  } catch (e) {
+    return refuse('malformed_json', `not JSON: ${(e as Error).message}`);
+  }
+  if (!isRecord(value)) return refuse('invalid_alert', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  if (value.v !== 1) return refuse('unsupported_version', `"v" is ${JSON.stringify(value.v) ?? 'missing'}; this reader understands version 1`);
+  const { stream, ts, rule, model } = value;
+  if (typeof stream !== 'string' || stream === '') return refuse('invalid_alert', '"stream" must be a non-empty string');
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return refuse('invalid_alert', '"ts" must be a number (ms since the epoch)');
+  if (typeof rule !== 'string' || rule === '') return refuse('invalid_alert', '"rule" must be a non-empty string');
+  const score = numberOrNull(value.score);
+  const threshold = numberOrNull(value.threshold);
+  const residual = numberOrNull(value.residual);
+  if (score === undefined || threshold === undefined || residual === undefined) return refuse('invalid_alert', '"score", "threshold" and "residual" must be numbers');
+  const vectorOf = (v: unknown): number[] | undefined => {
+    if (!Array.isArray(v)) return undefined;
+    const out: number[] = [];
+    for (const x of v as unknown[]) {
+      const n = numberOrNull(x);
+      if (n === undefined) return undefined;
+      out.push(n);
+    }
+    return out;
+  };
+  const expected = vectorOf(value.expected);
+  const actual = vectorOf(value.actual);
+  if (expected === undefined || actual === undefined) return refuse('invalid_alert', '"expected" and "actual" must be arrays of numbers');
+  if (!isRecord(model) || typeof model.name !== 'string' || typeof model.version !== 'number' || !Number.isInteger(model.version)) {
+    return refuse('invalid_alert', '"model" must be {"name": string, "version": integer}');
+  }
+  return { ok: true, alert: { stream, ts, rule, score, threshold, residual, expected, actual, model: { name: model.name, version: model.version } } };
+}

@@ -5,6 +5,6 @@ export { jsonArrayItemSpans, type ByteSpan } from './json-array-items';
 export { float32Max, isModelNumber } from './model-number';
 export { canonicalMapping, extractFields, isPlainObject, type FieldMapping } from './mapping';
 export { defaultStreamIdPattern, rejectionOf, validateEvent, type EventFields, type ValidationRules } from './validate';
-export { defaultMaxModelBytes, eventTopics, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from './topics';
+export { alertTopics, alertsTopic, defaultMaxModelBytes, eventTopics, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from './topics';
 export { encodePrediction, float32Json, type PredictionV1 } from './prediction';
-export { type AlertV1, encodeAlert } from './alert';
+export { alertRejectReasons, decodeAlert, encodeAlert, type AlertRejectReason, type AlertV1, type DecodedAlert } from './alert';

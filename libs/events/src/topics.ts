@@ -10,6 +10,7 @@ export const topicSettings = {
   eventsDlq: env.string('TOPIC_EVENTS_DLQ', { default: 'events.dlq', doc: 'Rejected input, reason in headers.' }),
   predictions: env.string('TOPIC_PREDICTIONS', { default: 'predictions', doc: 'Prediction v1 records.' }),
   alerts: env.string('TOPIC_ALERTS', { default: 'alerts', doc: 'Alert v1 records.' }),
+  alertsDlq: env.string('TOPIC_ALERTS_DLQ', { default: 'alerts.dlq', doc: 'Alerts that could not be read or delivered, reason in headers.' }),
   modelWeights: env.string('TOPIC_MODEL_WEIGHTS', { default: 'model.weights', doc: 'Weights bundles (compacted, key = model name).' }),
   inferenceState: env.string('TOPIC_INFERENCE_STATE', { default: 'inference.state', doc: 'State changelog (compacted, co-partitioned with events).' }),
   trainerCheckpoints: env.string('TOPIC_TRAINER_CHECKPOINTS', { default: 'trainer.checkpoints', doc: 'Trainer checkpoints (compacted).' }),
@@ -80,7 +81,20 @@ export function inferenceTopics(t: {
   const rf = t.replicationFactor;
   return [
     { name: t.predictions, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
-    { name: t.alerts, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } },
+    alertsTopic(t),
     { name: t.inferenceState, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) } },
+  ];
+}
+
+/** `alerts`: written by inference (partitioned like events), read by the alerts service. */
+export function alertsTopic(t: { alerts: string; eventsPartitions: number; replicationFactor: number }): TopicLayout {
+  return { name: t.alerts, partitions: t.eventsPartitions, replicationFactor: t.replicationFactor, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } };
+}
+
+/** The topics the alerts service reads and dead-letters to. */
+export function alertTopics(t: { alerts: string; alertsDlq: string; eventsPartitions: number; replicationFactor: number }): TopicLayout[] {
+  return [
+    alertsTopic(t),
+    { name: t.alertsDlq, partitions: 1, replicationFactor: t.replicationFactor, configs: { 'cleanup.policy': 'delete', 'retention.ms': month } },
   ];
 }

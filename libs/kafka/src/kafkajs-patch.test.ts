@@ -28,3 +28,16 @@ describe('the kafkajs grouping patch', () => {
     assert.deepEqual(group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 }), {});
   });
 });
+
+// The same patch keeps kafkajs's request queue from scheduling a check when nothing is pending:
+// with its default `throttledUntil = -1` the delay was -Date.now(), which Node 24 warns about on
+// every request (TimeoutNegativeWarning; tulios/kafkajs#1751) while spinning a 1 ms timer loop.
+describe('the kafkajs request-queue patch', () => {
+  it('schedules no check when nothing is pending and nothing is throttled', async () => {
+    const RequestQueue = ((await import(require.resolve('kafkajs/src/network/requestQueue'))) as { default: new (o: object) => { scheduleCheckPendingRequests(): void; throttleCheckTimeoutId: unknown } }).default;
+    const logger = { namespace: () => logger, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const queue = new RequestQueue({ instrumentationEmitter: null, maxInFlightRequests: 1, requestTimeout: 1000, enforceRequestTimeout: false, clientId: 'c', broker: 'b', logger, isConnected: () => true });
+    queue.scheduleCheckPendingRequests();
+    assert.equal(queue.throttleCheckTimeoutId ?? null, null, 'no timer for an idle, unthrottled queue');
+  });
+});

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 // kafkajs's own error table: the messages we match must be the ones this kafkajs version writes.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string; retriable: boolean }[] };
-import { expectedRetriableMessages, levelOf } from './log-level';
+import { readFileSync } from 'node:fs';
+import { expectedRetriableMessages, levelOf, rebalanceError, rebalanceMessage } from './log-level';
 
 const concurrent = expectedRetriableMessages.get('CONCURRENT_TRANSACTIONS')!;
 
@@ -20,6 +21,13 @@ describe('kafkajs log levels', () => {
     // The two entries kafkajs writes for each such retry.
     assert.equal(levelOf({ log: { message: 'Response AddPartitionsToTxn(key: 24, version: 1)', error: concurrent, timestamp: '', logger: 'kafkajs' } }), 'debug');
     assert.equal(levelOf({ log: { message: `Failed to send messages: ${concurrent}`, timestamp: '', logger: 'kafkajs' } }), 'debug');
+  });
+
+  it('logs a rejoin after a rebalance at debug, with the text this kafkajs version writes', () => {
+    assert.ok(readFileSync(require.resolve('kafkajs/src/consumer/runner.js'), 'utf8').includes(`'${rebalanceMessage}'`));
+    assert.equal(levelOf({ log: { message: rebalanceMessage, timestamp: '', logger: 'kafkajs' } }), 'debug');
+    assert.equal(errorCodes.find((e) => e.type === 'REBALANCE_IN_PROGRESS')?.message, rebalanceError);
+    assert.equal(levelOf({ log: { message: 'Response Heartbeat(key: 12, version: 3)', error: rebalanceError, timestamp: '', logger: 'kafkajs' } }), 'debug');
   });
 
   it('keeps other failures as warnings', () => {

@@ -28,13 +28,22 @@ export const expectedRetriableMessages: ReadonlyMap<string, string> = new Map([
 const expectedTexts = [...expectedRetriableMessages.values()];
 
 /**
+ * What kafkajs's consumer runner warns about when a member must rejoin because the group is
+ * rebalancing (REBALANCE_IN_PROGRESS in a heartbeat or commit): a member joining or leaving, a
+ * deploy, a scale-out. Normal operation, and the rejoin follows by itself; logged at debug.
+ */
+export const rebalanceMessage = 'The group is rebalancing, re-joining';
+/** The error (REBALANCE_IN_PROGRESS, 27) on the heartbeat or commit response that precedes it. */
+export const rebalanceError = 'The group is rebalancing, so a rejoin is needed';
+
+/**
  * The level a kafkajs WARN/ERROR entry is logged at. kafkajs logs at ERROR every protocol error
  * response and every retry of a send; most are retried and succeed, and failures that matter reach
  * the caller as exceptions, so the rest are warnings and the expected retries above are debug.
  */
 export function levelOf(entry: Pick<LogEntry, 'log'>): 'debug' | 'warn' {
   const { message, error } = entry.log as { message: string; error?: unknown };
-  if (message === boundedRetriesWarning) return 'debug';
+  if (message === boundedRetriesWarning || message === rebalanceMessage) return 'debug';
   const text = typeof error === 'string' ? `${message} ${error}` : message;
-  return expectedTexts.some((t) => text.includes(t)) ? 'debug' : 'warn';
+  return expectedTexts.some((t) => text.includes(t)) || text.includes(rebalanceError) ? 'debug' : 'warn';
 }

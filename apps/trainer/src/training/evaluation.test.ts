@@ -50,3 +50,19 @@ describe('scoreVersion', () => {
     assert.deepEqual(burnInStates(b, 1, 0, new Float32Array(0)).map((a) => [...a]), [new Array<number>(5).fill(0), new Array<number>(5).fill(0)]);
   });
 });
+
+describe('ModelSpace', () => {
+  it('clips change targets after a flat stretch, where the stream\'s scale is tiny', async () => {
+    const { ModelSpace } = await import('./model-space');
+    const w = new StreamWindows({ windowSize: 100, maxStreams: 1, scalingHalfLife: 20 });
+    for (let t = 0; t < 50; t++) w.add('s', Float32Array.of(0));
+    w.add('s', Float32Array.of(1e7));
+    const events = w.get('s')!.events;
+    const space = new ModelSpace(createBundle({ name: 'x', spec }).spec);
+    const out = new Float32Array(1);
+    space.target(events[48], events[49], out, 0);
+    assert.equal(out[0], 0);
+    space.target(events[49], events[50], out, 0);
+    assert.equal(out[0], 8, 'a 1e7 jump from an exactly flat stream is 8 scales, not 1e19');
+  });
+});

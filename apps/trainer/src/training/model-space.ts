@@ -1,6 +1,14 @@
 import { forecastFeatures, forecastsChange, type ResolvedSpec } from '@streamcell/model';
 
 /**
+ * Targets are clipped to this many of the stream's scales. After a flat stretch the scale is tiny
+ * and the next move is enormous in scaled units (1e6 and more); one such sample must not dominate
+ * every batch it is in, nor overflow the loss. Inference bounds its side the same way (inputs by
+ * the scaler's update-then-scale rule, the per-stream adaptation by ±4).
+ */
+const TARGET_LIMIT = 8;
+
+/**
  * One event as the trainer keeps it: the raw values, plus the stream's scaler location and scale
  * right after this event (the same rule inference applies, libs/model updateScaler), so the
  * network's view of the event can be rebuilt for whatever spec is being trained.
@@ -61,7 +69,8 @@ export class ModelSpace {
     for (let k = 0; k < this.outputs; k++) {
       const j = this.features[k];
       const base = this.delta ? e.values[j] : this.locationOf(e, j);
-      out[at + k] = (next.values[j] - base) / this.scaleOf(e, j);
+      const target = (next.values[j] - base) / this.scaleOf(e, j);
+      out[at + k] = target > TARGET_LIMIT ? TARGET_LIMIT : target < -TARGET_LIMIT ? -TARGET_LIMIT : target;
     }
   }
 

@@ -175,4 +175,14 @@ describe('OnlineTrainer', () => {
     assert.equal(trainer.observe('x', [3.40282350e38]), 'not_finite');
     assert.equal(trainer.observe('s1', null), 'ended');
   });
+
+  it('compares with seasonal-naive when a period is set, even one longer than the warm-up', async () => {
+    const f = fakes();
+    const trainer = new OnlineTrainer({ ...settings, seasonalPeriod: 24, iterations: 1 }, f.ports);
+    trainer.adoptHead(headBundle());
+    feed(trainer, 40);
+    const report = await trainer.runRound();
+    assert.ok(report.quality !== undefined, report.reason);
+    assert.ok(report.quality.serving.seasonalMedianRatio !== null && report.quality.serving.seasonalMedianRatio > 0, JSON.stringify(report.quality));
+  });
 });

@@ -175,6 +175,9 @@ export class OnlineTrainer {
       throw new Error(`model ${bundle.name} v${bundle.version} has input width ${bundle.spec.inputWidth}, INPUT_WIDTH is ${this.settings.inputWidth}`);
     }
     this.headBundle = bundle;
+    // The windows' scalers must follow the rule the served spec uses (an import may differ from
+    // the bootstrap settings); statistics already held adapt at the new rate from here on.
+    if (bundle.spec.streamScaling !== null) this.windows.scalingHalfLife = bundle.spec.streamScaling.halfLife;
     if (this.ownVersions.has(bundle.version) && previous !== null) return 'own';
     this.working = bundle;
     this.optimizer = undefined;
@@ -375,10 +378,14 @@ export class OnlineTrainer {
     if (eligible.length === 0 || this.working === null) return null;
     const chosen = eligible.slice(-MAX_VALIDATION_STREAMS);
     const period = this.settings.seasonalPeriod;
-    const seasonal = period > 0 && chosen.every((w) => w.events.length >= steps + 1 + Math.max(0, period - warm));
+    // Seasonal-naive needs the event one period before each scored one: when the windows hold
+    // them, the validation slice starts that much earlier (as extra warm-up, never scored).
+    const extra = period > 0 ? Math.max(0, period - 1 - warm) : 0;
+    const seasonal = period > 0 && chosen.every((w) => w.events.length >= steps + 1 + extra);
+    const from = steps + 1 + (seasonal ? extra : 0);
     return {
-      streams: chosen.map((w) => w.events.slice(w.events.length - steps - 1)),
-      warm,
+      streams: chosen.map((w) => w.events.slice(w.events.length - from)),
+      warm: warm + (seasonal ? extra : 0),
       period: seasonal ? period : 0,
     };
   }

@@ -42,7 +42,12 @@ export class StreamWindows {
   /** Untrained events that fell out of a window before a round reached them (state continuity lost). */
   skippedEvents = 0;
 
-  constructor(private readonly options: WindowsOptions) {}
+  /** Half-life of the per-stream scalers (the served spec's streamScaling.halfLife). */
+  scalingHalfLife: number;
+
+  constructor(private readonly options: WindowsOptions) {
+    this.scalingHalfLife = options.scalingHalfLife;
+  }
 
   get streams(): number {
     return this.windows.size;
@@ -73,7 +78,7 @@ export class StreamWindows {
     this.windows.set(id, w);
     const width = values.length;
     const stats = new Float32Array(2 * width);
-    updateScaler(w.scaler, 0, width, values, 0, this.options.scalingHalfLife, stats.subarray(0, width), stats.subarray(width), 0);
+    updateScaler(w.scaler, 0, width, values, 0, this.scalingHalfLife, stats.subarray(0, width), stats.subarray(width), 0);
     w.events.push({ values, stats });
     this.heldEvents += 1;
     if (w.events.length > this.options.windowSize) {

@@ -82,8 +82,10 @@ export function validateTensors(spec: ResolvedSpec, tensors: ReadonlyMap<string,
 
 /**
  * Whether two specs describe the same recurrent architecture, i.e. a stream's hidden state from one
- * means the same thing to the other, so inference may carry states across a weight swap. Everything
- * but normalisation and the output meaning counts.
+ * means the same thing to the other, so inference may carry states across a weight swap: the
+ * recurrent layout, and the per-stream transform's state layout (scaling, change forecasting with
+ * its forecast features, adaptation, season). Normalisation and the rest of the output meaning
+ * do not count.
  */
 export function sameArchitecture(a: ResolvedSpec, b: ResolvedSpec): boolean {
   return (

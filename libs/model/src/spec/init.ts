@@ -107,7 +107,6 @@ export function initWeights(spec: ResolvedSpec, options: InitOptions = {}): Map<
   for (const { name, shape } of weightShapes(spec)) {
     const leaf = name.slice(name.indexOf('/') + 1);
     if (zeroHead && name === 'head/kernel') {
-      rng.next(); // keep the draws of the layers below independent of this choice
       out.set(name, new Float32Array(shapeSize(shape)));
     } else if (leaf === 'kernel') out.set(name, glorotUniform(shape[0], shape[1], rng));
     else if (leaf === 'recurrent_kernel') out.set(name, orthogonal(shape[0], shape[1], rng));

@@ -58,4 +58,15 @@ describe('initWeights', () => {
       }
     }
   });
+
+  it('accepts the per-stream transform only where it means something', () => {
+    const base = { cell: 'lstm', layers: [4], inputWidth: 2, head: { units: 2 } };
+    const ok = resolveSpec({ ...base, output: { kind: 'next-values', delta: true }, streamScaling: { halfLife: 50 }, adaptation: { halfLife: 100 }, seasonality: { period: 24 } });
+    assert.deepEqual([ok.streamScaling, ok.adaptation, ok.seasonality], [{ halfLife: 50 }, { halfLife: 100 }, { period: 24 }]);
+    assert.throws(() => resolveSpec({ ...base, output: { kind: 'raw' }, streamScaling: { halfLife: 50 } }), /streamScaling needs a 'next-values' head/);
+    assert.throws(() => resolveSpec({ ...base, streamScaling: { halfLife: 50 }, normalization: { mean: [0, 0], std: [1, 1] } }), /exclude each other/);
+    assert.throws(() => resolveSpec({ ...base, adaptation: { halfLife: 100 } }), /needs a change-forecasting head/);
+    assert.throws(() => resolveSpec({ ...base, output: { kind: 'next-values', delta: true }, seasonality: { period: 24 } }), /needs spec.adaptation/);
+    assert.throws(() => resolveSpec({ ...base, output: { kind: 'next-values', delta: true }, adaptation: { halfLife: 100 }, seasonality: { period: 1 } }), /period must be an integer/);
+  });
 });

@@ -202,6 +202,9 @@ export function resolveSpec(input: unknown): ResolvedSpec {
   }
 
   const streamScaling = halfLifeOf(s['streamScaling'], 'spec.streamScaling');
+  if (streamScaling !== null && output.kind !== 'next-values') {
+    throw new ModelSpecError("spec.streamScaling needs a 'next-values' head: a 'raw' head's outputs have no stream units to scale back to");
+  }
   if (streamScaling !== null && normalization !== null) {
     throw new ModelSpecError('spec.streamScaling and spec.normalization exclude each other: scale per stream or globally, not both');
   }

@@ -183,8 +183,8 @@ function solveRidge(sums: Float32Array, at: number, m: Float64Array, w: Float64A
     let p = c;
     for (let r = c + 1; r < K; r++) if (Math.abs(m[r * K + c]) > Math.abs(m[p * K + c])) p = r;
     if (p !== c) {
-      for (let j = 0; j < K; j++) [m[c * K + j], m[p * K + j]] = [m[p * K + j], m[c * K + j]];
-      [m[K * K + c], m[K * K + p]] = [m[K * K + p], m[K * K + c]];
+      for (let j = 0; j < K; j++) swap(m, c * K + j, p * K + j);
+      swap(m, K * K + c, K * K + p);
     }
     for (let r = c + 1; r < K; r++) {
       const factor = m[r * K + c] / m[c * K + c];
@@ -197,4 +197,10 @@ function solveRidge(sums: Float32Array, at: number, m: Float64Array, w: Float64A
     for (let j = i + 1; j < K; j++) v -= m[i * K + j] * w[j];
     w[i] = v / m[i * K + i];
   }
+}
+
+function swap(m: Float64Array, i: number, j: number): void {
+  const t = m[i];
+  m[i] = m[j];
+  m[j] = t;
 }

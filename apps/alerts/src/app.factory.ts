@@ -1,0 +1,43 @@
+import type { KafkaOptions } from '@nestjs/microservices';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { alertTopics } from '@streamcell/events';
+import { KafkaConnection, retryRetriable } from '@streamcell/kafka';
+import { JsonLogger } from '@streamcell/observability';
+import { createHttpApp } from '@streamcell/service';
+import { AlertDeserializer } from './alert-deserializer';
+import { AlertsModule } from './alerts.module';
+import type { AlertsConfig } from './config';
+import { kafkaTransportOptions } from './kafka-transport';
+import { TransportStatus } from './transport-status';
+
+/**
+ * Builds (but does not start) the alerts service: a hybrid Nest application, HTTP for health and
+ * metrics, plus the Kafka microservice that consumes `alerts`. Used by main.ts and by tests.
+ */
+export async function createAlertsApp(config: AlertsConfig, logger = new JsonLogger('alerts', config.logLevel)): Promise<NestFastifyApplication> {
+  const status = new TransportStatus();
+  const app = await createHttpApp(AlertsModule.forRoot(config, logger, status), logger);
+  const microservice = app.connectMicroservice<KafkaOptions>(kafkaTransportOptions(config, logger, new AlertDeserializer()), { inheritAppConfig: true });
+  microservice.status.subscribe((s) => status.set(s));
+  return app;
+}
+
+/**
+ * Creates the topics when missing (retrying while Kafka is unreachable), then starts consuming.
+ * The HTTP server is up before this, so health answers while Kafka is away.
+ */
+export async function startConsuming(app: NestFastifyApplication, config: AlertsConfig, logger: JsonLogger): Promise<void> {
+  if (config.createTopics) {
+    const admin = new KafkaConnection(config, logger, 'alerts-admin').admin();
+    try {
+      await retryRetriable(() => admin.ensureTopics(alertTopics(config)), {
+        context: 'create alert topics',
+        onRetry: (e, retryInMs) => logger.warn('Kafka not reachable yet, retrying', { error: e.message, retryInMs }),
+      });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+  await app.startAllMicroservices();
+  logger.info('delivering alerts', { topic: config.alerts, groupId: config.groupId, dlq: config.alertsDlq });
+}
