@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Schema } from '@streamcell/config';
 import { Metrics } from '@streamcell/observability';
+import { AlertsMetrics } from '../apps/alerts/src/alerts.metrics';
+import { alertsSchema } from '../apps/alerts/src/config';
 import { ingestSchema } from '../apps/ingest/src/config';
 import { IngestMetrics } from '../apps/ingest/src/ingest.metrics';
 import { inferenceSchema } from '../apps/inference/src/config';
@@ -27,6 +29,7 @@ describe('README', () => {
     assert.deepEqual(undocumented(ingestSchema), []);
     assert.deepEqual(undocumented(inferenceSchema), []);
     assert.deepEqual(undocumented(trainerSchema), []);
+    assert.deepEqual(undocumented(alertsSchema), []);
   });
 
   it('documents every metric of every service', async () => {
@@ -34,6 +37,7 @@ describe('README', () => {
       ['ingest', (m: Metrics) => new IngestMetrics(m)],
       ['inference', (m: Metrics) => new InferenceMetrics(m)],
       ['trainer', (m: Metrics) => new TrainerMetrics(m)],
+      ['alerts', (m: Metrics) => new AlertsMetrics(m, ['alertmanager-1'])],
     ] as const) {
       const names = await metricNames(service, register);
       assert.ok(names.length >= 7, service);

@@ -2,7 +2,7 @@
 // Container entry point: runs one streamcell process, chosen by STREAMCELL_APP or the first
 // argument. The rest of the arguments go to that process (e.g. `model list`).
 //
-//   ingest | inference | trainer    the services (ports 8080 / 8081 / 8082)
+//   ingest | inference | trainer | alerts    the services (ports 8080 / 8081 / 8082 / 8083)
 //   create-topics                   create / verify every topic, then exit (the Kubernetes Job)
 //   model                           the `streamcell model` CLI (list, import, export, rollback, inspect)
 'use strict';
@@ -13,6 +13,7 @@ const entries = {
   ingest: 'dist/apps/ingest/src/main.js',
   inference: 'dist/apps/inference/src/main.js',
   trainer: 'dist/apps/trainer/src/main.js',
+  alerts: 'dist/apps/alerts/src/main.js',
   'create-topics': 'dist/scripts/kafka/create-topics.js',
   model: 'dist/apps/trainer/src/cli/main.js',
 };

@@ -14,6 +14,20 @@ describe('npm start settings', () => {
     assert.equal(s.apiKey, undefined);
     assert.equal(s.env['TRAINER_LAYERS'], startDefaults['TRAINER_LAYERS']);
     assert.equal(s.env['KAFKA_BROKERS'], '127.0.0.1:9092');
+    assert.equal(s.alerts.url, 'http://127.0.0.1:8083');
+    assert.equal(s.env['ALERTS_LIVE_VIEW_URL'], 'http://127.0.0.1:8080/live');
+  });
+
+  it('delivers alerts to the configured targets, else to a local Alertmanager when installed, else starts no alerts service', async () => {
+    const installed = (bins: string[]) => (path: string) => bins.includes(path);
+    const configured = await startSettings({ ALERTS_WEBHOOK_URLS: 'http://hook', ALERTS_WEBHOOK_SECRET: 's' }, 'b:1', undefined, installed([]));
+    assert.deepEqual(configured.alertDelivery, { kind: 'configured' });
+    const local = await startSettings({}, 'b:1', undefined, installed(['/usr/bin/prometheus-alertmanager']));
+    assert.deepEqual(local.alertDelivery, { kind: 'local-alertmanager', alertmanagerBin: '/usr/bin/prometheus-alertmanager' });
+    const elsewhere = await startSettings({ ALERTMANAGER_BIN: '/opt/am' }, 'b:1', undefined, installed(['/opt/am']));
+    assert.deepEqual(elsewhere.alertDelivery, { kind: 'local-alertmanager', alertmanagerBin: '/opt/am' });
+    const none = await startSettings({}, 'b:1', undefined, installed([]));
+    assert.deepEqual(none.alertDelivery, { kind: 'none' });
   });
 
   it('derives where it waits and posts from the settings the services get', async () => {
@@ -28,6 +42,7 @@ describe('npm start settings', () => {
         INGEST_API_KEYS: 'k1,k2',
         TRAINER_LAYERS: '16',
         INGEST_LIVE_VIEW: 'false',
+        ALERTS_PORT: '18083',
       },
       'b:1',
     );
@@ -41,6 +56,8 @@ describe('npm start settings', () => {
     assert.equal(s.apiKey, 'k1');
     assert.equal(s.env['TRAINER_LAYERS'], '16'); // the user's setting beats npm start's default
     assert.equal(s.liveView, false);
+    assert.equal(s.alerts.url, 'http://127.0.0.1:18083');
+    assert.equal(s.env['ALERTS_LIVE_VIEW_URL'], 'http://127.0.0.1:18080/live'); // the alerts link to this ingest's live view
   });
 
   it('turns port 0 ("any free port") into a concrete port it can wait on', async () => {

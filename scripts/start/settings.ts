@@ -5,7 +5,10 @@
  * key and topics the services really use, so any documented setting works with `npm start`.
  */
 import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { loadConfig, type Environment } from '@streamcell/config';
+import { defaultAlertmanagerBin } from '@streamcell/testing';
+import { alertsSchema } from '../../apps/alerts/src/config';
 import { ingestSchema } from '../../apps/ingest/src/config';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { trainerSchema } from '../../apps/trainer/src/config';
@@ -16,13 +19,14 @@ export const startDefaults: Readonly<Record<string, string>> = {
   INGEST_HOST: '127.0.0.1',
   INFERENCE_HOST: '127.0.0.1',
   TRAINER_HOST: '127.0.0.1',
+  ALERTS_HOST: '127.0.0.1',
   TRAINER_BOOTSTRAP: 'init',
   TRAINER_LAYERS: '32',
   TRAINER_TRAIN_EVERY_SECONDS: '30',
   TRAINER_TRAIN_EVERY_EVENTS: '20000',
   ALERT_Z_THRESHOLD: '5',
-  // The generator's season: 288 events per stream (a day of 5-minute samples).
-  TRAINER_SEASONAL_PERIOD: '288',
+  // The generator's season (system.ts: period 120 events per stream).
+  TRAINER_SEASONAL_PERIOD: '120',
 };
 
 export interface ServiceEndpoint {
@@ -37,6 +41,12 @@ export interface StartSettings {
   readonly ingest: ServiceEndpoint;
   readonly inference: ServiceEndpoint;
   readonly trainer: ServiceEndpoint;
+  readonly alerts: ServiceEndpoint;
+  /**
+   * How the alerts service delivers: to the targets the user configured, else to a local
+   * Alertmanager npm start runs when one is installed (`alertmanagerBin`), else it is not started.
+   */
+  readonly alertDelivery: { readonly kind: 'configured' } | { readonly kind: 'local-alertmanager'; readonly alertmanagerBin: string } | { readonly kind: 'none' };
   readonly inputWidth: number;
   readonly liveView: boolean;
   readonly alertsTopic: string;
@@ -44,7 +54,7 @@ export interface StartSettings {
   readonly apiKey: string | undefined;
 }
 
-const portVariables = ['INGEST_PORT', 'INFERENCE_PORT', 'TRAINER_PORT'] as const;
+const portVariables = ['INGEST_PORT', 'INFERENCE_PORT', 'TRAINER_PORT', 'ALERTS_PORT'] as const;
 
 /** A port the OS reports free now; used for a service configured with port 0 ("any free port"). */
 export function freePort(): Promise<number> {
@@ -65,11 +75,16 @@ const reachable = (host: string, port: number): string => {
 
 /**
  * Merges npm start's defaults under `environment` (the user's settings win) and parses the result
- * with the three services' schemas, so a bad value stops `npm start` before anything starts, with
+ * with the four services' schemas, so a bad value stops `npm start` before anything starts, with
  * the same message the service would give. Port 0 is replaced by a concrete free port (`pickPort`)
  * because the orchestrator must know where to wait for readiness.
  */
-export async function startSettings(environment: Environment, brokers: string, pickPort: () => Promise<number> = freePort): Promise<StartSettings> {
+export async function startSettings(
+  environment: Environment,
+  brokers: string,
+  pickPort: () => Promise<number> = freePort,
+  installed: (path: string) => boolean = existsSync,
+): Promise<StartSettings> {
   const env: Record<string, string> = { ...startDefaults };
   for (const [k, v] of Object.entries(environment)) if (v !== undefined) env[k] = v;
   env['KAFKA_BROKERS'] = brokers;
@@ -77,11 +92,23 @@ export async function startSettings(environment: Environment, brokers: string, p
   const ingest = loadConfig(ingestSchema, env);
   const inference = loadConfig(inferenceSchema, env);
   const trainer = loadConfig(trainerSchema, env);
+  // The live view the alerts link to is this ingest's, unless the user points elsewhere.
+  env['ALERTS_LIVE_VIEW_URL'] ??= `${reachable(ingest.host, ingest.port)}/live`;
+  const alerts = loadConfig(alertsSchema, env);
+  const alertmanagerBin = env['ALERTMANAGER_BIN'] ?? defaultAlertmanagerBin;
+  const alertDelivery: StartSettings['alertDelivery'] =
+    alerts.alertmanagerUrls.length + alerts.webhookUrls.length > 0
+      ? { kind: 'configured' }
+      : installed(alertmanagerBin)
+        ? { kind: 'local-alertmanager', alertmanagerBin }
+        : { kind: 'none' };
   return {
     env,
     ingest: { url: reachable(ingest.host, ingest.port), port: ingest.port },
     inference: { url: reachable(inference.host, inference.port), port: inference.port },
     trainer: { url: reachable(trainer.host, trainer.port), port: trainer.port },
+    alerts: { url: reachable(alerts.host, alerts.port), port: alerts.port },
+    alertDelivery,
     inputWidth: ingest.inputWidth,
     liveView: ingest.liveView,
     alertsTopic: inference.alerts,

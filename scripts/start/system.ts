@@ -1,8 +1,10 @@
 /**
  * `npm start`: streamcell on this machine. Starts (or reuses, via KAFKA_BROKERS) a Kafka broker,
- * creates the topics, starts ingest, inference and trainer as child processes, a workload
- * generator posting sensor-like streams (seasonality, noise, injected anomalies, a regime shift
- * after a few minutes) and an alert printer. Ctrl-C stops everything in order, broker included.
+ * creates the topics, starts ingest, inference and trainer as child processes, the alerts service
+ * (to the targets configured, else to a local Alertmanager when `prometheus-alertmanager` is
+ * installed), a workload generator posting sensor-like streams (seasonality, noise, injected
+ * anomalies, a regime shift after a few minutes) and an alert printer. Ctrl-C stops everything in
+ * order, broker included.
  *
  * Options: --streams N (300), --rate R events/s (300), --shift-after-seconds S (240). Every
  * service setting in the environment applies (scripts/start/settings.ts): ports, hosts, topics,
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@streamcell/config';
 import { KafkaConnection, kafkaConnectionSchema, silentLogger, type BatchConsumer } from '@streamcell/kafka';
+import { LocalAlertmanager } from '@streamcell/testing';
 import { WorkloadPoster } from '@streamcell/workload';
 import { startSettings } from './settings';
 
@@ -35,6 +38,7 @@ const services: { name: string; child: ChildProcess }[] = [];
 let startedBroker = false;
 let poster: WorkloadPoster | undefined;
 let alertConsumer: BatchConsumer | undefined;
+let alertmanager: LocalAlertmanager | undefined;
 let stopping = false;
 let stoppingSince = 0;
 
@@ -76,6 +80,7 @@ async function waitReady(name: string, url: string, timeoutMs: number): Promise<
 function forceStop(): never {
   say('forced stop');
   for (const { child } of services) child.kill('SIGKILL');
+  void alertmanager?.close();
   if (startedBroker) kafkaScript('down');
   process.exit(1);
 }
@@ -99,6 +104,7 @@ async function shutdown(code: number): Promise<never> {
     await exited;
     clearTimeout(timer);
   }
+  await alertmanager?.close().catch(() => undefined);
   if (startedBroker) kafkaScript('down');
   say('stopped.');
   process.exit(code);
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
   await waitReady('ingest', ingest.url, 120_000);
   await waitReady('trainer', trainer.url, 180_000);
   await waitReady('inference', inference.url, 180_000);
+  const alertsLine = await startAlerts(settings);
 
   const connection = new KafkaConnection(loadConfig(kafkaConnectionSchema, env), silentLogger, 'alert-printer');
   alertConsumer = connection.consumer({ groupId: `streamcell-start-alerts-${process.pid}`, topics: [settings.alertsTopic], fromBeginning: false });
@@ -155,6 +162,7 @@ streamcell is running
   live view   ${settings.liveView ? `${ingest.url}/live` : 'off (INGEST_LIVE_VIEW=false)'}
   inference   ${inference.url}/health/ready   metrics /metrics
   trainer     ${trainer.url}/health/ready   metrics /metrics
+${alertsLine}
   workload    ${streams} streams, ${rate} events/s, regime shift after ${shiftAfterSeconds} s
   logs        ${logs}/<service>.log
 Ctrl-C stops everything.
@@ -179,6 +187,34 @@ Ctrl-C stops everything.
   }, 15_000);
   await poster.run();
   clearInterval(status);
+}
+
+/**
+ * The alerts service, delivering to the targets the user configured or to a local Alertmanager
+ * (its own temp config and storage, a free port); returns what to print about it.
+ */
+async function startAlerts(settings: Awaited<ReturnType<typeof startSettings>>): Promise<string> {
+  const { alerts, alertDelivery } = settings;
+  const env = { ...settings.env };
+  let where = 'the configured targets (ALERTS_ALERTMANAGER_URLS, ALERTS_WEBHOOK_URLS)';
+  switch (alertDelivery.kind) {
+    case 'none':
+      return '  alerts      not started: no target set and no Alertmanager installed (apt-get install prometheus-alertmanager, or set ALERTS_WEBHOOK_URLS)';
+    case 'local-alertmanager':
+      say('== starting a local Alertmanager');
+      alertmanager = await LocalAlertmanager.start(alertDelivery.alertmanagerBin);
+      env['ALERTS_ALERTMANAGER_URLS'] = alertmanager.url;
+      where = 'the local Alertmanager';
+      break;
+    case 'configured':
+      break;
+  }
+  say('== starting the alerts service');
+  startService('alerts', 'apps/alerts/src/main.ts', env);
+  await waitReady('alerts', alerts.url, 120_000);
+  const lines = [`  alerts      ${alerts.url}/health/ready   metrics /metrics   delivering to ${where}`];
+  if (alertmanager !== undefined) lines.push(`  alertmanager ${alertmanager.url}/#/alerts   (UI: the alerts firing now)`);
+  return lines.join('\n');
 }
 
 main().catch((e: unknown) => {

@@ -34,7 +34,7 @@ describe('the container image entry points', () => {
   it('start.cjs runs files the image build compiles (tsconfig.image.json) and link-libs covers every alias', () => {
     const start = readFileSync(join(root, 'deploy', 'docker', 'start.cjs'), 'utf8');
     const entries = [...start.matchAll(/'(dist\/[^']+)\.js'/g)].map((m) => m[1] ?? '');
-    assert.equal(entries.length, 5);
+    assert.equal(entries.length, 6);
     for (const e of entries) assert.ok(existsSync(join(root, `${e.replace(/^dist\//, '')}.ts`)), `${e}: source exists`);
     const image = JSON.parse(readFileSync(join(root, 'deploy', 'docker', 'tsconfig.image.json'), 'utf8')) as { include: string[] };
     assert.ok(image.include.includes('../../scripts/kafka/create-topics.ts'));

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { loadConfig, type Schema } from '@streamcell/config';
 import { topicConfigs } from '@streamcell/kafka';
 import { parse } from 'yaml';
+import { alertsConfigProblems, alertsSchema, type AlertsConfig } from '../../apps/alerts/src/config';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { ingestSchema } from '../../apps/ingest/src/config';
 import { crossCheck, trainerSchema, type TrainerConfig } from '../../apps/trainer/src/config';
@@ -43,8 +44,8 @@ interface Workload {
   template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
 }
 
-const schemas: Record<string, Schema> = { ingest: ingestSchema, inference: inferenceSchema, trainer: trainerSchema, 'create-topics': createTopicsSchema };
-const ports: Record<string, number> = { ingest: 8080, inference: 8081, trainer: 8082 };
+const schemas: Record<string, Schema> = { ingest: ingestSchema, inference: inferenceSchema, trainer: trainerSchema, alerts: alertsSchema, 'create-topics': createTopicsSchema };
+const ports: Record<string, number> = { ingest: 8080, inference: 8081, trainer: 8082, alerts: 8083 };
 const knownVariables = new Set([
   ...Object.values(schemas).flatMap((s) => Object.values(s).map((setting) => setting.variable)),
   'NODE_OPTIONS',
@@ -130,6 +131,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
         ['Deployment', 'ingest'], ['Service', 'ingest'], ['PodDisruptionBudget', 'ingest'],
         ['Deployment', 'inference'], ['Service', 'inference'], ['PodDisruptionBudget', 'inference'], ['ScaledObject', 'inference'],
         ['Deployment', 'trainer'], ['Service', 'trainer'], ['Job', 'create-topics'], ['ServiceMonitor', 'streamcell'],
+        ['Deployment', 'alerts'], ['Service', 'alerts'], ['PodDisruptionBudget', 'alerts'],
       ] as const) find(objects, kind, name);
       assert.ok(objects.some((o) => o.kind === 'ConfigMap'), 'a ConfigMap');
       assert.ok(objects.some((o) => o.kind === 'Secret' && 'KAFKA_SASL_PASSWORD' in (o.data ?? {})), 'KAFKA_SASL_PASSWORD in a Secret');
@@ -150,6 +152,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
           assert.ok(schema);
           const config = loadConfig(schema, environment) as Record<string, unknown>;
           if (app === 'trainer') assert.deepEqual(crossCheck(config as unknown as TrainerConfig), []);
+          if (app === 'alerts') assert.deepEqual(alertsConfigProblems(config as unknown as AlertsConfig), []);
           if (app in ports) assert.equal(config.port, ports[app], `${app} port`);
           // The live view follows three topics and buffers up to 300 x 5,000 items per replica,
           // more than ingest's 512 Mi limit holds under real traffic: opt-in, not the default.
@@ -159,7 +162,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     });
 
     it('probes /health/live and /health/ready on each service port, runs as non-root, sets resources', () => {
-      for (const app of ['ingest', 'inference', 'trainer']) {
+      for (const app of ['ingest', 'inference', 'trainer', 'alerts']) {
         const pod = podOf(find(objects, 'Deployment', app));
         const [c] = pod.containers;
         assert.ok(c);
@@ -193,7 +196,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
       assert.ok((podOf(trainer).terminationGracePeriodSeconds ?? 30) >= 60);
     });
 
-    it('PodDisruptionBudgets select Deployment pods; the ServiceMonitor selects the three Services', () => {
+    it('PodDisruptionBudgets select Deployment pods; the ServiceMonitor selects the four Services', () => {
       for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
         const sel = (pdb.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
         const target = find(objects, 'Deployment', pdb.metadata.name);
@@ -211,7 +214,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
       const selected = objects.filter(
         (o) => o.kind === 'Service' && Object.entries(sm.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v),
       );
-      assert.deepEqual(selected.map((s) => s.metadata.name).sort(), ['inference', 'ingest', 'trainer']);
+      assert.deepEqual(selected.map((s) => s.metadata.name).sort(), ['alerts', 'inference', 'ingest', 'trainer']);
       assert.deepEqual(sm.endpoints.map((e) => [e.port, e.path]), [['http', '/metrics']]);
     });
 

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Metrics } from '@streamcell/observability';
+import { AlertsMetrics } from '../../apps/alerts/src/alerts.metrics';
 import { InferenceMetrics } from '../../apps/inference/src/inference.metrics';
 import { IngestMetrics } from '../../apps/ingest/src/ingest.metrics';
 import { TrainerMetrics } from '../../apps/trainer/src/trainer.metrics';
@@ -20,7 +21,7 @@ const prometheusSynthetic = new Set(['up', 'scrape_duration_seconds', 'scrape_sa
 
 async function exported(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const build of [(m: Metrics) => new IngestMetrics(m), (m: Metrics) => new InferenceMetrics(m), (m: Metrics) => new TrainerMetrics(m)]) {
+  for (const build of [(m: Metrics) => new IngestMetrics(m), (m: Metrics) => new InferenceMetrics(m), (m: Metrics) => new TrainerMetrics(m), (m: Metrics) => new AlertsMetrics(m, ['alertmanager-1'])]) {
     const metrics = new Metrics('x');
     build(metrics);
     for (const m of await metrics.registry.getMetricsAsJSON()) out.set(m.name, String(m.type));
@@ -65,7 +66,7 @@ describe('metrics named by dashboards and alert rules', () => {
 
   it('each service has a dashboard and the rules cover what the issue lists', () => {
     const files = readdirSync(join(deployDir, 'grafana', 'dashboards')).sort();
-    assert.deepEqual(files, ['inference.json', 'ingest.json', 'overview.json', 'trainer.json']);
+    assert.deepEqual(files, ['alerts.json', 'inference.json', 'ingest.json', 'overview.json', 'trainer.json']);
     const all = ruleExprs().map((r) => r.expr).join('\n');
     for (const metric of [
       'streamcell_inference_consumer_lag',
@@ -77,6 +78,10 @@ describe('metrics named by dashboards and alert rules', () => {
       'streamcell_trainer_rejections_since_publish',
       'streamcell_inference_restore_duration_seconds_bucket',
       'streamcell_ingest_request_duration_seconds_count',
+      'streamcell_alerts_target_up',
+      'streamcell_alerts_dead_lettered_total',
+      'streamcell_alerts_invalid_records_total',
+      'streamcell_alerts_delivery_seconds_bucket',
     ]) assert.ok(all.includes(metric), `an alert rule on ${metric}`);
   });
 });

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { JsonLogger } from '@streamcell/observability';
 import { testConfig, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
+import { createAlertsApp, startConsuming } from '../../apps/alerts/src/app.factory';
+import { alertsSchema } from '../../apps/alerts/src/config';
 import { createInferenceApp } from '../../apps/inference/src/app.factory';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { createIngestApp } from '../../apps/ingest/src/app.factory';
@@ -29,7 +32,7 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The three services run against the real broker and a real Prometheus server scrapes them on
+ * The four services run against the real broker and a real Prometheus server scrapes them on
  * loopback; through its HTTP API, every metric that a Grafana panel or an alert rule queries must
  * exist and have samples.
  */
@@ -72,12 +75,23 @@ describe('Prometheus scraping the running services', () => {
     apps.push(inference);
     const ingest = await createIngestApp(testConfig(ingestSchema, { ...topics, INGEST_HOST: '127.0.0.1', INGEST_PORT: '0', INGEST_RAW_GROUP_ID: `${id}-raw` }));
     apps.push(ingest);
+    // Nothing is delivered here (the Alertmanager URL answers nothing): its metrics exist from the start.
+    const alertsConfig = testConfig(alertsSchema, {
+      ...topics,
+      ALERTS_HOST: '127.0.0.1',
+      ALERTS_PORT: '0',
+      ALERTS_GROUP_ID: `${id}-alerts`,
+      ALERTS_ALERTMANAGER_URLS: 'http://127.0.0.1:9',
+    });
+    const alerts = await createAlertsApp(alertsConfig);
+    apps.push(alerts);
     for (const a of apps) await a.listen({ port: 0, host: '127.0.0.1' });
-    const [trainerUrl, inferenceUrl, ingestUrl] = await Promise.all(apps.map((a) => a.getUrl()));
+    await startConsuming(alerts, alertsConfig, new JsonLogger('alerts', 'error'));
+    const [trainerUrl, inferenceUrl, ingestUrl, alertsUrl] = await Promise.all(apps.map((a) => a.getUrl()));
     ingestBase = ingestUrl ?? '';
     const notReady = async (): Promise<string[]> => {
       const out: string[] = [];
-      for (const u of [trainerUrl, inferenceUrl, ingestUrl]) {
+      for (const u of [trainerUrl, inferenceUrl, ingestUrl, alertsUrl]) {
         const r = await fetch(`${u}/health/ready`);
         if (r.status !== 200) out.push(`${u}: ${await r.text()}`);
       }
@@ -105,7 +119,7 @@ describe('Prometheus scraping the running services', () => {
       [
         'global: { scrape_interval: 1s, evaluation_interval: 1s }',
         'scrape_configs:',
-        ...[['ingest', ingestUrl], ['inference', inferenceUrl], ['trainer', trainerUrl]].map(
+        ...[['ingest', ingestUrl], ['inference', inferenceUrl], ['trainer', trainerUrl], ['alerts', alertsUrl]].map(
           ([job, u]) => `  - job_name: ${job}\n    static_configs: [{ targets: ["${target(u)}"] }]`,
         ),
       ].join('\n'),
@@ -113,9 +127,9 @@ describe('Prometheus scraping the running services', () => {
     prometheus = spawn(prometheusBinary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
       stdio: 'ignore',
     });
-    await waitFor('prometheus scraped all three', async () => {
+    await waitFor('prometheus scraped all four', async () => {
       const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('sum(up)')}`)).json()) as { data: { result: { value: [number, string] }[] } };
-      return r.data.result[0]?.value[1] === '3';
+      return r.data.result[0]?.value[1] === '4';
     }, { timeoutMs: 60_000, intervalMs: 500 });
   });
 

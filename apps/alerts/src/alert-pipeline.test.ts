@@ -137,12 +137,30 @@ describe('AlertPipeline', () => {
   });
 
   it('stopping mid-retry ends without a verdict: not committed, nothing dead-lettered', async () => {
-    const am = new ScriptedTarget('alertmanager-1', ['down']);
-    const { p, deadLetters } = pipeline([am]);
     const stop = new AbortController();
-    const outcome = p.handle(record(alert), { signal: stop.signal, heartbeat: () => (stop.abort(), Promise.resolve()) });
-    assert.equal(await outcome, 'aborted');
+    const am = new ScriptedTarget('alertmanager-1', ['down']);
+    const stopping: DeliveryTarget = { name: 'alertmanager-1', deliver: (d) => (stop.abort(), am.deliver(d)) };
+    const slow: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 60_000, maxBackoffMs: 60_000 };
+    const { deadLetters } = pipeline([stopping]);
+    const metrics = new AlertsMetrics(new Metrics('alerts'), ['alertmanager-1']);
+    const health = new TargetHealth(['alertmanager-1'], () => undefined);
+    const p = new AlertPipeline([stopping], new FloodControl(true, 10), health, deadLetters, metrics, new JsonLogger('alerts', 'error'), { policy: slow, resolveAfterMs: 1000, liveViewUrl: 'x' });
+    const started = Date.now();
+    assert.equal(await p.handle(record(alert), io(stop.signal)), 'aborted');
+    assert.ok(Date.now() - started < 5000, 'did not wait out the backoff');
     assert.equal(deadLetters.letters.length, 0);
+  });
+
+  it('heartbeats while a record takes long', async () => {
+    let release: () => void = () => undefined;
+    const hanging: DeliveryTarget = { name: 'webhook-1', deliver: () => new Promise<void>((r) => (release = r)) };
+    const { p } = pipeline([hanging]);
+    const beats = io();
+    const outcome = p.handle(record(alert), beats);
+    await new Promise((r) => setTimeout(r, 2300));
+    release();
+    assert.equal(await outcome, 'delivered');
+    assert.ok(beats.beats >= 2, `${beats.beats} heartbeats`);
   });
 });
 

@@ -18,7 +18,10 @@ export interface PipelineOptions {
 
 /** What the handler lends the pipeline for one record: the consumer's heartbeat and the stop signal. */
 export interface RecordIo {
-  /** Keeps the consumer in its group during long retries (KafkaContext.getHeartbeat()). */
+  /**
+   * Keeps the consumer in its group while a record takes long (KafkaContext.getHeartbeat()):
+   * kafkajs heartbeats only between records otherwise, and retries can outlast the session.
+   */
   heartbeat(): Promise<void>;
   readonly signal: AbortSignal;
 }
@@ -26,7 +29,7 @@ export interface RecordIo {
 /** `aborted`: the service is stopping; the record was not finished and must not be committed. */
 export type PipelineOutcome = RecordOutcome | 'aborted';
 
-/** Heartbeats at most this far apart while waiting (kafkajs itself skips beats sent sooner than heartbeatInterval). */
+/** Heartbeats at most this far apart while a record is handled (kafkajs itself skips beats sent sooner than heartbeatInterval). */
 const heartbeatEveryMs = 1000;
 
 export function liveViewLink(base: string, stream: string): string {
@@ -54,7 +57,7 @@ export class AlertPipeline {
   ) {}
 
   async handle(record: AlertRecord, io: RecordIo): Promise<PipelineOutcome> {
-    const outcome = await this.process(record, io);
+    const outcome = await whileHeartbeating(this.process(record, io), io);
     if (outcome !== 'aborted') this.metrics.records.inc({ outcome });
     this.metrics.firingStreams.set(this.floodControl.firing(this.now()));
     return outcome;
@@ -99,7 +102,7 @@ export class AlertPipeline {
   private async deliverTo(target: DeliveryTarget, delivery: Delivery, takenAt: number, io: RecordIo): Promise<AttemptsResult> {
     const attempts = this.health.isDown(target.name) ? 1 : this.options.policy.maxAttempts;
     const result = await deliverWithRetries(target, delivery, attempts, this.options.policy, io.signal, {
-      wait: (ms, signal) => waitWithHeartbeat(ms, signal, () => io.heartbeat()),
+      wait: sleep,
       onRetry: (error, attempt, retryInMs) => {
         this.metrics.retries.inc({ target: target.name });
         this.logger.info('delivery failed, retrying', { target: target.name, stream: delivery.alert.stream, attempt, retryInMs, error: error.message });
@@ -122,19 +125,15 @@ export class AlertPipeline {
   }
 }
 
-/** Sleeps `ms` in slices, heartbeating between them; returns early when aborted. */
-export async function waitWithHeartbeat(ms: number, signal: AbortSignal, heartbeat: () => Promise<void>): Promise<void> {
-  const until = Date.now() + ms;
-  while (!signal.aborted) {
-    const left = until - Date.now();
-    if (left <= 0) return;
-    await sleep(Math.min(left, heartbeatEveryMs), signal);
-    // A failed heartbeat means the group is rebalancing: the commit after delivery then fails and
-    // the record is read again by its new owner (same idempotency key). Nothing to do here.
-    await heartbeat().catch(() => undefined);
-  }
+/** Heartbeats every second until `work` settles. */
+function whileHeartbeating<T>(work: Promise<T>, io: RecordIo): Promise<T> {
+  // A failed heartbeat means the group is rebalancing: the commit after delivery then fails and
+  // the record is read again by its new owner (same idempotency key). Nothing to do here.
+  const timer = setInterval(() => void io.heartbeat().catch(() => undefined), heartbeatEveryMs);
+  return work.finally(() => clearInterval(timer));
 }
 
+/** Waits `ms`, or less when aborted (then resolves at once). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {

@@ -36,5 +36,7 @@ export class AlertsMetrics {
     initLabels(this.retries, { target: targets });
     initLabels(this.deadLettered, { target: targets, reason: deliveryFailureReasons });
     initLabels(this.invalid, { reason: alertRejectReasons });
+    // Histograms too: the latency panels and rules see every target before its first delivery.
+    for (const target of targets) this.deliverySeconds.zero({ target });
   }
 }

@@ -1,4 +1,5 @@
 import type { KafkaOptions } from '@nestjs/microservices';
+import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { alertTopics } from '@streamcell/events';
 import { KafkaConnection, retryRetriable } from '@streamcell/kafka';
@@ -39,5 +40,11 @@ export async function startConsuming(app: NestFastifyApplication, config: Alerts
     }
   }
   await app.startAllMicroservices();
+  const status = app.get(TransportStatus);
+  for (const microservice of app.getMicroservices()) {
+    // [client, consumer, producer] (ServerKafka.unwrap), available once it listens.
+    const [, consumer] = microservice.unwrap<[unknown, Consumer, unknown]>();
+    status.follow(consumer);
+  }
   logger.info('delivering alerts', { topic: config.alerts, groupId: config.groupId, dlq: config.alertsDlq });
 }

@@ -23,7 +23,7 @@ export const alertsSchema = {
     default: 300_000,
     min: 1000,
     max: 86_400_000,
-    doc: 'Quiet period: an alert resolves this long after it was delivered (Alertmanager `endsAt`); also how long flood control holds a stream\'s firing alert.',
+    doc: 'Quiet period: an alert resolves this long after the service read it (Alertmanager `endsAt`); also how long flood control holds a stream\'s firing alert.',
   }),
   floodControl: env.bool('ALERTS_FLOOD_CONTROL', { default: true, doc: 'One firing alert per stream: later alerts of the stream are counted and dropped until it resolves.' }),
   floodControlMaxStreams: env.int('ALERTS_FLOOD_CONTROL_MAX_STREAMS', { default: 100_000, min: 1, max: 10_000_000, doc: 'Firing streams remembered; past it the one that resolves soonest is forgotten early.' }),
@@ -33,7 +33,7 @@ export const alertsSchema = {
   backoffInitialMs: env.int('ALERTS_BACKOFF_INITIAL_MS', { default: 500, min: 1, max: 600_000, doc: 'Wait before the first retry; doubles per retry, with jitter (ms).' }),
   backoffMaxMs: env.int('ALERTS_BACKOFF_MAX_MS', { default: 30_000, min: 1, max: 3_600_000, doc: 'Longest wait between retries (ms).' }),
   concurrentPartitions: env.int('ALERTS_CONCURRENT_PARTITIONS', { default: 4, min: 1, max: 1000, doc: 'Partitions of alerts delivered concurrently (order is kept within a partition, hence per stream).' }),
-  sessionTimeoutMs: env.int('ALERTS_SESSION_TIMEOUT_MS', { default: 30_000, min: 6000, max: 300_000, doc: 'Consumer session timeout (ms); retries heartbeat, so a long retry does not cost the partitions.' }),
+  sessionTimeoutMs: env.int('ALERTS_SESSION_TIMEOUT_MS', { default: 30_000, min: 6000, max: 300_000, doc: 'Consumer session timeout (ms); the consumer heartbeats while a record is in delivery, so long retries do not cost the partitions.' }),
   createTopics: env.bool('ALERTS_CREATE_TOPICS', { default: true, doc: 'Create alerts and alerts.dlq at boot when missing.' }),
   logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
 };

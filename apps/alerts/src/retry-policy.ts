@@ -25,7 +25,7 @@ export type AttemptsResult =
   | { readonly kind: 'aborted' };
 
 export interface AttemptHooks {
-  /** Waits `ms`, keeping the consumer's group membership alive meanwhile; rejects or returns early when aborted. */
+  /** Waits `ms`; returns early when aborted. */
   wait(ms: number, signal: AbortSignal): Promise<void>;
   onRetry(error: DeliveryError, attempt: number, retryInMs: number): void;
   random?: () => number;

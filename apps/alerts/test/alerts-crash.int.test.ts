@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { TestAlertmanager, testBrokers, uniqueName, waitFor } from '@streamcell/testing';
+import { LocalAlertmanager, testBrokers, uniqueName, waitFor } from '@streamcell/testing';
 import { loadAlertsConfig, type AlertsConfig } from '../src/config';
 import { alertsProducer, anomaly, committedCount, WebhookReceiver } from './support';
 
@@ -23,13 +23,13 @@ const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 
 describe('alerts service killed mid-delivery', () => {
-  let alertmanager: TestAlertmanager;
+  let alertmanager: LocalAlertmanager;
   let webhook: WebhookReceiver;
   let first: ChildProcess | undefined;
   let second: ChildProcess | undefined;
 
   before(async () => {
-    alertmanager = await TestAlertmanager.start();
+    alertmanager = await LocalAlertmanager.start();
   });
 
   after(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { dlqHeaders } from '@streamcell/events';
 import type { KafkaProducer } from '@streamcell/kafka';
-import { TestAlertmanager, TopicReader, waitFor } from '@streamcell/testing';
+import { LocalAlertmanager, TopicReader, waitFor } from '@streamcell/testing';
 import type { AlertsConfig } from '../src/config';
 import { alertDlqHeaders } from '../src/dead-letters';
 import { alertsProducer, alertsTestConfig, anomaly, committedCount, metric, startAlertsService, WebhookReceiver } from './support';
@@ -19,7 +19,7 @@ interface Running {
   dlq: TopicReader;
 }
 
-async function run(alertmanager: TestAlertmanager, webhook: WebhookReceiver, overrides: Record<string, string>): Promise<Running> {
+async function run(alertmanager: LocalAlertmanager, webhook: WebhookReceiver, overrides: Record<string, string>): Promise<Running> {
   const config = alertsTestConfig({ ALERTS_ALERTMANAGER_URLS: alertmanager.url, ALERTS_WEBHOOK_URLS: webhook.url, ALERTS_WEBHOOK_SECRET: secret, ...overrides });
   const { app, url } = await startAlertsService(config);
   const { producer, send } = await alertsProducer(config);
@@ -34,12 +34,12 @@ async function stop(r: Running | undefined): Promise<void> {
 }
 
 describe('alerts service while Alertmanager is down', () => {
-  let alertmanager: TestAlertmanager;
+  let alertmanager: LocalAlertmanager;
   let webhook: WebhookReceiver;
   let service: Running | undefined;
 
   before(async () => {
-    alertmanager = await TestAlertmanager.start();
+    alertmanager = await LocalAlertmanager.start();
     webhook = await new WebhookReceiver(secret).start();
   });
 
@@ -78,6 +78,32 @@ describe('alerts service while Alertmanager is down', () => {
     assert.equal(await metric(url, 'streamcell_alerts_target_up', { target: 'alertmanager-1' }), 1);
     await stop(service);
     service = undefined;
+  });
+
+  it('stopped mid-retry: closes at once without committing, and the next instance delivers the alert under the same key', async () => {
+    await alertmanager.stop();
+    const overrides = { ALERTS_MAX_ATTEMPTS: '100', ALERTS_BACKOFF_INITIAL_MS: '500', ALERTS_BACKOFF_MAX_MS: '2000', EVENTS_PARTITIONS: '1' };
+    service = await run(alertmanager, webhook, overrides);
+    const { url, config } = service;
+    await service.send(anomaly('drill-1'));
+    await waitFor('retrying', async () => (await metric(url, 'streamcell_alerts_retries_total', { target: 'alertmanager-1' })) >= 1);
+    const closing = Date.now();
+    await stop(service);
+    service = undefined;
+    assert.ok(Date.now() - closing < 10_000, `closed in ${Date.now() - closing} ms, not after the retry budget`);
+    assert.equal(await committedCount(config), 0, 'not committed: the alert was not delivered everywhere');
+
+    await alertmanager.start();
+    const again = await startAlertsService(config);
+    try {
+      await waitFor('delivered by the next instance', async () => (await alertmanager.alerts({ stream: 'drill-1' })).length === 1, { timeoutMs: 60_000 });
+      await waitFor('committed', async () => (await committedCount(config)) === 1);
+      const keys = webhook.keysFor('drill-1');
+      assert.equal(keys.length, 2, 'the webhook got it from both instances');
+      assert.equal(keys[0], keys[1], 'under the same key');
+    } finally {
+      await again.app.close();
+    }
   });
 
   it('Alertmanager down past the retry bound: the alert is on alerts.dlq with the reason; later alerts do not wait out the backoff', async () => {

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { dlqHeaders, encodeAlert } from '@streamcell/events';
 import type { KafkaProducer } from '@streamcell/kafka';
-import { TestAlertmanager, TopicReader, waitFor } from '@streamcell/testing';
+import { LocalAlertmanager, TopicReader, waitFor } from '@streamcell/testing';
 import type { AlertsConfig } from '../src/config';
 import { alertsProducer, alertsTestConfig, anomaly, committedCount, metric, startAlertsService, WebhookReceiver } from './support';
 
 const secret = 'test-secret';
 
 describe('alerts service against a real Alertmanager, a webhook and a broker', () => {
-  let alertmanager: TestAlertmanager;
+  let alertmanager: LocalAlertmanager;
   let webhook: WebhookReceiver;
   let config: AlertsConfig;
   let app: NestFastifyApplication;
@@ -25,13 +25,13 @@ describe('alerts service against a real Alertmanager, a webhook and a broker', (
   };
 
   before(async () => {
-    alertmanager = await TestAlertmanager.start();
+    alertmanager = await LocalAlertmanager.start();
     webhook = await new WebhookReceiver(secret).start();
     config = alertsTestConfig({
       ALERTS_ALERTMANAGER_URLS: alertmanager.url,
       ALERTS_WEBHOOK_URLS: webhook.url,
       ALERTS_WEBHOOK_SECRET: secret,
-      ALERTS_RESOLVE_AFTER_MS: '4000',
+      ALERTS_RESOLVE_AFTER_MS: '8000',
       ALERTS_SEVERITY: 'page',
       ALERTS_LIVE_VIEW_URL: 'http://ingest.example:8080/live',
     });
@@ -77,8 +77,8 @@ describe('alerts service against a real Alertmanager, a webhook and a broker', (
     assert.equal(await metric(url, 'streamcell_alerts_delivered_total', { target: 'alertmanager-1' }), 1);
     assert.equal(await metric(url, 'streamcell_alerts_delivered_total', { target: 'webhook-1' }), 1);
 
-    // endsAt = delivery + ALERTS_RESOLVE_AFTER_MS (4 s): Alertmanager resolves it by itself.
-    await waitFor('the alert resolved', async () => (await alertmanager.alerts({ stream: 'pump-17' })).length === 0, { timeoutMs: 20_000, intervalMs: 250 });
+    // endsAt = delivery + ALERTS_RESOLVE_AFTER_MS (8 s): Alertmanager resolves it by itself.
+    await waitFor('the alert resolved', async () => (await alertmanager.alerts({ stream: 'pump-17' })).length === 0, { timeoutMs: 30_000, intervalMs: 250 });
   });
 
   it('flood control: one firing alert per stream, later ones counted and not delivered until it resolves', async () => {
@@ -92,7 +92,7 @@ describe('alerts service against a real Alertmanager, a webhook and a broker', (
     assert.equal(await metric(url, 'streamcell_alerts_records_total', { outcome: 'suppressed' }), 2);
     assert.equal(await metric(url, 'streamcell_alerts_firing_streams'), 1);
 
-    await waitFor('the fan-3 alert resolved', async () => (await alertmanager.alerts({ stream: 'fan-3' })).length === 0, { timeoutMs: 20_000, intervalMs: 250 });
+    await waitFor('the fan-3 alert resolved', async () => (await alertmanager.alerts({ stream: 'fan-3' })).length === 0, { timeoutMs: 30_000, intervalMs: 250 });
     await produce(anomaly('fan-3', Date.now(), 20));
     await waitFor('a new alert after it resolved', () => webhook.keysFor('fan-3').length === 2);
     const [first, second] = webhook.keysFor('fan-3');

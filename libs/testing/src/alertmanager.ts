@@ -18,7 +18,7 @@ export interface ActiveAlert {
   readonly status: { readonly state: string };
 }
 
-// One route to a receiver that sends nowhere: the tests read alerts back through the API.
+// One route to a receiver that sends nowhere: alerts are read back through the API and the UI.
 const config = `route:
   receiver: sink
   group_wait: 1s
@@ -42,12 +42,14 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A real Prometheus Alertmanager for a test, from the Debian package as the broker is from jars:
- * its own loopback port, temp config and storage dir, clustering off (no gossip port to clash on).
- * `stop()` then `start()` restarts it on the same port (an outage), keeping nothing: Alertmanager
- * holds alerts in memory. A missing binary fails the test with what to install: nothing is skipped.
+ * A real Prometheus Alertmanager on this machine, from the Debian package as the broker is from
+ * jars, for tests and `npm start`: its own loopback port, temp config and storage dir, clustering
+ * off (no gossip port to clash on), one receiver that sends nowhere (alerts are read through the
+ * API and the UI). `stop()` then `start()` restarts it on the same port (an outage), keeping
+ * nothing: Alertmanager holds alerts in memory. A missing binary fails with what to install, so a
+ * test that needs it fails rather than skips.
  */
-export class TestAlertmanager {
+export class LocalAlertmanager {
   private process: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private output = '';
@@ -61,13 +63,13 @@ export class TestAlertmanager {
   }
 
   /** Starts one on a free port and waits until it is ready. */
-  static async start(bin = process.env.ALERTMANAGER_BIN ?? defaultAlertmanagerBin): Promise<TestAlertmanager> {
+  static async start(bin = process.env.ALERTMANAGER_BIN ?? defaultAlertmanagerBin): Promise<LocalAlertmanager> {
     if (!existsSync(bin)) {
       throw new Error(
         `Alertmanager not found at ${bin}: install the Debian package (apt-get install prometheus-alertmanager; npm test does it when run as root) or set ALERTMANAGER_BIN`,
       );
     }
-    const am = new TestAlertmanager(await freePort(), bin);
+    const am = new LocalAlertmanager(await freePort(), bin);
     await am.start();
     return am;
   }

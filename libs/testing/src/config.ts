@@ -14,6 +14,7 @@ export function topicEnv(id: string): Record<string, string> {
     TOPIC_EVENTS_DLQ: `${id}.dlq`,
     TOPIC_PREDICTIONS: `${id}.predictions`,
     TOPIC_ALERTS: `${id}.alerts`,
+    TOPIC_ALERTS_DLQ: `${id}.alerts.dlq`,
     TOPIC_MODEL_WEIGHTS: `${id}.weights`,
     TOPIC_INFERENCE_STATE: `${id}.state`,
     TOPIC_TRAINER_CHECKPOINTS: `${id}.checkpoints`,

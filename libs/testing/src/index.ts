@@ -1,4 +1,4 @@
-export { defaultAlertmanagerBin, freePort, TestAlertmanager, type ActiveAlert } from './alertmanager';
+export { defaultAlertmanagerBin, freePort, LocalAlertmanager, type ActiveAlert } from './alertmanager';
 export { DedicatedBroker, testBrokers } from './broker';
 export { testConfig, topicEnv } from './config';
 export { TopicReader } from './topic-reader';

@@ -10,6 +10,9 @@ export interface AlertmanagerOptions {
   readonly timeoutMs: number;
 }
 
+/** 4 significant digits for the one-line summary; the annotations keep the full values. */
+const brief = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(4))) : 'NaN');
+
 const vector = (v: ArrayLike<number>): string => `[${Array.from(v, (x) => (Number.isFinite(x) ? String(x) : 'NaN')).join(', ')}]`;
 
 /** The alert in Alertmanager's API v2 form (`postableAlert`). */
@@ -24,7 +27,7 @@ export function toPostableAlert(d: Delivery, severity: string): Record<string, u
       severity,
     },
     annotations: {
-      summary: `stream ${a.stream}: ${a.rule} score ${a.score.toFixed(2)} (forecast error ${a.residual} above ${a.threshold})`,
+      summary: `stream ${a.stream}: ${a.rule} score ${brief(a.score)} (forecast error ${brief(a.residual)}, threshold ${brief(a.threshold)})`,
       rule: a.rule,
       score: String(a.score),
       residual: String(a.residual),

@@ -84,6 +84,7 @@ describe('toPostableAlert', () => {
   it('has the labels Alertmanager routes on and the forecast, actual and live view as annotations', () => {
     const a = toPostableAlert(delivery, 'warning') as { labels: unknown; annotations: Record<string, string>; startsAt: string; endsAt: string };
     assert.deepEqual(a.labels, { alertname: 'StreamcellAnomaly', stream: 'pump-1', model: 'm', model_version: '7', severity: 'warning' });
+    assert.equal(a.annotations.summary, 'stream pump-1: residual_zscore score 8.5 (forecast error 2.5, threshold 1)');
     assert.equal(a.annotations.forecast, '[1, NaN]');
     assert.equal(a.annotations.actual, '[3, 4]');
     assert.equal(a.annotations.live_view, delivery.liveViewUrl);

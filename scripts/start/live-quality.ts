@@ -1,0 +1,113 @@
+/**
+ * `npm run check:live [-- --streams 300 --rate 300 --shift-after-seconds 240]`: how good the
+ * forecasts and alerts of a running `npm start` are, read back from its topics (read_committed).
+ * It replays npm start's workload generator with the same options (deterministic for its seed) to
+ * know which events carried an injected anomaly, then prints one JSON line per minute of event time
+ * (served forecast error vs last-value, each stream relative to its own last-value error) and a
+ * summary with the alerts' precision and recall. Run it while or after `npm start` runs; options
+ * must match npm start's.
+ */
+import { loadConfig } from '@streamcell/config';
+import { kafkaConnectionSchema } from '@streamcell/kafka';
+import { TopicReader } from '@streamcell/testing';
+import { SignalGenerator } from '@streamcell/workload';
+import { inferenceSchema } from '../../apps/inference/src/config';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+interface Event {
+  stream: string;
+  ts: number;
+  values: number[];
+}
+
+async function main(): Promise<void> {
+  const streams = arg('streams', 300);
+  const rate = arg('rate', 300);
+  const shiftAfterSeconds = arg('shift-after-seconds', 240);
+  const env = { KAFKA_BROKERS: '127.0.0.1:9092', ...process.env };
+  const connection = loadConfig(kafkaConnectionSchema, env);
+  const topics = loadConfig(inferenceSchema, env);
+  const readers = await Promise.all([topics.events, topics.predictions, topics.alerts].map((t) => new TopicReader(connection, t).start()));
+  // Let the readers catch up with the topics' ends.
+  let last = -1;
+  while (readers.reduce((n, r) => n + r.messages.length, 0) !== last) {
+    last = readers.reduce((n, r) => n + r.messages.length, 0);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  await Promise.all(readers.map((r) => r.stop()));
+  const [eventMsgs, predictionMsgs, alertMsgs] = readers.map((r) => r.messages.map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>));
+  const events = eventMsgs as unknown as Event[];
+  const width = events[0]?.values.length ?? 8;
+
+  // The generator's anomaly labels, by stream and per-stream event index (as system.ts builds it).
+  const generator = new SignalGenerator({ streams, width, period: 120, shiftAt: Math.max(1, Math.round((shiftAfterSeconds * rate) / streams)) });
+  const perStream = new Map<string, Event[]>();
+  for (const e of events) {
+    const list = perStream.get(e.stream) ?? [];
+    list.push(e);
+    perStream.set(e.stream, list);
+  }
+  const longest = Math.max(...[...perStream.values()].map((l) => l.length));
+  const anomalous = new Set<string>();
+  for (let k = 0; k < longest; k++) {
+    for (let i = 0; i < streams; i++) {
+      const g = generator.next(i);
+      const e = perStream.get(g.stream)?.[k];
+      if (g.anomaly && e !== undefined) anomalous.add(`${e.stream}@${e.ts}`);
+    }
+  }
+  const forecastAt = new Map<string, number[]>();
+  for (const p of predictionMsgs) forecastAt.set(`${String(p['stream'])}@${Number(p['ts'])}`, p['output'] as number[]);
+  const start = events.reduce((m, e) => Math.min(m, e.ts), Number.POSITIVE_INFINITY);
+  const shiftTs = start + shiftAfterSeconds * 1000;
+  const minutes = new Map<number, { model: number; naive: number }>();
+  for (const list of perStream.values()) {
+    let scale = 0;
+    for (let k = 1; k < list.length; k++) for (let j = 0; j < width; j++) scale += Math.abs(list[k].values[j] - list[k - 1].values[j]);
+    scale /= Math.max(1, (list.length - 1) * width);
+    if (!(scale > 0)) continue;
+    for (let k = 1; k < list.length; k++) {
+      const f = forecastAt.get(`${list[k - 1].stream}@${list[k - 1].ts}`);
+      const key = `${list[k].stream}@${list[k].ts}`;
+      if (f === undefined || anomalous.has(key) || anomalous.has(`${list[k - 1].stream}@${list[k - 1].ts}`)) continue;
+      const m = Math.floor((list[k].ts - start) / 60_000);
+      const row = minutes.get(m) ?? { model: 0, naive: 0 };
+      for (let j = 0; j < width; j++) {
+        row.model += Math.abs(f[j] - list[k].values[j]) / scale;
+        row.naive += Math.abs(list[k - 1].values[j] - list[k].values[j]) / scale;
+      }
+      minutes.set(m, row);
+    }
+  }
+  for (const [m, r] of [...minutes.entries()].sort((a, b) => a[0] - b[0])) {
+    process.stdout.write(`${JSON.stringify({ check: 'live', minute: m, ratioToLastValue: Number((r.model / r.naive).toFixed(4)) })}\n`);
+  }
+  const alerted = new Set(alertMsgs.map((a) => `${String(a['stream'])}@${Number(a['ts'])}`));
+  const hits = [...alerted].filter((k) => anomalous.has(k)).length;
+  const afterShift = (keys: Iterable<string>): string[] => [...keys].filter((k) => Number(k.split('@')[1]) >= shiftTs);
+  const total = [...minutes.values()].reduce((a, r) => ({ model: a.model + r.model, naive: a.naive + r.naive }), { model: 0, naive: 0 });
+  process.stdout.write(
+    `${JSON.stringify({
+      check: 'live',
+      events: events.length,
+      predictions: predictionMsgs.length,
+      ratioToLastValue: Number((total.model / total.naive).toFixed(4)),
+      worstMinuteRatio: Number(Math.max(...[...minutes.values()].map((r) => r.model / r.naive)).toFixed(4)),
+      anomalies: anomalous.size,
+      alerts: alerted.size,
+      alertPrecision: alerted.size === 0 ? null : Number((hits / alerted.size).toFixed(4)),
+      alertRecall: anomalous.size === 0 ? null : Number((hits / anomalous.size).toFixed(4)),
+      alertRecallAfterShift: Number((afterShift(alerted).filter((k) => anomalous.has(k)).length / Math.max(1, afterShift(anomalous).length)).toFixed(4)),
+      alertsInFirstMinuteAfterShift: [...alerted].filter((k) => Number(k.split('@')[1]) >= shiftTs && Number(k.split('@')[1]) < shiftTs + 60_000).length,
+    })}\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`check:live failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
