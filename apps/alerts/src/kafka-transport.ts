@@ -50,6 +50,10 @@ export function kafkaTransportOptions(config: AlertsConfig, logger: KafkaLogger,
         allowAutoTopicCreation: false,
         sessionTimeout: config.sessionTimeoutMs,
         heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
+        // kafkajs's disconnect waits for the fetch in flight, which an idle broker holds for
+        // maxWaitTimeInMs (default 5 s): shutdown took 5 s, 10 s on a loaded machine. Alerts are
+        // few; a short long-poll costs two idle fetches a second and makes stopping prompt.
+        maxWaitTimeInMs: 500,
       },
       subscribe: { fromBeginning: true },
       run: { autoCommit: false, partitionsConsumedConcurrently: config.concurrentPartitions },
