@@ -10,7 +10,7 @@ import { root } from './support';
 describe('scripts/kafka/create-topics.ts', () => {
   it('plans every topic of the system, inference.state co-partitioned with events', () => {
     const plan = topicPlan(loadConfig(createTopicsSchema, { EVENTS_PARTITIONS: '6', TOPIC_REPLICATION_FACTOR: '3', MODEL_MAX_BYTES: '1048576' }));
-    assert.deepEqual(plan.map((t) => t.name).sort(), ['alerts', 'events', 'events.dlq', 'events.raw', 'inference.state', 'model.weights', 'predictions', 'trainer.checkpoints']);
+    assert.deepEqual(plan.map((t) => t.name).sort(), ['alerts', 'alerts.dlq', 'events', 'events.dlq', 'events.raw', 'inference.state', 'model.weights', 'predictions', 'trainer.checkpoints']);
     const byName = new Map(plan.map((t) => [t.name, t]));
     assert.equal(byName.get('events')?.partitions, 6);
     assert.equal(byName.get('inference.state')?.partitions, 6);
