@@ -7,20 +7,24 @@ import { BatchConsumer } from './consumer';
 type Listener = (event: { payload: Record<string, unknown> }) => void;
 
 /** A kafkajs consumer that only records listeners, so the test can play kafkajs's events. */
-function fakeKafka(): { kafka: Kafka; emit: (event: string, payload?: Record<string, unknown>) => void } {
+function fakeKafka(): { kafka: Kafka; emit: (event: string, payload?: Record<string, unknown>) => void; calls: { run: number } } {
   const listeners = new Map<string, Listener[]>();
   const events = { GROUP_JOIN: 'group_join', CRASH: 'crash', FETCH_START: 'fetch_start', REBALANCING: 'rebalancing', END_BATCH_PROCESS: 'end_batch_process' };
+  const calls = { run: 0 };
   const consumer = {
     events,
     on: (name: string, listener: Listener) => listeners.set(name, [...(listeners.get(name) ?? []), listener]),
     connect: () => Promise.resolve(),
     subscribe: () => Promise.resolve(),
-    run: () => Promise.resolve(),
+    run: () => {
+      calls.run += 1;
+      return Promise.resolve();
+    },
     disconnect: () => Promise.resolve(),
   };
   const kafka = { consumer: () => consumer } as unknown as Kafka;
   const emit = (name: string, payload: Record<string, unknown> = {}): void => listeners.get(name)?.forEach((l) => l({ payload }));
-  return { kafka, emit };
+  return { kafka, emit, calls };
 }
 
 const joined = { memberAssignment: { events: [0] } };
@@ -66,6 +70,23 @@ describe('BatchConsumer health', () => {
     emit('fetch_start', { nodeId: 1 });
     assert.equal(c.healthState.state, 'failed');
     assert.equal(c.crashError, fatal);
+  });
+
+  it('restarts itself after a crash kafkajs gives up on but that only meant "cluster unreachable" (coordinator lookup during a broker restart)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { kafka, emit, calls } = fakeKafka();
+    const c = new BatchConsumer(kafka, { groupId: 'g', topics: ['events'] }, silentLogger);
+    await c.start(() => Promise.resolve());
+    assert.equal(calls.run, 1);
+    const lookup = Object.assign(new Error('Failed to find group coordinator'), { name: 'KafkaJSGroupCoordinatorNotFound' });
+    emit('crash', { error: lookup, groupId: 'g', restart: false });
+    assert.equal(c.healthState.state, 'restarting', 'not a permanent failure');
+    assert.equal(c.crashError, undefined);
+    t.mock.timers.tick(1000);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(calls.run, 2, 'connected and running again');
+    emit('group_join', joined);
+    assert.equal(c.healthState.state, 'consuming');
   });
 
   it('is stopped after stop(), whatever kafkajs reports while it disconnects', async () => {

@@ -50,12 +50,28 @@ export type BatchOutcome = void | 'rewound';
  */
 export type BatchHandler = (messages: readonly ConsumedMessage[], ctx: BatchContext) => Promise<BatchOutcome>;
 
+const RESTART_INITIAL_MS = 1000;
+const RESTART_MAX_MS = 10_000;
+
+/**
+ * Errors kafkajs classes as non-retriable that only say the cluster could not be reached or found
+ * for a while (by the error's or its cause's name).
+ */
+const transientNames = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded']);
+
+function isTransient(error: Error): boolean {
+  for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause) if (transientNames.has(e.name)) return true;
+  return false;
+}
+
 /** A consumer-group member that hands whole batches to one handler. */
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private running = false;
   private stopped = false;
   private readonly health = new ConsumerHealthTracker();
+  private handler: BatchHandler | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     kafka: Kafka,
@@ -82,11 +98,17 @@ export class BatchConsumer {
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       if (this.stopped) return;
-      this.health.crashed(error, restart);
-      // A crash kafkajs restarts from (broker restart, network cut) heals by itself: a warning.
-      // One it gives up on needs a person.
-      if (restart) this.logger.warn('consumer crashed; kafkajs restarts it', { groupId: options.groupId, error: error.message });
+      // kafkajs gives up on some errors that only mean "the cluster is not reachable right now":
+      // a broker restart that lands during the group-coordinator lookup ends in
+      // KafkaJSGroupCoordinatorNotFound, which it classes as non-retriable (seen in CI: ingest's
+      // raw forwarder stayed failed after a broker restart). Those we restart ourselves.
+      const ours = !restart && isTransient(error);
+      this.health.crashed(error, restart || ours);
+      // A crash that is restarted (broker restart, network cut) heals by itself: a warning.
+      // One nobody restarts needs a person.
+      if (restart || ours) this.logger.warn('consumer crashed; restarting it', { groupId: options.groupId, error: error.message });
       else this.logger.error('consumer crashed; not restarting', { groupId: options.groupId, error: error.message });
+      if (ours) this.scheduleRestart();
     });
     // A restarted consumer rejoins the group, then fetches: either proves it works again.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.health.active());
@@ -159,6 +181,7 @@ export class BatchConsumer {
 
   async start(handler: BatchHandler): Promise<void> {
     if (this.stopped) return;
+    this.handler = handler;
     try {
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
@@ -167,12 +190,7 @@ export class BatchConsumer {
         await this.consumer.disconnect();
         return;
       }
-      await this.consumer.run({
-        eachBatchAutoResolve: false,
-        autoCommit: this.options.autoCommit ?? true,
-        partitionsConsumedConcurrently: this.options.concurrency ?? 1,
-        eachBatch: (payload) => this.onBatch(payload, handler),
-      });
+      await this.runWith(handler);
       this.running = true;
       this.health.active();
     } catch (e) {
@@ -180,10 +198,42 @@ export class BatchConsumer {
     }
   }
 
+  private runWith(handler: BatchHandler): Promise<void> {
+    return this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: this.options.autoCommit ?? true,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      eachBatch: (payload) => this.onBatch(payload, handler),
+    });
+  }
+
+  /**
+   * Restarts after a transient crash kafkajs does not restart from, as kafkajs restarts itself:
+   * connect and run again (the subscription is kept; the crash already disconnected), with backoff
+   * (1 s doubling to 10 s) until it runs or stop() is called.
+   */
+  private scheduleRestart(delayMs = RESTART_INITIAL_MS): void {
+    const handler = this.handler;
+    if (handler === undefined || this.stopped || this.restartTimer !== undefined) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      void this.consumer
+        .connect()
+        .then(() => (this.stopped ? undefined : this.runWith(handler)))
+        .catch((e: unknown) => {
+          this.logger.warn('consumer restart failed; retrying', { groupId: this.options.groupId, error: e instanceof Error ? e.message : String(e) });
+          this.scheduleRestart(Math.min(delayMs * 2, RESTART_MAX_MS));
+        });
+    }, delayMs);
+  }
+
   /** Finishes the batch in progress, commits, and leaves the group. Safe to call twice. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.running = false;
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.health.stopped();
     await this.consumer.disconnect();
   }
