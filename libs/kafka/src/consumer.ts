@@ -220,7 +220,9 @@ export class BatchConsumer {
       if (this.stopped) return;
       void this.consumer
         .connect()
-        .then(() => (this.stopped ? undefined : this.runWith(handler)))
+        // stop() while connecting: its disconnect may have run before this connect finished, and a
+        // connected client nobody disconnects keeps the process alive (seen in CI).
+        .then(() => (this.stopped ? this.consumer.disconnect() : this.runWith(handler)))
         .catch((e: unknown) => {
           this.logger.warn('consumer restart failed; retrying', { groupId: this.options.groupId, error: e instanceof Error ? e.message : String(e) });
           this.scheduleRestart(Math.min(delayMs * 2, RESTART_MAX_MS));
