@@ -122,8 +122,12 @@ describe('live view in a browser', () => {
       return (await page.locator('#chart path.band').count()) >= 1;
     }, { timeoutMs: 30_000, intervalMs: 200 });
     assert.equal(await page.locator('#chart .version-label').first().textContent(), 'v1');
-    await page.hover('#chart', { position: { x: 900, y: 150 } });
-    assert.match((await page.textContent('#tooltip')) ?? '', /forecast .*model v1.*alert band/s, 'the tooltip names the version and the band');
+    // The newest event's forecast may still be on its way (inference lags the events by a few):
+    // hover until the point under the pointer has one.
+    await waitFor('a tooltip with the forecast, its version and the band', async () => {
+      await page.hover('#chart', { position: { x: 860, y: 150 } });
+      return /forecast .*model v1.*alert band/s.test((await page.textContent('#tooltip')) ?? '');
+    }, { timeoutMs: 15_000, intervalMs: 250 });
 
     // A new version: its forecasts are marked, and the change is drawn.
     await publish(2);
