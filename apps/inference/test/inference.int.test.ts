@@ -150,19 +150,21 @@ describe('inference against a real broker', () => {
 
   it('drops a stream on "end", writes a tombstone, and starts it fresh', async () => {
     const n = predictions.messages.length;
-    await producer.send(config.events, [{ key: 's0', value: JSON.stringify({ stream: 's0', ts: 5, end: true }) }]);
+    // Wait for the tombstone before the stream comes back: changes are coalesced per commit, so
+    // an end and a fresh start committed together leave only the fresh state on the changelog.
+    const state = await new TopicReader(config, config.inferenceState).start();
+    try {
+      await producer.send(config.events, [{ key: 's0', value: JSON.stringify({ stream: 's0', ts: 5, end: true }) }]);
+      await waitFor('tombstone for s0', () => state.messages.some((m) => m.key?.toString() === 's0' && m.value === null));
+    } finally {
+      await state.stop();
+    }
     const fresh: TestEvent[] = [0, 1, 2].map((k) => ({ stream: 's0', ts: 10 + k, values: signal(9, k) }));
     await send(fresh);
     await predictions.waitForCount(n + 3);
     const expected = await offline([{ bundle: v2, events: fresh }]);
     const after = byStream().get('s0')!.slice(-3);
     after.forEach((p, k) => assertClose(p.output, expected.get('s0')![k], 1e-5, `fresh s0 step ${k}`));
-    const state = await new TopicReader(config, config.inferenceState).start();
-    try {
-      await waitFor('tombstone for s0', () => state.messages.some((m) => m.key?.toString() === 's0' && m.value === null));
-    } finally {
-      await state.stop();
-    }
   });
 
   it('exports its metrics', async () => {
