@@ -25,6 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { rng } from './signal';
 
 export interface QualitySeries {
   readonly id: string;
@@ -75,18 +76,6 @@ const FIRST_ANOMALY_EVENT = 60;
 const MIN_ANOMALY_GAP = 15;
 /** Distance kept between an anomaly and the shift, a ramp or a flat: the label must be unambiguous. */
 const ANOMALY_CLEARANCE = 10;
-
-/** mulberry32, as in signal.ts: small, fast, good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Draw {
   constructor(private readonly random: () => number) {}
