@@ -1,12 +1,22 @@
-import { createBundle, type WeightsBundle } from '../bundle/bundle';
+import type { WeightsBundle } from '../bundle/bundle';
 import type { TfjsBackendName } from '../engines/config';
-import { BundleNonFiniteError, TrainingError } from '../errors';
+import { EngineUnavailableError, TrainingError } from '../errors';
 import { type ResolvedSpec, stateTensors } from '../spec/spec';
 import { tf, useTfjsBackend } from '../tfjs/backend';
 import { tfStep, type TfWeights, weightsToTensors } from '../tfjs/cells';
 import { Adam, type AdamOptions, type AdamState } from './adam';
 import { type SequenceData, type StepMajorData, toStepMajor } from './data';
 import { type LossName, tfLoss } from './losses';
+import { checkThreads, gradientsOnnx, trainOnnx } from './onnx/train';
+import { checkLoss, checkWindowOptions as checkOptions, trainedBundle, windows } from './plan';
+
+/**
+ * Where gradients are computed. 'onnx': one generated ONNX graph per window shape (forward, loss
+ * and hand-derived backward of the unrolled window) run by onnxruntime-node, Adam on the host;
+ * about 20× faster than 'tfjs' here (docs/model.md). 'tfjs': TF.js ops under autograd on
+ * `backend`.
+ */
+export type TrainingEngine = 'onnx' | 'tfjs';
 
 export interface TbpttOptions {
   /** Steps between updates (k1). */
@@ -15,8 +25,15 @@ export interface TbpttOptions {
   readonly k2?: number;
   /** Default 'mse'. */
   readonly loss?: LossName;
-  /** TF.js backend for training. Default 'cpu'. */
+  /**
+   * Default 'onnx'; when onnxruntime-node cannot load and no engine was asked for, 'tfjs' (the
+   * result's `engine` says which ran). An explicit 'onnx' that cannot load throws.
+   */
+  readonly engine?: TrainingEngine;
+  /** TF.js backend for engine 'tfjs' (ignored by 'onnx'). Default 'cpu'. */
   readonly backend?: TfjsBackendName;
+  /** Intra-op threads for engine 'onnx' (ORT intraOpNumThreads). Default 1. */
+  readonly threads?: number;
 }
 
 export interface TrainOptions extends TbpttOptions, AdamOptions {
@@ -43,29 +60,8 @@ export interface TrainResult {
   readonly optimizerState: AdamState;
   /** States after the last step of the last epoch ([S, size] per state tensor), to continue streams. */
   readonly finalStates: Float32Array[];
-}
-
-interface Window {
-  readonly start: number;
-  readonly lossFrom: number;
-  readonly end: number;
-}
-
-function windows(steps: number, k1: number, k2: number): Window[] {
-  const out: Window[] = [];
-  for (let end = Math.min(k1, steps); ; end = Math.min(end + k1, steps)) {
-    const start = Math.max(0, end - k2);
-    out.push({ start, lossFrom: Math.max(start, end - k1), end });
-    if (end === steps) return out;
-  }
-}
-
-function checkOptions(o: TbpttOptions): { k1: number; k2: number } {
-  const k1 = o.k1;
-  const k2 = o.k2 ?? o.k1;
-  if (!Number.isInteger(k1) || k1 < 1) throw new TrainingError(`k1 must be a positive integer, got ${JSON.stringify(k1)}`);
-  if (!Number.isInteger(k2) || k2 < k1) throw new TrainingError(`k2 must be an integer >= k1 (${k1}), got ${JSON.stringify(k2)}`);
-  return { k1, k2 };
+  /** The engine that computed it. */
+  readonly engine: TrainingEngine;
 }
 
 /**
@@ -148,6 +144,20 @@ export async function trainTbptt(bundle: WeightsBundle, data: SequenceData, opti
   const epochs = options.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainingError(`epochs must be a positive integer, got ${JSON.stringify(epochs)}`);
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new TrainingError(`clipNorm must be > 0, got ${options.clipNorm}`);
+  const loss = options.loss ?? 'mse';
+  if ((options.engine ?? 'onnx') === 'onnx') {
+    const threads = checkThreads(options.threads ?? 1);
+    try {
+      const r = await trainOnnx(bundle, data, { ...options, k1, k2, loss, threads, epochs, modelSpace: options.modelSpace ?? false });
+      return { ...r, engine: 'onnx' };
+    } catch (e) {
+      if (!(e instanceof EngineUnavailableError) || options.engine === 'onnx') throw e;
+    }
+  }
+  return trainTfjs(bundle, data, options, { k1, k2, loss, epochs });
+}
+
+async function trainTfjs(bundle: WeightsBundle, data: SequenceData, options: TrainOptions, o: { k1: number; k2: number; loss: LossName; epochs: number }): Promise<TrainResult> {
   await useTfjsBackend(options.backend ?? 'cpu');
   const spec = bundle.spec;
   const prepared = toStepMajor(spec, data, options.modelSpace ?? false);
@@ -157,10 +167,10 @@ export async function trainTbptt(bundle: WeightsBundle, data: SequenceData, opti
   let finalStates: Float32Array[] = prepared.initial;
   let lastEpochLosses: number[] = [];
   try {
-    for (let e = 0; e < epochs; e++) {
+    for (let e = 0; e < o.epochs; e++) {
       lastEpochLosses = [];
-      finalStates = runTbptt(spec, weights, variables, prepared, data.streams, { k1, k2, loss: options.loss ?? 'mse' }, (grads, loss) => {
-        if (!Number.isFinite(loss)) throw new TrainingError(`loss became ${loss} at update ${losses.length + 1}; lower the learning rate or set clipNorm`);
+      finalStates = runTbptt(spec, weights, variables, prepared, data.streams, o, (grads, loss) => {
+        checkLoss(loss, losses.length + 1);
         losses.push(loss);
         lastEpochLosses.push(loss);
         if (options.clipNorm === undefined) {
@@ -176,21 +186,8 @@ export async function trainTbptt(bundle: WeightsBundle, data: SequenceData, opti
       });
     }
     const tensors = new Map([...variables].map(([k, v]) => [k, Float32Array.from(v.dataSync() as Float32Array)]));
-    let trained: WeightsBundle;
-    try {
-      trained = createBundle({
-        name: bundle.name,
-        spec,
-        tensors,
-        version: bundle.version + 1,
-        parentVersion: bundle.version,
-        metrics: { trainLoss: lastEpochLosses.reduce((a, b) => a + b, 0) / lastEpochLosses.length, updates: losses.length },
-      });
-    } catch (cause) {
-      if (cause instanceof BundleNonFiniteError) throw new TrainingError(`training produced non-finite weights: ${cause.message}`, { cause });
-      throw cause;
-    }
-    return { bundle: trained, losses, optimizerState: adam.exportState(), finalStates };
+    const trained = trainedBundle(bundle, spec, tensors, lastEpochLosses, losses.length);
+    return { bundle: trained, losses, optimizerState: adam.exportState(), finalStates, engine: 'tfjs' };
   } finally {
     adam.dispose();
     tf.dispose([...variables.values()]);
@@ -204,6 +201,13 @@ export async function trainTbptt(bundle: WeightsBundle, data: SequenceData, opti
  */
 export async function tbpttGradients(bundle: WeightsBundle, data: SequenceData, options: TbpttOptions): Promise<Map<string, Float32Array>> {
   const { k1, k2 } = checkOptions(options);
+  if ((options.engine ?? 'onnx') === 'onnx') {
+    try {
+      return await gradientsOnnx(bundle, data, { k1, k2, loss: options.loss ?? 'mse', threads: checkThreads(options.threads ?? 1) });
+    } catch (e) {
+      if (!(e instanceof EngineUnavailableError) || options.engine === 'onnx') throw e;
+    }
+  }
   await useTfjsBackend(options.backend ?? 'cpu');
   const prepared = toStepMajor(bundle.spec, data);
   const { weights, variables } = toVariables(bundle);

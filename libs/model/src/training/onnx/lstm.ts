@@ -1,0 +1,83 @@
+import type { T } from './builder';
+import { type LayerContext, perStep, previous, projectionGradients, timeConcat, type UnrolledLayer } from './layer';
+
+/**
+ * Keras LSTM (gates i, f, c, o): z = x·W + h·U + b; c' = f∘c + i∘act(z_c); h' = o∘act(c').
+ * Backward per step: dh = ext + dz_{t+1}·Uᵀ; dc = dh∘o∘act'(c') + dc_{t+1}∘f_{t+1};
+ * dz = [dc∘g∘σ'_i, dc∘c∘σ'_f, dc∘i∘act'_g, dh∘act(c')∘σ'_o]. Everything that does not depend on
+ * the backward recursion (the products of forward values and activation derivatives) is computed
+ * once for all steps before the loop, leaving six nodes per step.
+ */
+export function unrollLstm(ctx: LayerContext): UnrolledLayer {
+  const { b, steps, units: u } = ctx;
+  const xw = perStep(ctx, b.gemm(ctx.x, ctx.kernel, ctx.bias, 'xw'), 'xw');
+  const zs: T[] = [];
+  const sifs: T[] = [];
+  const gs: T[] = [];
+  const os: T[] = [];
+  const cs: T[] = [];
+  const tcs: T[] = [];
+  const hs: T[] = [];
+  let [h, c] = ctx.initial;
+  for (let t = 0; t < steps; t++) {
+    const z = b.gemm(h, ctx.recurrent, xw[t], 'z');
+    const [zif, zc, zo] = b.split(z, [2 * u, u, u], 1, 'zg');
+    const sif = b.act(ctx.recurrentActivation, zif);
+    const g = b.act(ctx.activation, zc);
+    const o = b.act(ctx.recurrentActivation, zo);
+    const [i, f] = b.split(sif, [u, u], 1, 'if');
+    c = b.add(b.mul(f, c), b.mul(i, g));
+    const tc = b.act(ctx.activation, c);
+    h = b.mul(o, tc);
+    zs.push(z);
+    sifs.push(sif);
+    gs.push(g);
+    os.push(o);
+    cs.push(c);
+    tcs.push(tc);
+    hs.push(h);
+  }
+  return {
+    hs,
+    statesAfter: (t) => [hs[t], cs[t]],
+    backward(external, needInput) {
+      const [Zif, Zc, Zo] = b.split(timeConcat(b, zs, 'Z'), [2 * u, u, u], 1, 'Zg');
+      const SIF = timeConcat(b, sifs, 'SIF');
+      const G = timeConcat(b, gs, 'G');
+      const O = timeConcat(b, os, 'O');
+      const C = timeConcat(b, cs, 'C');
+      const TC = timeConcat(b, tcs, 'TC');
+      const Cprev = previous(b, ctx.initial[1], cs);
+      const [I, F] = b.split(SIF, [u, u], 1, 'IF');
+      const Q = b.concat(
+        [
+          b.mulOpt(b.concat([G, Cprev], 1, 'gc'), b.actDeriv(ctx.recurrentActivation, Zif, SIF)),
+          b.mulOpt(I, b.actDeriv(ctx.activation, Zc, G)),
+          b.mulOpt(TC, b.actDeriv(ctx.recurrentActivation, Zo, O)),
+        ],
+        1,
+        'Q',
+      );
+      const q = perStep(ctx, Q, 'q');
+      const od = perStep(ctx, b.mulOpt(O, b.actDeriv(ctx.activation, C, TC)), 'od');
+      const f = perStep(ctx, F, 'f');
+      const dz: T[] = new Array<T>(steps);
+      let dc: T | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const ext = external[t] ?? null;
+        const dh = t === steps - 1 ? ext : b.gemm(dz[t + 1], ctx.recurrent, ext, 'dh', false, true);
+        if (dh === null) throw new Error('LSTM backward: no gradient reaches the last step');
+        dc = b.sum([b.mul(dh, od[t]), dc === null ? null : b.mul(dc, f[t + 1])])!;
+        dz[t] = b.mul(b.concat([dc, dc, dc, dh], 1, 'dcat'), q[t]);
+      }
+      const dZ = timeConcat(b, dz, 'dZ');
+      const proj = projectionGradients(ctx, dZ, needInput);
+      return {
+        kernel: proj.kernel,
+        recurrent: b.gemm(previous(b, ctx.initial[0], hs), dZ, null, 'dU', true),
+        bias: ctx.bias === null ? null : b.sumRows(dZ),
+        input: proj.input,
+      };
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type * as Ort from 'onnxruntime-node';
+import { encodeModel } from '../../engines/onnx/proto';
+import { EngineUnavailableError } from '../../errors';
+import type { ResolvedSpec } from '../../spec/spec';
+import { buildTrainingGraph, type WindowIo, type WindowShape } from './graph';
+
+type OrtModule = typeof Ort;
+
+let ortModule: Promise<OrtModule> | null = null;
+
+/** onnxruntime-node, loaded on first use (as the inference engine does, telemetry off). */
+function loadOrt(): Promise<OrtModule> {
+  process.env['ORT_DISABLE_TELEMETRY'] ??= '1';
+  ortModule ??= import('onnxruntime-node').catch((cause: unknown) => {
+    ortModule = null;
+    throw new EngineUnavailableError('training engine "onnx" needs onnxruntime-node: run `npm install onnxruntime-node`', { cause });
+  });
+  return ortModule;
+}
+
+export interface WindowResult {
+  readonly loss: number;
+  /** Per weight tensor, weightShapes(spec) order. */
+  readonly grads: Float32Array[];
+  /** States after each requested offset, stateTensors order, [batch, size] each. */
+  readonly emitted: ReadonlyMap<number, Float32Array[]>;
+}
+
+/** One compiled window graph: weights, inputs and states in; loss, gradients and states out. */
+export class WindowProgram {
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+    private readonly io: WindowIo,
+    private readonly dims: { weights: number[][]; x: number[]; y: number[]; states: number[][] },
+  ) {}
+
+  static async create(spec: ResolvedSpec, shape: WindowShape, threads: number): Promise<WindowProgram> {
+    const ort = await loadOrt();
+    const { graph, io } = buildTrainingGraph(spec, shape);
+    const session = await ort.InferenceSession.create(encodeModel(graph), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      enableCpuMemArena: true,
+      enableMemPattern: true,
+      logSeverityLevel: 3,
+    });
+    const dimsOf = (name: string): number[] => graph.inputs.find((v) => v.name === name)!.dims as number[];
+    return new WindowProgram(ort, session, io, { weights: io.weights.map(dimsOf), x: dimsOf(io.x), y: dimsOf(io.y), states: io.states.map(dimsOf) });
+  }
+
+  async run(weights: readonly Float32Array[], x: Float32Array, y: Float32Array, states: readonly Float32Array[]): Promise<WindowResult> {
+    const { Tensor } = this.ort;
+    const feeds: Record<string, Ort.Tensor> = { [this.io.x]: new Tensor('float32', x, this.dims.x), [this.io.y]: new Tensor('float32', y, this.dims.y) };
+    this.io.weights.forEach((name, i) => (feeds[name] = new Tensor('float32', weights[i], this.dims.weights[i])));
+    this.io.states.forEach((name, i) => (feeds[name] = new Tensor('float32', states[i], this.dims.states[i])));
+    const out = await this.session.run(feeds);
+    return {
+      loss: (out[this.io.loss].data as Float32Array)[0],
+      grads: this.io.grads.map((name) => out[name].data as Float32Array),
+      emitted: new Map([...this.io.emitted].map(([k, names]) => [k, names.map((name) => out[name].data as Float32Array)])),
+    };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** Compiled windows by (spec, shape, threads). Few shapes occur: the trainer's is always the same. */
+const cache = new Map<string, Promise<WindowProgram>>();
+const CACHE_LIMIT = 16;
+
+export function windowProgram(spec: ResolvedSpec, shape: WindowShape, threads: number): Promise<WindowProgram> {
+  const key = JSON.stringify([spec, shape, threads]);
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Most recently used last, so eviction drops the oldest.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const created = WindowProgram.create(spec, shape, threads);
+  created.catch(() => cache.delete(key));
+  cache.set(key, created);
+  if (cache.size > CACHE_LIMIT) {
+    const [oldestKey, oldest] = cache.entries().next().value!;
+    cache.delete(oldestKey);
+    void oldest.then((p) => p.release()).catch(() => undefined);
+  }
+  return created;
+}
+
+/** Releases every cached training session (tests, shutdown). Later calls compile again. */
+export async function releaseTrainingSessions(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
+}
