@@ -21,6 +21,7 @@ export {
   stateTensors,
   weightShapes,
 } from './spec/spec';
+export { isUniformStack, layerSpecs, type LayerSpec, type ResolvedLayer } from './spec/stack';
 export { initWeights, type InitOptions, SeededRandom } from './spec/init';
 export { Normalizer } from './spec/normalization';
 export { scalerStateSize, StreamTransform, updateScaler } from './spec/stream-transform';

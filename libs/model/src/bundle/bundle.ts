@@ -1,5 +1,6 @@
 import { BundleNonFiniteError, BundleShapeError } from '../errors';
 import { initWeights, type InitOptions } from '../spec/init';
+import { layerSpecs, sameStack } from '../spec/stack';
 import { forecastFeatures, forecastsChange, type ModelSpec, type ResolvedSpec, resolveSpec, shapeSize, weightShapes } from '../spec/spec';
 
 /**
@@ -89,16 +90,10 @@ export function validateTensors(spec: ResolvedSpec, tensors: ReadonlyMap<string,
  */
 export function sameArchitecture(a: ResolvedSpec, b: ResolvedSpec): boolean {
   return (
-    a.cell === b.cell &&
-    a.resetAfter === b.resetAfter &&
+    sameStack(layerSpecs(a), layerSpecs(b)) &&
     a.inputWidth === b.inputWidth &&
-    a.layers.length === b.layers.length &&
-    a.layers.every((u, i) => u === b.layers[i]) &&
     a.head.units === b.head.units &&
     a.head.activation === b.head.activation &&
-    a.activation === b.activation &&
-    a.recurrentActivation === b.recurrentActivation &&
-    a.useBias === b.useBias &&
     // The per-stream auxiliary state (scaler, previous values, adaptation sums) must mean the same.
     (a.streamScaling === null) === (b.streamScaling === null) &&
     (a.adaptation === null) === (b.adaptation === null) &&

@@ -1,4 +1,5 @@
 import { forecastsChange, type ResolvedSpec, shapeSize, weightShapes } from './spec';
+import { layerSpecs } from './stack';
 
 /**
  * Seeded PRNG (mulberry32): tiny, fast, and reproducible across platforms, which Math.random is not.
@@ -112,7 +113,7 @@ export function initWeights(spec: ResolvedSpec, options: InitOptions = {}): Map<
     else if (leaf === 'recurrent_kernel') out.set(name, orthogonal(shape[0], shape[1], rng));
     else {
       const bias = new Float32Array(shapeSize(shape));
-      if (spec.cell === 'lstm' && unitForgetBias && name.startsWith('layer')) {
+      if (unitForgetBias && name.startsWith('layer') && layerSpecs(spec)[Number(name.slice(5, name.indexOf('/')))]!.cell === 'lstm') {
         const u = shape[0] / 4;
         bias.fill(1, u, 2 * u); // gate order i, f, c, o: f is the second block
       }

@@ -1,5 +1,6 @@
 import { ModelSpecError } from '../errors';
 import { type ActivationName, ACTIVATIONS, isActivationName } from './activations';
+import { isUniformStack, layerSpecs, type LayerSpec, type ResolvedLayer, resolveStack } from './stack';
 
 export type CellKind = 'simple' | 'lstm' | 'gru';
 
@@ -32,16 +33,24 @@ export interface Normalization {
 }
 
 export interface ModelSpec {
-  /** Recurrent cell of every layer in the stack (Keras SimpleRNN, LSTM, GRU). */
-  readonly cell: CellKind;
+  /**
+   * Recurrent cell of every layer in the stack (Keras SimpleRNN, LSTM, GRU). May be left out when
+   * `stack` gives each layer's cell.
+   */
+  readonly cell?: CellKind;
   /**
    * GRU only. true (TF2 Keras default, cuDNN-compatible): the reset gate multiplies the recurrent
    * projection after the matmul and there are two bias vectors. false: reset applied to h before
    * the matmul, one bias vector. Default true.
    */
   readonly resetAfter?: boolean;
-  /** Units of each stacked recurrent layer, input side first. At least one. */
-  readonly layers: readonly number[];
+  /** Units of each stacked recurrent layer, input side first. At least one. May be left out when `stack` is given. */
+  readonly layers?: readonly number[];
+  /**
+   * Mixed stacks: each layer's own cell, units and settings, input side first (e.g. a SimpleRNN
+   * feeding an LSTM). Fields a layer leaves out take the top-level value. Default: `layers` of `cell`.
+   */
+  readonly stack?: readonly LayerSpec[];
   /** Features per event. */
   readonly inputWidth: number;
   /** Dense head on the last layer's hidden state. */
@@ -94,7 +103,12 @@ export interface AdaptationSpec {
   readonly halfLife: number;
 }
 
-/** A spec with every default filled in; everything downstream works on this. */
+/**
+ * A spec with every default filled in; everything downstream works on this. For a mixed stack,
+ * `stack` holds each layer and the top-level cell/activations are the first layer's: code that
+ * builds layers must read them through `layerSpecs(spec)`. A uniform stack has no `stack` field,
+ * so its resolved form (and every bundle manifest written before mixed stacks) is unchanged.
+ */
 export interface ResolvedSpec {
   readonly cell: CellKind;
   readonly resetAfter: boolean;
@@ -109,6 +123,8 @@ export interface ResolvedSpec {
   readonly streamScaling: StreamScalingSpec | null;
   readonly adaptation: AdaptationSpec | null;
   readonly seasonality: SeasonalitySpec | null;
+  /** Present only for a mixed stack (layers differing in cell or settings). */
+  readonly stack?: readonly ResolvedLayer[];
 }
 
 const quote = (v: unknown): string => {
@@ -138,24 +154,37 @@ function activation(value: unknown, field: string, fallback: ActivationName): Ac
 export function resolveSpec(input: unknown): ResolvedSpec {
   if (typeof input !== 'object' || input === null) throw new ModelSpecError(`spec must be an object, got ${quote(input)}`);
   const s = input as Record<string, unknown>;
-  const cell = s['cell'];
-  if (cell !== 'simple' && cell !== 'lstm' && cell !== 'gru') {
-    throw new ModelSpecError(`spec.cell must be 'simple', 'lstm' or 'gru'; got ${quote(cell)}`);
-  }
   const resetAfter = s['resetAfter'] ?? true;
   if (typeof resetAfter !== 'boolean') throw new ModelSpecError(`spec.resetAfter must be a boolean, got ${quote(resetAfter)}`);
-  const layersRaw = s['layers'];
-  if (!Array.isArray(layersRaw) || layersRaw.length === 0) {
-    throw new ModelSpecError(`spec.layers must be a non-empty array of unit counts, got ${quote(layersRaw)}`);
+  const useBias = s['useBias'] ?? true;
+  if (typeof useBias !== 'boolean') throw new ModelSpecError(`spec.useBias must be a boolean, got ${quote(useBias)}`);
+  const defaults = {
+    resetAfter,
+    activation: activation(s['activation'], 'spec.activation', 'tanh'),
+    recurrentActivation: activation(s['recurrentActivation'], 'spec.recurrentActivation', 'sigmoid'),
+    useBias,
+  };
+  let stack: ResolvedLayer[];
+  if (s['stack'] !== undefined) {
+    stack = resolveStack(s['stack'], s['layers'], defaults);
+  } else {
+    const cell = s['cell'];
+    if (cell !== 'simple' && cell !== 'lstm' && cell !== 'gru') {
+      throw new ModelSpecError(`spec.cell must be 'simple', 'lstm' or 'gru'; got ${quote(cell)}`);
+    }
+    const layersRaw = s['layers'];
+    if (!Array.isArray(layersRaw) || layersRaw.length === 0) {
+      throw new ModelSpecError(`spec.layers must be a non-empty array of unit counts, got ${quote(layersRaw)}`);
+    }
+    stack = resolveStack(layersRaw.map((u, i) => ({ cell, units: positiveInt(u, `spec.layers[${i}]`) })), undefined, defaults);
   }
-  const layers = layersRaw.map((u, i) => positiveInt(u, `spec.layers[${i}]`));
+  const first = stack[0]!;
+  const layers = stack.map((l) => l.units);
   const inputWidth = positiveInt(s['inputWidth'], 'spec.inputWidth');
   const headRaw = s['head'];
   if (typeof headRaw !== 'object' || headRaw === null) throw new ModelSpecError(`spec.head must be an object, got ${quote(headRaw)}`);
   const h = headRaw as Record<string, unknown>;
   const head = { units: positiveInt(h['units'], 'spec.head.units'), activation: activation(h['activation'], 'spec.head.activation', 'linear') };
-  const useBias = s['useBias'] ?? true;
-  if (typeof useBias !== 'boolean') throw new ModelSpecError(`spec.useBias must be a boolean, got ${quote(useBias)}`);
 
   let normalization: Normalization | null = null;
   const n = s['normalization'];
@@ -216,19 +245,20 @@ export function resolveSpec(input: unknown): ResolvedSpec {
   if (seasonality !== null && adaptation === null) throw new ModelSpecError('spec.seasonality needs spec.adaptation (the per-stream weights that use it)');
 
   return {
-    cell,
-    resetAfter: cell === 'gru' ? resetAfter : false,
+    cell: first.cell,
+    resetAfter: first.resetAfter,
     layers,
     inputWidth,
     head,
-    activation: activation(s['activation'], 'spec.activation', 'tanh'),
-    recurrentActivation: activation(s['recurrentActivation'], 'spec.recurrentActivation', 'sigmoid'),
-    useBias,
+    activation: first.activation,
+    recurrentActivation: first.recurrentActivation,
+    useBias: first.useBias,
     normalization,
     output,
     streamScaling,
     adaptation,
     seasonality,
+    ...(isUniformStack(stack) ? {} : { stack }),
   };
 }
 
@@ -283,13 +313,13 @@ export interface TensorShapeEntry {
  * Gate order inside g*u: LSTM i, f, c, o; GRU z, r, h.
  */
 export function weightShapes(spec: ResolvedSpec): TensorShapeEntry[] {
-  const g = gateCount(spec.cell);
   const out: TensorShapeEntry[] = [];
   let inWidth = spec.inputWidth;
-  spec.layers.forEach((u, i) => {
+  layerSpecs(spec).forEach(({ cell, units: u, useBias, resetAfter }, i) => {
+    const g = gateCount(cell);
     out.push({ name: `layer${i}/kernel`, shape: [inWidth, g * u] });
     out.push({ name: `layer${i}/recurrent_kernel`, shape: [u, g * u] });
-    if (spec.useBias) out.push({ name: `layer${i}/bias`, shape: spec.cell === 'gru' && spec.resetAfter ? [2, g * u] : [g * u] });
+    if (useBias) out.push({ name: `layer${i}/bias`, shape: cell === 'gru' && resetAfter ? [2, g * u] : [g * u] });
     inWidth = u;
   });
   out.push({ name: 'head/kernel', shape: [inWidth, spec.head.units] });
@@ -307,9 +337,9 @@ export interface StateTensorInfo {
 /** Recurrent state tensors per stream: h per layer, plus c per LSTM layer, ordered layer by layer (h then c). */
 export function stateTensors(spec: ResolvedSpec): StateTensorInfo[] {
   const out: StateTensorInfo[] = [];
-  spec.layers.forEach((u, i) => {
+  layerSpecs(spec).forEach(({ cell, units: u }, i) => {
     out.push({ name: `layer${i}/h`, layer: i, kind: 'h', size: u });
-    if (spec.cell === 'lstm') out.push({ name: `layer${i}/c`, layer: i, kind: 'c', size: u });
+    if (cell === 'lstm') out.push({ name: `layer${i}/c`, layer: i, kind: 'c', size: u });
   });
   return out;
 }

@@ -1,6 +1,7 @@
 import type { WeightsBundle } from '../bundle/bundle';
 import type { ActivationName } from '../spec/activations';
-import type { ResolvedSpec } from '../spec/spec';
+import { gateCount, type ResolvedSpec } from '../spec/spec';
+import { layerSpecs } from '../spec/stack';
 import { tf } from './backend';
 
 /**
@@ -32,7 +33,7 @@ export function weightsToTensors(bundle: WeightsBundle, make: (name: string, t: 
     layers: spec.layers.map((_, i) => ({
       kernel: get(`layer${i}/kernel`) as tf.Tensor2D,
       recurrent: get(`layer${i}/recurrent_kernel`) as tf.Tensor2D,
-      bias: spec.useBias ? get(`layer${i}/bias`) : null,
+      bias: layerSpecs(spec)[i]!.useBias ? get(`layer${i}/bias`) : null,
     })),
     headKernel: get('head/kernel') as tf.Tensor2D,
     headBias: get('head/bias') as tf.Tensor1D,
@@ -40,15 +41,16 @@ export function weightsToTensors(bundle: WeightsBundle, make: (name: string, t: 
 }
 
 function shapeOf(spec: ResolvedSpec, name: string): number[] {
-  const g = spec.cell === 'lstm' ? 4 : spec.cell === 'gru' ? 3 : 1;
   if (name === 'head/kernel') return [spec.layers[spec.layers.length - 1], spec.head.units];
   if (name === 'head/bias') return [spec.head.units];
   const l = Number(name.slice(5, name.indexOf('/')));
-  const u = spec.layers[l];
+  const layer = layerSpecs(spec)[l]!;
+  const u = layer.units;
+  const g = gateCount(layer.cell);
   const inW = l === 0 ? spec.inputWidth : spec.layers[l - 1];
   if (name.endsWith('/recurrent_kernel')) return [u, g * u];
   if (name.endsWith('/kernel')) return [inW, g * u];
-  return spec.cell === 'gru' && spec.resetAfter ? [2, g * u] : [g * u];
+  return layer.cell === 'gru' && layer.resetAfter ? [2, g * u] : [g * u];
 }
 
 export function tfActivation(name: ActivationName, x: tf.Tensor): tf.Tensor {
@@ -86,19 +88,19 @@ export function tfStep(
   x: tf.Tensor2D,
   states: readonly tf.Tensor2D[],
 ): { y: tf.Tensor2D; states: tf.Tensor2D[] } {
-  const act = (t: tf.Tensor): tf.Tensor2D => tfActivation(spec.activation, t) as tf.Tensor2D;
-  const rec = (t: tf.Tensor): tf.Tensor2D => tfActivation(spec.recurrentActivation, t) as tf.Tensor2D;
   const next: tf.Tensor2D[] = [];
   let input = x;
   let s = 0;
-  spec.layers.forEach((_units, l) => {
+  layerSpecs(spec).forEach((layer, l) => {
+    const act = (t: tf.Tensor): tf.Tensor2D => tfActivation(layer.activation, t) as tf.Tensor2D;
+    const rec = (t: tf.Tensor): tf.Tensor2D => tfActivation(layer.recurrentActivation, t) as tf.Tensor2D;
     const lw = w.layers[l];
     const h = states[s++];
     let hNew: tf.Tensor2D;
-    if (spec.cell === 'simple' || spec.cell === 'lstm') {
+    if (layer.cell === 'simple' || layer.cell === 'lstm') {
       let z: tf.Tensor2D = tf.add(tf.matMul(input, lw.kernel), tf.matMul(h, lw.recurrent));
       if (lw.bias !== null) z = tf.add(z, lw.bias);
-      if (spec.cell === 'simple') {
+      if (layer.cell === 'simple') {
         hNew = act(z);
         next.push(hNew);
       } else {
@@ -112,7 +114,7 @@ export function tfStep(
       let bIn: tf.Tensor | null = null;
       let bRec: tf.Tensor | null = null;
       if (lw.bias !== null) {
-        if (spec.resetAfter) [bIn, bRec] = tf.unstack(lw.bias, 0);
+        if (layer.resetAfter) [bIn, bRec] = tf.unstack(lw.bias, 0);
         else bIn = lw.bias;
       }
       let zx: tf.Tensor2D = tf.matMul(input, lw.kernel);
@@ -120,7 +122,7 @@ export function tfStep(
       const [xz, xr, xh] = tf.split<tf.Tensor2D>(zx, 3, 1);
       let cand: tf.Tensor2D;
       let zg: tf.Tensor2D;
-      if (spec.resetAfter) {
+      if (layer.resetAfter) {
         let zh: tf.Tensor2D = tf.matMul(h, lw.recurrent);
         if (bRec !== null) zh = tf.add(zh, bRec);
         const [hz, hr, hh] = tf.split<tf.Tensor2D>(zh, 3, 1);

@@ -1,6 +1,7 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import type { ActivationName } from '../../spec/activations';
 import { gateCount, stateTensors } from '../../spec/spec';
+import { layerSpecs } from '../../spec/stack';
 import type { OnnxGraph, OnnxInitializer, OnnxNode } from './proto';
 
 /** Input/output names of the one-step graph. States follow stateTensors(spec) order. */
@@ -70,7 +71,6 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
     return name;
   };
   const t = (name: string): Float32Array => bundle.tensors.get(name)!;
-  const g = gateCount(spec.cell);
 
   const states = stateTensors(spec);
   const io: StepGraphIo = {
@@ -82,7 +82,8 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
   const finalOut: string[] = [];
   // Fused ONNX LSTM/GRU operators only for Keras' default activations (the ops take others only
   // through per-gate attribute lists; the explicit graph handles every activation).
-  const fused = options.fusedCells === true && spec.activation === 'tanh' && spec.recurrentActivation === 'sigmoid';
+  const fusable = (L: { activation: string; recurrentActivation: string }): boolean =>
+    options.fusedCells === true && L.activation === 'tanh' && L.recurrentActivation === 'sigmoid';
   const axes0 = 'axes0';
   inits.push({ name: axes0, dims: [1], data: BigInt64Array.of(0n) });
 
@@ -90,20 +91,23 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
   let lastH = io.input;
   let inWidth = spec.inputWidth;
   let s = 0;
-  for (let l = 0; l < spec.layers.length; l++) {
-    const u = spec.layers[l];
-    const n = g * u;
+  const stack = layerSpecs(spec);
+  for (let l = 0; l < stack.length; l++) {
+    // Each layer's own cell and settings (stacks may mix cells).
+    const L = stack[l]!;
+    const u = L.units;
+    const n = gateCount(L.cell) * u;
     const kernel = t(`layer${l}/kernel`);
     const rec = t(`layer${l}/recurrent_kernel`);
-    const biasAll = spec.useBias ? t(`layer${l}/bias`) : new Float32Array(spec.cell === 'gru' && spec.resetAfter ? 2 * n : n);
+    const biasAll = L.useBias ? t(`layer${l}/bias`) : new Float32Array(L.cell === 'gru' && L.resetAfter ? 2 * n : n);
     const h = io.stateInputs[s];
     let hNew: string;
-    if (fused && spec.cell !== 'simple') {
+    if (fusable(L) && L.cell !== 'simple') {
       // ONNX's own LSTM/GRU operators (one time step), optional: ORT fuses the gate arithmetic,
       // but at one step its per-call setup made it slower than the explicit graph on CPU. Weights are transposed to [gates·u, in] and LSTM gates reordered
       // from Keras i,f,c,o to ONNX i,o,f,c; GRU z,r,h already match and linear_before_reset=1 is
       // exactly Keras reset_after.
-      const blocks = spec.cell === 'lstm' ? [0, 3, 1, 2] : [0, 1, 2];
+      const blocks = L.cell === 'lstm' ? [0, 3, 1, 2] : [0, 1, 2];
       const toOnnx = (m: Float32Array, rows: number): Float32Array => {
         const out = new Float32Array(n * rows);
         blocks.forEach((src, dst) => {
@@ -114,65 +118,65 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
       const biasOnnx = new Float32Array(2 * n);
       const reorder = (v: Float32Array, offset: number): void =>
         blocks.forEach((src, dst) => biasOnnx.set(v.subarray(src * u, src * u + u), offset + dst * u));
-      if (spec.useBias) {
+      if (L.useBias) {
         reorder(biasAll.subarray(0, n), 0);
-        if (spec.cell === 'gru' && spec.resetAfter) reorder(biasAll.subarray(n), n);
+        if (L.cell === 'gru' && L.resetAfter) reorder(biasAll.subarray(n), n);
       }
       const x3 = x === io.input ? node('Unsqueeze', [x, axes0], 'x3') : x;
       const h3 = node('Unsqueeze', [h, axes0], 'h3');
       const ins = [x3, init(`l${l}_W`, [1, n, inWidth], toOnnx(kernel, inWidth)), init(`l${l}_R`, [1, n, u], toOnnx(rec, u)), init(`l${l}_B`, [1, 2 * n], biasOnnx), '', h3];
       const yh = tmp('yh');
-      if (spec.cell === 'lstm') {
+      if (L.cell === 'lstm') {
         const yc = tmp('yc');
         ins.push(node('Unsqueeze', [io.stateInputs[s + 1], axes0], 'c3'));
         nodes.push({ op: 'LSTM', inputs: ins, outputs: ['', yh, yc], attributes: { hidden_size: { i: u } } });
         finalOut[s + 1] = node('Squeeze', [yc, axes0], 'c');
         s += 2;
       } else {
-        nodes.push({ op: 'GRU', inputs: ins, outputs: ['', yh], attributes: { hidden_size: { i: u }, linear_before_reset: { i: spec.resetAfter ? 1 : 0 } } });
+        nodes.push({ op: 'GRU', inputs: ins, outputs: ['', yh], attributes: { hidden_size: { i: u }, linear_before_reset: { i: L.resetAfter ? 1 : 0 } } });
         s += 1;
       }
       hNew = node('Squeeze', [yh, axes0], 'h');
       // The next layer (or the head) can take Y_h as it is: [1, batch, u] is a one-step sequence.
-      finalOut[spec.cell === 'lstm' ? s - 2 : s - 1] = hNew;
+      finalOut[L.cell === 'lstm' ? s - 2 : s - 1] = hNew;
       x = yh;
       lastH = hNew;
       inWidth = u;
       continue;
     }
-    if (spec.cell === 'simple' || spec.cell === 'lstm') {
+    if (L.cell === 'simple' || L.cell === 'lstm') {
       const stacked = new Float32Array((inWidth + u) * n);
       stacked.set(kernel, 0);
       stacked.set(rec, inWidth * n);
       const cat = node('Concat', [x, h], 'xh', { axis: { i: 1 } });
       let z = node('MatMul', [cat, init(`l${l}_wu`, [inWidth + u, n], stacked)], 'z');
-      if (spec.useBias) z = node('Add', [z, init(`l${l}_b`, [n], biasAll)], 'zb');
-      if (spec.cell === 'simple') {
-        hNew = act(spec.activation, z);
+      if (L.useBias) z = node('Add', [z, init(`l${l}_b`, [n], biasAll)], 'zb');
+      if (L.cell === 'simple') {
+        hNew = act(L.activation, z);
         s += 1;
       } else {
         const c = io.stateInputs[s + 1];
         const [zif, zc, zo] = split(z, [2 * u, u, u], 'gate');
-        const [i, f] = split(act(spec.recurrentActivation, zif), [u, u], 'if');
-        const o = act(spec.recurrentActivation, zo);
-        const cNew = node('Add', [node('Mul', [f, c], 'fc'), node('Mul', [i, act(spec.activation, zc)], 'ic')], 'c');
-        hNew = node('Mul', [o, act(spec.activation, cNew)], 'h');
+        const [i, f] = split(act(L.recurrentActivation, zif), [u, u], 'if');
+        const o = act(L.recurrentActivation, zo);
+        const cNew = node('Add', [node('Mul', [f, c], 'fc'), node('Mul', [i, act(L.activation, zc)], 'ic')], 'c');
+        hNew = node('Mul', [o, act(L.activation, cNew)], 'h');
         finalOut[s + 1] = cNew;
         s += 2;
       }
     } else {
       let zx = node('MatMul', [x, init(`l${l}_w`, [inWidth, n], kernel)], 'zx');
-      if (spec.useBias) zx = node('Add', [zx, init(`l${l}_b`, [n], biasAll.subarray(0, n))], 'zxb');
+      if (L.useBias) zx = node('Add', [zx, init(`l${l}_b`, [n], biasAll.subarray(0, n))], 'zxb');
       const [xzr, xh] = split(zx, [2 * u, u], 'xg');
       let zr: string;
       let cand: string;
-      if (spec.resetAfter) {
+      if (L.resetAfter) {
         let zh = node('MatMul', [h, init(`l${l}_u`, [u, n], rec)], 'zh');
-        if (spec.useBias) zh = node('Add', [zh, init(`l${l}_rb`, [n], biasAll.subarray(n))], 'zhb');
+        if (L.useBias) zh = node('Add', [zh, init(`l${l}_rb`, [n], biasAll.subarray(n))], 'zhb');
         const [hzr, hh] = split(zh, [2 * u, u], 'hg');
-        const zrAct = act(spec.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
+        const zrAct = act(L.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
         const [z, r] = split(zrAct, [u, u], 'zr');
-        cand = act(spec.activation, node('Add', [xh, node('Mul', [r, hh], 'rh')], 'cand'));
+        cand = act(L.activation, node('Add', [xh, node('Mul', [r, hh], 'rh')], 'cand'));
         zr = z!;
       } else {
         const uzr = new Float32Array(u * 2 * u);
@@ -182,17 +186,17 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
           uh.set(rec.subarray(k * n + 2 * u, k * n + n), k * u);
         }
         const hzr = node('MatMul', [h, init(`l${l}_uzr`, [u, 2 * u], uzr)], 'hzr');
-        const zrAct = act(spec.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
+        const zrAct = act(L.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
         const [z, r] = split(zrAct, [u, u], 'zr');
         const rh = node('Mul', [r, h], 'rh');
-        cand = act(spec.activation, node('Add', [xh, node('MatMul', [rh, init(`l${l}_uh`, [u, u], uh)], 'rhu')], 'cand'));
+        cand = act(L.activation, node('Add', [xh, node('MatMul', [rh, init(`l${l}_uh`, [u, u], uh)], 'rhu')], 'cand'));
         zr = z!;
       }
       // h' = z*h + (1-z)*cand = cand + z*(h - cand)
       hNew = node('Add', [cand, node('Mul', [zr, node('Sub', [h, cand], 'hmc')], 'zd')], 'h');
       s += 1;
     }
-    finalOut[spec.cell === 'lstm' ? s - 2 : s - 1] = hNew;
+    finalOut[L.cell === 'lstm' ? s - 2 : s - 1] = hNew;
     x = hNew;
     lastH = hNew;
     inWidth = u;

@@ -1,9 +1,12 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import { type ActivationName, applyActivation } from '../../spec/activations';
 import { gateCount, type ResolvedSpec } from '../../spec/spec';
+import { layerSpecs, type ResolvedLayer } from '../../spec/stack';
 import type { StepKernel } from '../kernel';
 
 interface Layer {
+  /** Cell kind and activations of this layer (stacks may mix cells). */
+  readonly spec: ResolvedLayer;
   readonly units: number;
   readonly inWidth: number;
   readonly kernel: Float32Array; // [in, g*u]
@@ -65,20 +68,21 @@ export class ReferenceKernel implements StepKernel {
 
   load(bundle: WeightsBundle): void {
     const spec = bundle.spec;
-    const g = gateCount(spec.cell);
     const t = (name: string): Float32Array => bundle.tensors.get(name)!;
     let inWidth = spec.inputWidth;
-    this.layers = spec.layers.map((units, i) => {
+    this.layers = layerSpecs(spec).map((ls, i) => {
+      const { units } = ls;
+      const g = gateCount(ls.cell);
       let bias: Float32Array = new Float32Array(g * units);
       let recurrentBias: Float32Array | null = null;
-      if (spec.useBias) {
+      if (ls.useBias) {
         const b = t(`layer${i}/bias`);
-        if (spec.cell === 'gru' && spec.resetAfter) {
+        if (ls.cell === 'gru' && ls.resetAfter) {
           bias = b.subarray(0, g * units);
           recurrentBias = b.subarray(g * units);
         } else bias = b;
-      } else if (spec.cell === 'gru' && spec.resetAfter) recurrentBias = new Float32Array(g * units);
-      const layer: Layer = { units, inWidth, kernel: t(`layer${i}/kernel`), recurrent: t(`layer${i}/recurrent_kernel`), bias, recurrentBias };
+      } else if (ls.cell === 'gru' && ls.resetAfter) recurrentBias = new Float32Array(g * units);
+      const layer: Layer = { spec: ls, units, inWidth, kernel: t(`layer${i}/kernel`), recurrent: t(`layer${i}/recurrent_kernel`), bias, recurrentBias };
       inWidth = units;
       return layer;
     });
@@ -91,9 +95,9 @@ export class ReferenceKernel implements StepKernel {
   private ensure(batch: number): void {
     if (batch <= this.capacity) return;
     const maxU = Math.max(...this.spec.layers);
-    const g = gateCount(this.spec.cell);
-    this.gates = new Float32Array(batch * g * maxU);
-    this.gatesRec = new Float32Array(batch * g * maxU);
+    const maxN = Math.max(...this.layers.map((l) => gateCount(l.spec.cell) * l.units));
+    this.gates = new Float32Array(batch * maxN);
+    this.gatesRec = new Float32Array(batch * maxN);
     this.rh = new Float32Array(batch * maxU);
     this.output = new Float32Array(batch * this.spec.head.units);
     this.capacity = batch;
@@ -107,7 +111,7 @@ export class ReferenceKernel implements StepKernel {
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l];
       const h = states[s++];
-      switch (spec.cell) {
+      switch (layer.spec.cell) {
         case 'simple':
           this.simple(layer, x, h, batch);
           break;
@@ -133,7 +137,7 @@ export class ReferenceKernel implements StepKernel {
     fillRows(z, batch, layer.bias, u);
     gemmAcc(x, batch, layer.inWidth, layer.kernel, u, 0, u, z, u, 0);
     gemmAcc(h, batch, u, layer.recurrent, u, 0, u, z, u, 0);
-    applyActivation(this.spec.activation, z, 0, batch * u);
+    applyActivation(layer.spec.activation, z, 0, batch * u);
     h.set(z.subarray(0, batch * u));
   }
 
@@ -141,8 +145,8 @@ export class ReferenceKernel implements StepKernel {
     const u = layer.units;
     const n = 4 * u;
     const z = this.gates;
-    const act: ActivationName = this.spec.activation;
-    const rec: ActivationName = this.spec.recurrentActivation;
+    const act: ActivationName = layer.spec.activation;
+    const rec: ActivationName = layer.spec.recurrentActivation;
     fillRows(z, batch, layer.bias, n);
     gemmAcc(x, batch, layer.inWidth, layer.kernel, n, 0, n, z, n, 0);
     gemmAcc(h, batch, u, layer.recurrent, n, 0, n, z, n, 0);
@@ -169,8 +173,8 @@ export class ReferenceKernel implements StepKernel {
     const n = 3 * u;
     const zx = this.gates;
     const zh = this.gatesRec;
-    const act = this.spec.activation;
-    const rec = this.spec.recurrentActivation;
+    const act = layer.spec.activation;
+    const rec = layer.spec.recurrentActivation;
     fillRows(zx, batch, layer.bias, n);
     gemmAcc(x, batch, layer.inWidth, layer.kernel, n, 0, n, zx, n, 0);
     if (layer.recurrentBias !== null) {

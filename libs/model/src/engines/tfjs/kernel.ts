@@ -1,7 +1,7 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import { tf, useTfjsBackend } from '../../tfjs/backend';
 import { tfStep, type TfWeights, weightsToTensors } from '../../tfjs/cells';
-import type { ResolvedSpec } from '../../spec/spec';
+import { type ResolvedSpec, stateTensors } from '../../spec/spec';
 import type { TfjsBackendName } from '../config';
 import type { StepKernel } from '../kernel';
 
@@ -46,7 +46,7 @@ export class TfjsKernel implements StepKernel {
     if (tf.getBackend() !== this.backend) await useTfjsBackend(this.backend);
     const spec = this.spec;
     const weights = this.weights!;
-    const sizes = states.map((_, i) => (this.spec.cell === 'lstm' ? spec.layers[i >> 1] : spec.layers[i]));
+    const sizes = stateTensors(spec).map((s) => s.size);
     const outs = tf.tidy(() => {
       const x = tf.tensor2d(input.subarray(0, batch * spec.inputWidth), [batch, spec.inputWidth]);
       const st = states.map((s, i) => tf.tensor2d(s.subarray(0, batch * sizes[i]), [batch, sizes[i]]));
