@@ -14,6 +14,12 @@ export interface StepKernel {
    * the returned array may be reused by the next call.
    */
   run(input: Float32Array, states: Float32Array[], batch: number): Float32Array | Promise<Float32Array>;
+  /**
+   * Optional form of `run` that leaves `states` as they are and writes the new states to
+   * `statesOut[i]` ([batch, size_i]) instead, so a runtime that can fill caller memory directly
+   * (ONNX Runtime's pre-allocated outputs) needs no copy. Same return value as `run`.
+   */
+  runInto?(input: Float32Array, states: Float32Array[], statesOut: Float32Array[], batch: number): Float32Array | Promise<Float32Array>;
   /** Recompiles for new weights (same or different architecture). */
   load(bundle: WeightsBundle): void | Promise<void>;
   /** Frees native resources; idempotent. */

@@ -38,6 +38,10 @@ export class StreamingModel {
   private states: Float32Array[] = [];
   /** The recurrent states only (the kernel's view of `states`, without the transform's). */
   private kernelStates: Float32Array[] = [];
+  /** Where a kernel with runInto writes the new recurrent states. */
+  private kernelOut: Float32Array[] = [];
+  /** What scatter copies back after runInto: the new recurrent states, then the transform's (updated in place). */
+  private scatterFrom: Float32Array[] = [];
   private input = new Float32Array(0);
   private stamp: Uint32Array;
   private generation = 0;
@@ -112,11 +116,13 @@ export class StreamingModel {
       const aux = transform === null ? null : this.states[this.kernelStates.length];
       if (transform !== null && aux !== null) transform.prepare(input, aux, batch, x);
       else this.normalizer.normalizeInput(input, x, batch);
-      const y = await this.kernel.run(x, this.kernelStates, batch);
-      const out = Float32Array.from(y.subarray(0, batch * spec.head.units));
+      const kernel = this.kernel;
+      const y =
+        kernel.runInto !== undefined ? await kernel.runInto(x, this.kernelStates, this.kernelOut, batch) : await kernel.run(x, this.kernelStates, batch);
+      const out = y.slice(0, batch * spec.head.units);
       if (transform !== null && aux !== null) transform.finish(input, out, aux, batch);
       else this.normalizer.denormalizeOutput(out, batch);
-      this.table_.scatter(this.slots, batch, this.states);
+      this.table_.scatter(this.slots, batch, kernel.runInto !== undefined ? this.scatterFrom : this.states);
       return out;
     } finally {
       this.busy = false;
@@ -173,8 +179,13 @@ export class StreamingModel {
   private ensureScratch(batch: number): void {
     if (batch <= this.scratchBatch) return;
     this.slots = new Int32Array(batch);
-    this.states = this.table_.stateSizes.map((s) => new Float32Array(batch * s));
-    this.kernelStates = this.states.slice(0, stateTensors(this.current.spec).length);
+    // Staging buffers inside the table's memory make gather/scatter memmoves; plain arrays past its reserve.
+    const [states, out] = this.table_.staging(batch, 2) ?? [0, 1].map(() => this.table_.stateSizes.map((s) => new Float32Array(batch * s)));
+    const n = stateTensors(this.current.spec).length;
+    this.states = states;
+    this.kernelStates = states.slice(0, n);
+    this.kernelOut = out.slice(0, n);
+    this.scatterFrom = [...this.kernelOut, ...states.slice(n)];
     this.input = new Float32Array(batch * this.current.spec.inputWidth);
     this.scratchBatch = batch;
   }

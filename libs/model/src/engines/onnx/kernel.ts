@@ -2,7 +2,8 @@ import type * as Ort from 'onnxruntime-node';
 import type { WeightsBundle } from '../../bundle/bundle';
 import { EngineUnavailableError } from '../../errors';
 import type { StepKernel } from '../kernel';
-import { buildStepGraph, type StepGraphIo } from './graph';
+import { TensorBindings } from './bindings';
+import { buildStepGraph } from './graph';
 import { encodeModel } from './proto';
 
 export interface OnnxKernelOptions {
@@ -38,9 +39,10 @@ async function loadOrt(): Promise<OrtModule> {
 export class OnnxKernel implements StepKernel {
   readonly label: string;
   private session: Ort.InferenceSession | null = null;
-  private io!: StepGraphIo;
-  private inputWidth = 0;
   private stateSizes: number[] = [];
+  private bindings: TensorBindings | null = null;
+  /** run()'s new states before they are copied over the caller's (runInto needs no such copy). */
+  private scratchOut: Float32Array[] = [];
 
   private constructor(
     private readonly ort: OrtModule,
@@ -87,34 +89,42 @@ export class OnnxKernel implements StepKernel {
     }
     const old = this.session;
     this.session = session;
-    this.io = io;
-    this.inputWidth = bundle.spec.inputWidth;
     this.stateSizes = graph.inputs.slice(1).map((v) => v.dims[1] as number);
+    this.bindings?.clear();
+    this.bindings = new TensorBindings(this.ort.Tensor, io, bundle.spec.inputWidth, this.stateSizes, bundle.spec.head.units);
+    this.scratchOut = [];
     // Release the old session only after the new one is in place, so a failed rebuild keeps serving.
     if (old !== null) await old.release();
   }
 
   async run(input: Float32Array, states: Float32Array[], batch: number): Promise<Float32Array> {
+    if (this.scratchOut.length === 0 || this.scratchOut[0].length < batch * this.stateSizes[0]) {
+      this.scratchOut = this.stateSizes.map((size) => new Float32Array(batch * size));
+    }
+    const y = await this.runInto(input, states, this.scratchOut, batch);
+    this.stateSizes.forEach((size, i) => states[i].set(this.scratchOut[i].subarray(0, batch * size)));
+    return y;
+  }
+
+  /**
+   * One step with pre-allocated outputs (`session.run(feeds, fetches)`): ORT writes the new states
+   * into `statesOut` and the head's output into a reused array, and the tensors over the caller's
+   * buffers are made once per batch size (TensorBindings), not per call.
+   */
+  async runInto(input: Float32Array, states: Float32Array[], statesOut: Float32Array[], batch: number): Promise<Float32Array> {
     const session = this.session;
-    if (session === null) throw new EngineUnavailableError('onnx kernel used after dispose()');
-    const { Tensor } = this.ort;
-    const feeds: Record<string, Ort.Tensor> = {
-      [this.io.input]: new Tensor('float32', input.subarray(0, batch * this.inputWidth), [batch, this.inputWidth]),
-    };
-    this.io.stateInputs.forEach((name, i) => {
-      const size = this.stateSizes[i];
-      feeds[name] = new Tensor('float32', states[i].subarray(0, batch * size), [batch, size]);
-    });
-    const result = await session.run(feeds);
-    this.io.stateOutputs.forEach((name, i) => {
-      states[i].set(result[name].data as Float32Array);
-    });
-    return result[this.io.output].data as Float32Array;
+    const bindings = this.bindings;
+    if (session === null || bindings === null) throw new EngineUnavailableError('onnx kernel used after dispose()');
+    const b = bindings.get(input, states, statesOut, batch);
+    await session.run(b.feeds, b.fetches);
+    return b.y;
   }
 
   async dispose(): Promise<void> {
     const s = this.session;
     this.session = null;
+    this.bindings?.clear();
+    this.bindings = null;
     if (s !== null) await s.release();
   }
 }
