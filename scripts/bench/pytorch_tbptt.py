@@ -2,9 +2,10 @@
 """PyTorch baseline for scripts/bench/trainer.bench.ts: truncated BPTT on an LSTM with a Linear head,
 the same setting as the TypeScript benchmark. One iteration = unroll k2 steps of a batch from the
 carried (detached) states, MSE over the last k1 steps, backward, global-norm clip, one Adam step
-(Keras defaults: lr 1e-3, eps 1e-7). Single-threaded, CPU, like the TF.js wasm/cpu backends.
+(Keras defaults: lr 1e-3, eps 1e-7). CPU; "threads" sets torch.set_num_threads (the benchmark passes
+its own thread count, for a comparison at equal threads); null or absent keeps PyTorch's default.
 
-    python3 scripts/bench/pytorch_tbptt.py '{"units":64,"k1":32,"k2":32,"batch":32,"inputWidth":8,"seconds":10}'
+    python3 scripts/bench/pytorch_tbptt.py '{"units":64,"k1":32,"k2":32,"batch":32,"inputWidth":8,"seconds":10,"threads":1}'
 
 Prints one JSON line: {"bench":"trainer.tbptt","backend":"pytorch",...,"itersPerSec","eventsPerSec"}.
 """
@@ -19,7 +20,9 @@ def main() -> None:
     cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     units, k1, k2 = cfg.get("units", 64), cfg.get("k1", 32), cfg.get("k2", 32)
     batch, width, seconds = cfg.get("batch", 32), cfg.get("inputWidth", 8), cfg.get("seconds", 10.0)
-    torch.set_num_threads(1)
+    threads = cfg.get("threads")
+    if threads is not None:
+        torch.set_num_threads(int(threads))
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(width, units, batch_first=True)
     head = torch.nn.Linear(units, width)
@@ -50,7 +53,7 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     print(json.dumps({
         "bench": "trainer.tbptt", "backend": "pytorch", "torch": torch.__version__, "cell": "lstm", "units": units,
-        "k1": k1, "k2": k2, "batch": batch, "inputWidth": width, "iterations": n,
+        "k1": k1, "k2": k2, "batch": batch, "inputWidth": width, "threads": torch.get_num_threads(), "iterations": n,
         "itersPerSec": n / elapsed, "eventsPerSec": n * batch * k1 / elapsed,
     }))
 

@@ -1,22 +1,29 @@
 /**
  * Trainer benchmark (npm run bench:trainer): truncated-BPTT iterations per second and events
  * learned per second for an LSTM of 64 units, input width 8, k1 = k2 = 32, batch 32, on each
- * TF.js backend that is available here, then the same setting in PyTorch
- * (scripts/bench/pytorch_tbptt.py) when `python3 -c 'import torch'` works.
+ * training engine that is available here (libs/model's 'onnx' engine, then TF.js backends), then
+ * the same setting in PyTorch (scripts/bench/pytorch_tbptt.py) when `python3 -c 'import torch'`
+ * works: once with torch.set_num_threads equal to our thread count (the ratio's denominator) and
+ * once with PyTorch's default thread count.
  *
- * One iteration is what the trainer runs per batch: libs/model's trainTbptt over 32 streams × 32
- * steps starting from the carried states, Adam resumed from the previous state, global-norm
- * clipping 1 — one update (k1 = k2). Events learned = batch × k1 per iteration.
+ * One iteration is what the online trainer runs per batch: libs/model's trainTbptt over 32 streams
+ * × 32 steps of model-space data starting from the carried states, Adam resumed from the previous
+ * state, global-norm clipping 1 — one update (k1 = k2). Events learned = batch × k1 per iteration.
  *
- * Env: BENCH_SECONDS (per backend, default 10), BENCH_BACKENDS (default wasm,cpu,tensorflow,tensorflow-gpu;
- * unavailable ones are reported as skipped). `--small` (or BENCH_SMALL=1): LSTM 8, k1 = k2 = 4,
- * batch 4, 0.3 s on wasm and cpu, a smoke run for `npm test`. Last line:
- * {"bench":"trainer","itersPerSec":…,"backend":…,"pytorchItersPerSec":…,"ratio":…} (best backend; ratio = ours / PyTorch, null without torch).
+ * Env: BENCH_SECONDS (per engine, default 10), BENCH_BACKENDS (default onnx,wasm,cpu,tensorflow,tensorflow-gpu;
+ * 'onnx' is the ONNX engine, the rest TF.js backends; unavailable ones are reported as skipped),
+ * BENCH_THREADS (ONNX intra-op threads and PyTorch's equal-thread run, default 1). `--small` (or
+ * BENCH_SMALL=1): LSTM 8, k1 = k2 = 4, batch 4, 0.3 s on onnx and cpu, a smoke run for `npm test`.
+ * Last line: {"bench":"trainer","itersPerSec":…,"backend":…,"threads":…,"pytorchItersPerSec":…,
+ * "ratio":…,"pytorchDefaultThreads":…,"pytorchDefaultThreadsItersPerSec":…,"ratioDefaultThreads":…}
+ * (best engine; ratio = ours / PyTorch at equal threads, null without torch).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createBundle, EngineUnavailableError, trainTbptt, type AdamState, type TfjsBackendName, type WeightsBundle } from '@streamcell/model';
 import { benchList, benchNumber, small } from './small';
+
+type Backend = 'onnx' | TfjsBackendName;
 
 const UNITS = small ? 8 : 64;
 const WIDTH = 8;
@@ -24,7 +31,8 @@ const K1 = small ? 4 : 32;
 const K2 = K1;
 const BATCH = small ? 4 : 32;
 const SECONDS = benchNumber('BENCH_SECONDS', 10, 0.3);
-const BACKENDS = benchList('BENCH_BACKENDS', 'wasm,cpu,tensorflow,tensorflow-gpu', 'wasm,cpu') as TfjsBackendName[];
+const THREADS = benchNumber('BENCH_THREADS', 1, 1);
+const BACKENDS = benchList('BENCH_BACKENDS', 'onnx,wasm,cpu,tensorflow,tensorflow-gpu', 'onnx,cpu') as Backend[];
 
 function data(seed: number): { inputs: Float32Array; targets: Float32Array } {
   let s = seed >>> 0;
@@ -35,7 +43,7 @@ function data(seed: number): { inputs: Float32Array; targets: Float32Array } {
   return { inputs: Float32Array.from({ length: BATCH * K2 * WIDTH }, next), targets: Float32Array.from({ length: BATCH * K2 * WIDTH }, next) };
 }
 
-async function benchBackend(backend: TfjsBackendName): Promise<number | null> {
+async function benchBackend(backend: Backend): Promise<number | null> {
   let bundle: WeightsBundle = createBundle({ name: 'bench', spec: { cell: 'lstm', layers: [UNITS], inputWidth: WIDTH, head: { units: WIDTH } }, init: { seed: 1 } });
   const batches = [data(1), data(2), data(3), data(4)];
   let optimizerState: AdamState | undefined;
@@ -46,7 +54,8 @@ async function benchBackend(backend: TfjsBackendName): Promise<number | null> {
       k2: K2,
       learningRate: 1e-3,
       clipNorm: 1,
-      backend,
+      modelSpace: true,
+      ...(backend === 'onnx' ? { engine: 'onnx' as const, threads: THREADS } : { engine: 'tfjs' as const, backend }),
       ...(optimizerState ? { optimizerState } : {}),
     });
     bundle = r.bundle;
@@ -73,18 +82,32 @@ async function benchBackend(backend: TfjsBackendName): Promise<number | null> {
   }
   const itersPerSec = n / elapsed;
   process.stdout.write(
-    `${JSON.stringify({ bench: 'trainer.tbptt', backend, cell: 'lstm', units: UNITS, k1: K1, k2: K2, batch: BATCH, inputWidth: WIDTH, iterations: n, itersPerSec, eventsPerSec: itersPerSec * BATCH * K1 })}\n`,
+    `${JSON.stringify({
+      bench: 'trainer.tbptt',
+      backend,
+      ...(backend === 'onnx' ? { threads: THREADS } : {}),
+      cell: 'lstm',
+      units: UNITS,
+      k1: K1,
+      k2: K2,
+      batch: BATCH,
+      inputWidth: WIDTH,
+      iterations: n,
+      itersPerSec,
+      eventsPerSec: itersPerSec * BATCH * K1,
+    })}\n`,
   );
   return itersPerSec;
 }
 
-function benchPytorch(): number | null {
+/** PyTorch's figure with `threads` intra-op threads, or its default when null. */
+function benchPytorch(threads: number | null): { itersPerSec: number; threads: number } | null {
   const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     process.stdout.write(`${JSON.stringify({ bench: 'trainer.tbptt', backend: 'pytorch', skipped: 'python3 cannot import torch' })}\n`);
     return null;
   }
-  const args = JSON.stringify({ units: UNITS, k1: K1, k2: K2, batch: BATCH, inputWidth: WIDTH, seconds: SECONDS });
+  const args = JSON.stringify({ units: UNITS, k1: K1, k2: K2, batch: BATCH, inputWidth: WIDTH, seconds: SECONDS, threads });
   const run = spawnSync('python3', [join(__dirname, 'pytorch_tbptt.py'), args], { encoding: 'utf8' });
   if (run.status !== 0) {
     process.stdout.write(`${JSON.stringify({ bench: 'trainer.tbptt', backend: 'pytorch', skipped: `pytorch_tbptt.py failed: ${run.stderr.trim().split('\n').at(-1)}` })}\n`);
@@ -92,25 +115,32 @@ function benchPytorch(): number | null {
   }
   const line = run.stdout.trim().split('\n').at(-1)!;
   process.stdout.write(`${line}\n`);
-  return (JSON.parse(line) as { itersPerSec: number }).itersPerSec;
+  return JSON.parse(line) as { itersPerSec: number; threads: number };
 }
 
 async function main(): Promise<void> {
-  let best: { backend: TfjsBackendName; itersPerSec: number } | null = null;
+  let best: { backend: Backend; itersPerSec: number } | null = null;
   for (const backend of BACKENDS) {
     const r = await benchBackend(backend);
     if (r !== null && (best === null || r > best.itersPerSec)) best = { backend, itersPerSec: r };
   }
-  const pytorch = benchPytorch();
+  // TF.js's cpu/wasm backends are single-threaded: equal threads means 1 unless ONNX won with more.
+  const ours = best?.backend === 'onnx' ? THREADS : 1;
+  const equal = benchPytorch(ours);
+  const byDefault = equal === null ? null : benchPytorch(null);
   const itersPerSec = best?.itersPerSec ?? null;
   process.stdout.write(
     `${JSON.stringify({
       bench: 'trainer',
       itersPerSec,
       backend: best?.backend ?? null,
+      threads: ours,
       eventsPerSec: itersPerSec === null ? null : itersPerSec * BATCH * K1,
-      pytorchItersPerSec: pytorch,
-      ratio: itersPerSec !== null && pytorch !== null ? itersPerSec / pytorch : null,
+      pytorchItersPerSec: equal?.itersPerSec ?? null,
+      ratio: itersPerSec !== null && equal !== null ? itersPerSec / equal.itersPerSec : null,
+      pytorchDefaultThreads: byDefault?.threads ?? null,
+      pytorchDefaultThreadsItersPerSec: byDefault?.itersPerSec ?? null,
+      ratioDefaultThreads: itersPerSec !== null && byDefault !== null ? itersPerSec / byDefault.itersPerSec : null,
     })}\n`,
   );
 }

@@ -30,6 +30,26 @@ export interface StepMajorData {
   readonly initial: Float32Array[];
 }
 
+/** Step-major host arrays flattened: x [T·S, F] and y [T·S, out] (row t·S + r), normalised. */
+export interface FlatStepMajorData {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly initial: Float32Array[];
+}
+
+/** Stream-major [S, T, w] → step-major [T, S, w], one element loop (no per-row subarrays). */
+function transpose(src: Float32Array, s: number, t: number, w: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let r = 0; r < s; r++) {
+    for (let step = 0; step < t; step++) {
+      const from = (r * t + step) * w;
+      const to = (step * s + r) * w;
+      for (let j = 0; j < w; j++) out[to + j] = src[from + j];
+    }
+  }
+  return out;
+}
+
 /**
  * `modelSpace`: inputs and targets are already what the network sees and should output (the
  * caller applied the per-stream transform, e.g. the online trainer); otherwise they are raw and the
@@ -37,7 +57,7 @@ export interface StepMajorData {
  * change forecasting) can only be trained on model-space data: its transform depends on each
  * stream's history, which a batch of windows does not carry.
  */
-export function toStepMajor(spec: ResolvedSpec, data: SequenceData, modelSpace = false): StepMajorData {
+export function toFlatStepMajor(spec: ResolvedSpec, data: SequenceData, modelSpace = false): FlatStepMajorData {
   if (!modelSpace && StreamTransform.of(spec) !== null) {
     throw new TrainingError('this spec scales per stream or forecasts changes: train it on model-space data (TrainOptions.modelSpace)');
   }
@@ -56,22 +76,24 @@ export function toStepMajor(spec: ResolvedSpec, data: SequenceData, modelSpace =
     if (given.length !== s * size) throw new TrainingError(`initialStates[${i}] has ${given.length} values, expected ${s}×${size}`);
     return Float32Array.from(given);
   });
-  const norm = new Normalizer(spec);
-  const xs: Float32Array[] = [];
-  const ys: Float32Array[] = [];
-  for (let step = 0; step < t; step++) {
-    const x = new Float32Array(s * f);
-    const y = new Float32Array(s * o);
-    for (let r = 0; r < s; r++) {
-      x.set(data.inputs.subarray((r * t + step) * f, (r * t + step + 1) * f), r * f);
-      y.set(data.targets.subarray((r * t + step) * o, (r * t + step + 1) * o), r * o);
-    }
-    if (!modelSpace) {
-      norm.normalizeInput(x, x, s);
-      norm.normalizeTarget(y, y, s);
-    }
-    xs.push(x);
-    ys.push(y);
+  const x = transpose(data.inputs, s, t, f);
+  const y = transpose(data.targets, s, t, o);
+  if (!modelSpace) {
+    const norm = new Normalizer(spec);
+    norm.normalizeInput(x, x, s * t);
+    norm.normalizeTarget(y, y, s * t);
   }
-  return { xs, ys, initial };
+  return { x, y, initial };
+}
+
+/** The same as per-step arrays ([S, F] and [S, out] for each t), for the TF.js engine. */
+export function toStepMajor(spec: ResolvedSpec, data: SequenceData, modelSpace = false): StepMajorData {
+  const flat = toFlatStepMajor(spec, data, modelSpace);
+  const xw = data.streams * spec.inputWidth;
+  const yw = data.streams * spec.head.units;
+  return {
+    xs: Array.from({ length: data.steps }, (_, t) => flat.x.slice(t * xw, (t + 1) * xw)),
+    ys: Array.from({ length: data.steps }, (_, t) => flat.y.slice(t * yw, (t + 1) * yw)),
+    initial: flat.initial,
+  };
 }

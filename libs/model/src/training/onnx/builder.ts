@@ -113,13 +113,14 @@ export class GraphBuilder {
   }
 
   /**
-   * The activation's derivative at `pre` (whose activation is `post`), elementwise; null when it is
+   * The activation's derivative at the pre-activation `preOf()` (whose activation is `post`), elementwise; null when it is
    * identically 1. Written from whichever of pre/post is cheapest, matching TF.js's gradients
    * (which the tf.js training path uses) including at the kinks: relu' = [x > 0], hard sigmoid's
    * slope where 0 <= αx+β <= 1 (both ends included, as tf.clipByValue's gradient), elu' = 1 for
    * y >= 0 else y + 1.
    */
-  actDeriv(name: ActivationName, pre: T, post: T): T | null {
+  actDeriv(name: ActivationName, preOf: () => T, post: T): T | null {
+    // The pre-activation is only built (often a concatenation over time) for the few that need it.
     switch (name) {
       case 'linear':
         return null;
@@ -131,7 +132,7 @@ export class GraphBuilder {
       case 'hard_sigmoid_keras3': {
         const alpha = name === 'hard_sigmoid' ? 0.2 : 1 / 6;
         // tf.js computes clip(x·α + β): its gradient passes where the unclipped value is in [0, 1].
-        const v = this.add(this.mul(pre, this.scalar(alpha)), this.scalar(0.5));
+        const v = this.add(this.mul(preOf(), this.scalar(alpha)), this.scalar(0.5));
         const inside = this.op('Cast', [this.op('Equal', [this.op('Clip', [v, this.scalar(0), this.scalar(1)], 'clip'), v], 'eq')], 'cast', { to: { i: 1 } });
         return this.mul(inside, this.scalar(alpha));
       }
@@ -146,7 +147,7 @@ export class GraphBuilder {
         return this.mul(d, d);
       }
       case 'softplus':
-        return this.op('Sigmoid', [pre], 'sigmoid');
+        return this.op('Sigmoid', [preOf()], 'sigmoid');
       case 'exponential':
         return post;
     }

@@ -1,5 +1,6 @@
 import type { OnnxGraph } from '../../engines/onnx/proto';
 import { type ResolvedSpec, stateTensors, weightShapes } from '../../spec/spec';
+import { layerSpecs, type ResolvedLayer } from '../../spec/stack';
 import type { LossName } from '../losses';
 import { GraphBuilder, type T } from './builder';
 import { unrollGru } from './gru';
@@ -35,12 +36,12 @@ export interface WindowIo {
   readonly emitted: ReadonlyMap<number, readonly string[]>;
 }
 
-function unroll(spec: ResolvedSpec, ctx: LayerContext): UnrolledLayer {
-  switch (spec.cell) {
+function unroll(layer: ResolvedLayer, ctx: LayerContext): UnrolledLayer {
+  switch (layer.cell) {
     case 'lstm':
       return unrollLstm(ctx);
     case 'gru':
-      return unrollGru(ctx, spec.resetAfter);
+      return unrollGru(ctx, layer.resetAfter);
     case 'simple':
       return unrollSimple(ctx);
   }
@@ -84,21 +85,22 @@ export function buildTrainingGraph(spec: ResolvedSpec, shape: WindowShape): { gr
   const layers: UnrolledLayer[] = [];
   let x: T = 'x';
   let s = 0;
-  spec.layers.forEach((units, l) => {
-    const initial = spec.cell === 'lstm' ? [stateInputs[s], stateInputs[s + 1]] : [stateInputs[s]];
+  // Per layer, so mixed stacks (spec.stack: e.g. a SimpleRNN under an LSTM) work as uniform ones.
+  layerSpecs(spec).forEach((ls, l) => {
+    const initial = ls.cell === 'lstm' ? [stateInputs[s], stateInputs[s + 1]] : [stateInputs[s]];
     s += initial.length;
-    const layer = unroll(spec, {
+    const layer = unroll(ls, {
       b,
       steps,
       batch,
-      units,
+      units: ls.units,
       x,
       initial,
       kernel: byName.get(`layer${l}/kernel`)!,
       recurrent: byName.get(`layer${l}/recurrent_kernel`)!,
-      bias: spec.useBias ? byName.get(`layer${l}/bias`)! : null,
-      activation: spec.activation,
-      recurrentActivation: spec.recurrentActivation,
+      bias: ls.useBias ? byName.get(`layer${l}/bias`)! : null,
+      activation: ls.activation,
+      recurrentActivation: ls.recurrentActivation,
     });
     layers.push(layer);
     x = b.concat([...layer.hs], 0, `H${l}`);
@@ -111,7 +113,7 @@ export function buildTrainingGraph(spec: ResolvedSpec, shape: WindowShape): { gr
   const pre = b.gemm(hLoss, headW, byName.get('head/bias')!, 'head');
   const prediction = b.act(spec.head.activation, pre);
   const { value, grad } = lossAndGradient(b, shape.loss, b.sub(prediction, 'y'), lossSteps * batch * spec.head.units);
-  const dPre = b.mulOpt(grad, b.actDeriv(spec.head.activation, pre, prediction));
+  const dPre = b.mulOpt(grad, b.actDeriv(spec.head.activation, () => pre, prediction));
   grads.set('head/kernel', b.gemm(hLoss, dPre, null, 'dWh', true));
   grads.set('head/bias', b.sumRows(dPre));
   const dhLoss = b.split(b.gemm(dPre, headW, null, 'dHl', false, true), Array.from({ length: lossSteps }, () => batch), 0, 'dhl');

@@ -29,12 +29,12 @@ function factors(ctx: LayerContext, pzr: T[], zr: T[], pn: T[], n: T[], Hprev: T
   const ZR = timeConcat(b, zr, 'ZR');
   const N = timeConcat(b, n, 'N');
   const [Z, R] = b.split(ZR, [u, u], 1, 'zr');
-  const dzr = b.actDeriv(ctx.recurrentActivation, timeConcat(b, pzr, 'PZR'), ZR);
+  const dzr = b.actDeriv(ctx.recurrentActivation, () => timeConcat(b, pzr, 'PZR'), ZR);
   const [Dz, Dr] = dzr === null ? [null, null] : b.split(dzr, [u, u], 1, 'dzr');
   return {
     z: perStep(ctx, Z, 'z'),
     r: perStep(ctx, R, 'r'),
-    k1: perStep(ctx, b.mulOpt(b.sub(b.scalar(1), Z), b.actDeriv(ctx.activation, timeConcat(b, pn, 'PN'), N)), 'k1'),
+    k1: perStep(ctx, b.mulOpt(b.sub(b.scalar(1), Z), b.actDeriv(ctx.activation, () => timeConcat(b, pn, 'PN'), N)), 'k1'),
     k2: perStep(ctx, b.mulOpt(b.sub(Hprev, N), Dz), 'k2'),
     k3: perStep(ctx, b.mulOpt(third, Dr), 'k3'),
   };

@@ -41,25 +41,25 @@ export function unrollLstm(ctx: LayerContext): UnrolledLayer {
     hs,
     statesAfter: (t) => [hs[t], cs[t]],
     backward(external, needInput) {
-      const [Zif, Zc, Zo] = b.split(timeConcat(b, zs, 'Z'), [2 * u, u, u], 1, 'Zg');
+      let zg: T[] | null = null;
+      const Zg = (k: number) => (): T => (zg ??= b.split(timeConcat(b, zs, 'Z'), [2 * u, u, u], 1, 'Zg'))[k];
       const SIF = timeConcat(b, sifs, 'SIF');
       const G = timeConcat(b, gs, 'G');
       const O = timeConcat(b, os, 'O');
-      const C = timeConcat(b, cs, 'C');
       const TC = timeConcat(b, tcs, 'TC');
       const Cprev = previous(b, ctx.initial[1], cs);
       const [I, F] = b.split(SIF, [u, u], 1, 'IF');
       const Q = b.concat(
         [
-          b.mulOpt(b.concat([G, Cprev], 1, 'gc'), b.actDeriv(ctx.recurrentActivation, Zif, SIF)),
-          b.mulOpt(I, b.actDeriv(ctx.activation, Zc, G)),
-          b.mulOpt(TC, b.actDeriv(ctx.recurrentActivation, Zo, O)),
+          b.mulOpt(b.concat([G, Cprev], 1, 'gc'), b.actDeriv(ctx.recurrentActivation, Zg(0), SIF)),
+          b.mulOpt(I, b.actDeriv(ctx.activation, Zg(1), G)),
+          b.mulOpt(TC, b.actDeriv(ctx.recurrentActivation, Zg(2), O)),
         ],
         1,
         'Q',
       );
       const q = perStep(ctx, Q, 'q');
-      const od = perStep(ctx, b.mulOpt(O, b.actDeriv(ctx.activation, C, TC)), 'od');
+      const od = perStep(ctx, b.mulOpt(O, b.actDeriv(ctx.activation, () => timeConcat(b, cs, 'C'), TC)), 'od');
       const f = perStep(ctx, F, 'f');
       const dz: T[] = new Array<T>(steps);
       let dc: T | null = null;

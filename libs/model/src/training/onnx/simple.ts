@@ -18,7 +18,7 @@ export function unrollSimple(ctx: LayerContext): UnrolledLayer {
     hs,
     statesAfter: (t) => [hs[t]],
     backward(external, needInput) {
-      const deriv = b.actDeriv(ctx.activation, timeConcat(b, pres, 'PRE'), timeConcat(b, hs, 'H'));
+      const deriv = b.actDeriv(ctx.activation, () => timeConcat(b, pres, 'PRE'), timeConcat(b, hs, 'H'));
       const d = deriv === null ? null : perStep(ctx, deriv, 'd');
       const dpre: T[] = new Array<T>(steps);
       for (let t = steps - 1; t >= 0; t--) {

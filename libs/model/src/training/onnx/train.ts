@@ -2,7 +2,7 @@ import type { WeightsBundle } from '../../bundle/bundle';
 import { TrainingError } from '../../errors';
 import { type ResolvedSpec, weightShapes } from '../../spec/spec';
 import type { AdamState } from '../adam';
-import { type SequenceData, type StepMajorData, toStepMajor } from '../data';
+import { type FlatStepMajorData, type SequenceData, toFlatStepMajor } from '../data';
 import { clipByGlobalNormHost, HostAdam } from '../host-adam';
 import type { LossName } from '../losses';
 import { checkLoss, trainedBundle, windows } from '../plan';
@@ -16,17 +16,6 @@ export interface OnnxRunOptions {
   readonly threads: number;
 }
 
-/** Step-major data flattened into one [steps·streams, width] array per side, as the graph takes it. */
-function flatten(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * TBPTT over the data with the ONNX window graph: the same windows, losses and state carrying as
  * the TF.js path (tbptt.ts's runTbptt), one session run per window. `onWindow` gets the window's
@@ -35,15 +24,14 @@ function flatten(parts: readonly Float32Array[]): Float32Array {
  */
 async function runWindows(
   spec: ResolvedSpec,
-  data: StepMajorData,
+  data: FlatStepMajorData,
   streams: number,
+  steps: number,
   weights: readonly Float32Array[],
   opts: OnnxRunOptions,
   onWindow: (grads: Float32Array[], loss: number) => void,
 ): Promise<Float32Array[]> {
-  const steps = data.xs.length;
-  const xs = flatten(data.xs);
-  const ys = flatten(data.ys);
+  const { x: xs, y: ys } = data;
   const xw = streams * spec.inputWidth;
   const yw = streams * spec.head.units;
   const history = new Map<number, Float32Array[]>([[0, data.initial]]);
@@ -81,7 +69,7 @@ export async function trainOnnx(
   o: OnnxTrainOptions,
 ): Promise<{ bundle: WeightsBundle; losses: number[]; optimizerState: AdamState; finalStates: Float32Array[] }> {
   const spec = bundle.spec;
-  const prepared = toStepMajor(spec, data, o.modelSpace);
+  const prepared = toFlatStepMajor(spec, data, o.modelSpace);
   const names = weightShapes(spec).map((s) => s.name);
   const weights = names.map((n) => Float32Array.from(bundle.tensors.get(n)!));
   const adam = new HostAdam(
@@ -95,7 +83,7 @@ export async function trainOnnx(
   let finalStates = prepared.initial;
   for (let e = 0; e < o.epochs; e++) {
     lastEpochLosses = [];
-    finalStates = await runWindows(spec, prepared, data.streams, weights, o, (grads, loss) => {
+    finalStates = await runWindows(spec, prepared, data.streams, data.steps, weights, o, (grads, loss) => {
       checkLoss(loss, losses.length + 1);
       losses.push(loss);
       lastEpochLosses.push(loss);
@@ -110,11 +98,11 @@ export async function trainOnnx(
 /** tbpttGradients on the ONNX engine: summed window gradients, weights fixed. */
 export async function gradientsOnnx(bundle: WeightsBundle, data: SequenceData, o: OnnxRunOptions): Promise<Map<string, Float32Array>> {
   const spec = bundle.spec;
-  const prepared = toStepMajor(spec, data);
+  const prepared = toFlatStepMajor(spec, data);
   const names = weightShapes(spec).map((s) => s.name);
   const weights = names.map((n) => bundle.tensors.get(n)!);
   const sums = names.map((n) => new Float32Array(bundle.tensors.get(n)!.length));
-  await runWindows(spec, prepared, data.streams, weights, o, (grads) => {
+  await runWindows(spec, prepared, data.streams, data.steps, weights, o, (grads) => {
     grads.forEach((g, k) => {
       const acc = sums[k];
       for (let i = 0; i < g.length; i++) acc[i] += g[i];
