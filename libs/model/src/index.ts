@@ -44,5 +44,6 @@ export { type EvictionEvent, type EvictionReason, StateTable, type StateTableOpt
 export type { LossName } from './training/losses';
 export type { AdamOptions, AdamState } from './training/adam';
 export type { SequenceData } from './training/data';
-export { tbpttGradients, type TbpttOptions, trainTbptt, type TrainOptions, type TrainResult } from './training/tbptt';
+export { tbpttGradients, type TbpttOptions, trainTbptt, type TrainingEngine, type TrainOptions, type TrainResult } from './training/tbptt';
+export { releaseTrainingSessions } from './training/onnx/session';
 export { evaluateLoss, type EvaluateOptions } from './training/evaluate';
