@@ -7,6 +7,7 @@ import { Metrics } from '@streamcell/observability';
 import { BatchProcessor } from './batch-processor';
 import { InferenceMetrics } from './inference.metrics';
 import { PartitionTask } from './partition-task';
+import { HostStateCache } from './state-tiers/host-cache';
 import { StepScheduler } from './step-scheduler';
 import { StreamStore } from './stream-store';
 
@@ -28,7 +29,7 @@ describe('BatchProcessor', () => {
   before(async () => {
     const bundle = createBundle({ name: 'm', spec: { cell: 'lstm', layers: [4], inputWidth: 2, head: { units: 2 } }, init: { seed: 3 } });
     model = await StreamingModel.create({ bundle, engine: { kind: 'reference' }, capacity: 16 });
-    store = new StreamStore();
+    store = new StreamStore(new HostStateCache(64 * 1024 * 1024, null));
     store.attach(model);
     metrics = new InferenceMetrics(new Metrics('inference'));
     processor = new BatchProcessor(store, new StepScheduler(() => model), () => model, { zThreshold: 3, warmup: 5, cooldown: 2, halfLife: 100 }, metrics, 'events', () => PARTITIONS);

@@ -25,6 +25,20 @@ export const inferenceSchema = {
   onnxProvider: env.oneOf('INFERENCE_ONNX_PROVIDER', ['cpu', 'cuda'] as const, { default: 'cpu', doc: 'ONNX Runtime execution provider.' }),
   stateCapacity: env.int('INFERENCE_STATE_CAPACITY', { default: 100_000, min: 1, max: 100_000_000, doc: 'Streams whose state is held on the engine; least recently used beyond it move to host memory.' }),
   idleTimeoutMs: env.int('INFERENCE_IDLE_TIMEOUT_MS', { default: 3_600_000, min: 1000, doc: 'Streams idle this long leave the engine\'s table (their state stays in the changelog and host memory).' }),
+  stateMemoryBytes: env.int('INFERENCE_STATE_MEMORY_BYTES', {
+    default: 256 * 1024 * 1024,
+    min: 1024 * 1024,
+    doc: 'Host memory for the states of streams off the engine\'s table (evicted, or restored and not seen yet), keys and overhead included; beyond it they spill to disk (INFERENCE_STATE_DIR).',
+  }),
+  stateDir: env.string('INFERENCE_STATE_DIR', {
+    default: '',
+    doc: 'Directory of the on-disk state tier (LMDB); wiped at start: the changelog is the durable copy. Empty: a fresh directory under the OS temp dir.',
+  }),
+  stateTtlMs: env.int('INFERENCE_STATE_TTL_MS', {
+    default: 0,
+    min: 0,
+    doc: 'Drop the state of a stream with no event for this long (tombstoned in the changelog, counted in streamcell_inference_state_expired_total); it starts fresh if it returns. 0 = keep states forever.',
+  }),
   commitIntervalMs: env.int('INFERENCE_COMMIT_INTERVAL_MS', { default: 100, min: 1, max: 60_000, doc: 'How often outputs, state changes and offsets are committed (one transaction per partition; while one is on the wire, the next waits for it and then takes everything processed meanwhile).' }),
   guarantee: env.oneOf('PROCESSING_GUARANTEE', ['exactly_once', 'at_least_once'] as const, { default: 'exactly_once', doc: 'exactly_once: transactions; at_least_once: faster, duplicates after a crash.' }),
   transactionTimeoutMs: env.int('INFERENCE_TRANSACTION_TIMEOUT_MS', { default: 10_000, min: 1000, max: 900_000, doc: 'Broker aborts a transaction left open this long (e.g. by a killed worker).' }),

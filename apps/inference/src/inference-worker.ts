@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventTopics, inferenceTopics, modelWeightsTopic } from '@streamcell/events';
 import {
   KafkaConnection,
@@ -22,6 +24,9 @@ import type { InferenceConfig } from './config';
 import type { InferenceMetrics } from './inference.metrics';
 import { PartitionTask, type CommitSnapshot } from './partition-task';
 import { StepScheduler } from './step-scheduler';
+import { HostStateCache } from './state-tiers/host-cache';
+import { LmdbTier } from './state-tiers/lmdb-tier';
+import { expireIdleStates } from './state-tiers/state-expiry';
 import { StreamStore } from './stream-store';
 import { WeightsFeed } from './weights-feed';
 
@@ -56,6 +61,8 @@ export class InferenceWorker {
   private outputProducer: KafkaProducer | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly diskTier: LmdbTier;
   private stopping = false;
   private readonly abort = new AbortController();
   private startFailure: Error | undefined;
@@ -71,7 +78,8 @@ export class InferenceWorker {
     this.connection = new KafkaConnection(config, logger, 'inference');
     this.admin = this.connection.admin();
     this.brokers = this.admin.watch();
-    this.store = new StreamStore((reason) => metrics.evictions.inc({ reason }));
+    this.diskTier = new LmdbTier(config.stateDir !== '' ? config.stateDir : join(tmpdir(), `streamcell-inference-${process.pid}`));
+    this.store = new StreamStore(new HostStateCache(config.stateMemoryBytes, this.diskTier), (reason) => metrics.evictions.inc({ reason }));
     this.scheduler = new StepScheduler(
       () => this.requireModel(),
       (batch, seconds) => {
@@ -147,6 +155,7 @@ export class InferenceWorker {
     this.brokers.stop();
     clearInterval(this.commitTimer);
     clearInterval(this.idleTimer);
+    clearInterval(this.expiryTimer);
     await this.starting?.catch(() => undefined);
     await this.weights.stop().catch(() => undefined);
     await this.consuming?.catch(() => undefined);
@@ -165,6 +174,7 @@ export class InferenceWorker {
     for (const task of this.tasks.values()) await task.producer?.disconnect().catch(() => undefined);
     await this.outputProducer?.disconnect().catch(() => undefined);
     await this.model?.dispose();
+    this.diskTier.close();
     await this.admin.disconnect().catch(() => undefined);
   }
 
@@ -274,6 +284,8 @@ export class InferenceWorker {
     await this.consumer.start((messages, ctx) => this.onBatch(messages, ctx));
     if (this.eos) this.commitTimer = setInterval(() => void this.commitAll('interval'), this.config.commitIntervalMs);
     this.idleTimer = setInterval(() => this.evictIdle(), Math.min(60_000, Math.max(1000, Math.floor(this.config.idleTimeoutMs / 4))));
+    const ttl = this.config.stateTtlMs;
+    if (ttl > 0) this.expiryTimer = setInterval(() => this.expireStates(ttl), Math.min(60_000, Math.max(1000, Math.floor(ttl / 4))));
   }
 
   private onAssignment(assignment: Assignment): void {
@@ -283,7 +295,7 @@ export class InferenceWorker {
       // Revoked: whoever owns it now restores from the changelog; our uncommitted work is void
       // (its producer gets fenced), so drop it and the partition's streams.
       this.tasks.delete(p);
-      for (const s of task.streams) this.store.drop(s);
+      this.store.dropAll(task.streams);
       void task.producer?.disconnect().catch(() => undefined);
       this.logger.info('partition revoked', { partition: p });
     }
@@ -328,7 +340,7 @@ export class InferenceWorker {
         const stream = m.key?.toString();
         const task = byPartition.get(m.partition);
         if (stream === undefined || task === undefined) return;
-        this.store.put(stream, m.value === null ? null : new Uint8Array(m.value));
+        this.store.put(stream, m.value === null ? null : new Uint8Array(m.value), t0);
         if (m.value === null) task.streams.delete(stream);
         else task.streams.add(stream);
       });
@@ -405,7 +417,7 @@ export class InferenceWorker {
   /** Drops uncommitted work and the partition's streams, restores from the changelog, re-reads from the commit. */
   private async reinitialise(task: PartitionTask): Promise<void> {
     await task.commitChain;
-    for (const s of task.streams) this.store.drop(s);
+    this.store.dropAll(task.streams);
     task.streams.clear();
     task.reset();
     await task.producer?.disconnect().catch(() => undefined);
@@ -531,6 +543,7 @@ export class InferenceWorker {
     for (const ts of eventTimes) this.metrics.endToEndLatency.observe(Math.max(0, now - ts) / 1000);
     this.metrics.stateStreams.set({ where: 'engine' }, this.store.hotCount);
     this.metrics.stateStreams.set({ where: 'host' }, this.store.coldCount);
+    this.metrics.stateStreams.set({ where: 'disk' }, this.store.diskCount);
   }
 
   private evictIdle(): void {
@@ -539,6 +552,18 @@ export class InferenceWorker {
     // Through the scheduler: eviction must not run in the middle of a step.
     void this.scheduler.exclusive(() => {
       model.evictIdle(Date.now());
+      return Promise.resolve();
+    });
+  }
+
+  /** State TTL sweep, between steps; the tombstones go out with each partition's next commit. */
+  private expireStates(ttlMs: number): void {
+    if (this.model === undefined) return;
+    void this.scheduler.exclusive(() => {
+      const { touched, expired } = expireIdleStates(this.store, this.tasks.values(), Date.now(), ttlMs);
+      if (expired > 0) this.metrics.stateExpired.inc(expired);
+      // At-least-once flushes only after a batch: flush the tombstones of idle partitions now.
+      if (!this.eos) for (const t of touched) void t.exclusive(() => this.flushAtLeastOnce(t)).catch((e: unknown) => this.logger.warn('flush failed', { partition: t.partition, error: String(e) }));
       return Promise.resolve();
     });
   }

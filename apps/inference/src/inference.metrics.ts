@@ -19,6 +19,7 @@ export class InferenceMetrics {
   readonly stateStreams;
   readonly evictions;
   readonly restoredStreams;
+  readonly stateExpired;
   readonly restoreDuration;
   readonly modelVersion;
   readonly weightsRefused;
@@ -38,7 +39,8 @@ export class InferenceMetrics {
     this.commitDuration = m.histogram('streamcell_inference_commit_duration_seconds', 'Duration of one output commit (a transaction under exactly-once).', latencyBuckets);
     this.transactionFailures = m.counter('streamcell_inference_transaction_failures_total', 'Failed commits, by outcome (retried, fenced, reinitialised).', ['outcome']);
     this.consumerLag = m.gauge('streamcell_inference_consumer_lag', 'Records behind the end of each events partition, as of the last fetch.', ['partition']);
-    this.stateStreams = m.gauge('streamcell_inference_state_streams', 'Streams with state, on the engine table or in host memory.', ['where']);
+    this.stateStreams = m.gauge('streamcell_inference_state_streams', 'Streams with state, by where it is: engine (the model\'s table), host (memory), disk.', ['where']);
+    this.stateExpired = m.counter('streamcell_inference_state_expired_total', 'Stream states dropped by the state TTL (INFERENCE_STATE_TTL_MS) and tombstoned in the changelog.');
     this.evictions = m.counter('streamcell_inference_evictions_total', 'Streams moved off the engine table, by reason (idle, lru).', ['reason']);
     this.restoredStreams = m.counter('streamcell_inference_restored_streams_total', 'Stream states restored from the changelog.');
     this.restoreDuration = m.histogram('streamcell_inference_restore_duration_seconds', 'Time to restore newly assigned partitions from the changelog.', [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);

@@ -82,7 +82,15 @@ export function inferenceTopics(t: {
   return [
     { name: t.predictions, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'delete', 'retention.ms': week } },
     alertsTopic(t),
-    { name: t.inferenceState, partitions: t.eventsPartitions, replicationFactor: rf, configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) } },
+    // The changelog should stay close to one record per stream, because a restore reads all of it:
+    // the cleaner only compacts closed segments, so roll them often (10 min or 64 MiB) and clean
+    // as soon as a tenth of the log is superseded.
+    {
+      name: t.inferenceState,
+      partitions: t.eventsPartitions,
+      replicationFactor: rf,
+      configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(10 * 60 * 1000), 'segment.bytes': String(64 * 1024 * 1024) },
+    },
   ];
 }
 

@@ -1,0 +1,85 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { HostRecord, SpillTier } from './host-cache';
+
+/**
+ * The on-disk tier of stream state: LMDB (the `lmdb` package ships prebuilt binaries in the npm
+ * registry). Values are "f64 lastSeen | record"; a second table indexes (lastSeen, stream) so the
+ * state TTL finds expired streams without scanning millions of records.
+ *
+ * Nothing here is durable by design: the changelog is the durable copy, and the directory is wiped
+ * when the tier opens (a restart restores from the changelog). So writes skip fsync.
+ */
+export class LmdbTier implements SpillTier {
+  private readonly root: RootDatabase;
+  /** Named tables (the root table also lists the named ones, so it would miscount). */
+  private readonly records: Database<Buffer, string>;
+  private readonly seen: Database<null, [number, string]>;
+
+  constructor(private readonly dir: string) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    this.root = open({ path: dir, noSync: true, maxDbs: 2, compression: false, useWritemap: true });
+    this.records = this.root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
+    this.seen = this.root.openDB<null, [number, string]>({ name: 'seen', encoding: 'binary' });
+  }
+
+  get count(): number {
+    return this.records.getCount();
+  }
+
+  get(stream: string): HostRecord | undefined {
+    const v = this.records.getBinary(stream);
+    if (v === undefined) return undefined;
+    return { lastSeen: v.readDoubleLE(0), bytes: new Uint8Array(v.buffer, v.byteOffset + 8, v.byteLength - 8) };
+  }
+
+  putMany(entries: readonly (readonly [string, HostRecord])[]): void {
+    this.root.transactionSync(() => {
+      for (const [stream, r] of entries) {
+        this.unindex(stream);
+        const v = Buffer.allocUnsafe(8 + r.bytes.byteLength);
+        v.writeDoubleLE(r.lastSeen, 0);
+        v.set(r.bytes, 8);
+        this.records.putSync(stream, v);
+        this.seen.putSync([r.lastSeen, stream], Buffer.alloc(0) as unknown as null);
+      }
+    });
+  }
+
+  deleteMany(streams: Iterable<string>): void {
+    // Reads are cheap and most dropped streams were never spilled: open a write transaction only
+    // for those that are here.
+    const present = [...streams].filter((s) => this.records.doesExist(s));
+    if (present.length === 0) return;
+    this.root.transactionSync(() => {
+      for (const s of present) {
+        this.unindex(s);
+        this.records.removeSync(s);
+      }
+    });
+  }
+
+  seenBefore(cutoff: number, limit: number): string[] {
+    const out: string[] = [];
+    for (const key of this.seen.getKeys({ end: [cutoff, ''], limit })) out.push(key[1]);
+    return out;
+  }
+
+  clear(): void {
+    this.root.transactionSync(() => {
+      this.seen.clearSync();
+      this.records.clearSync();
+    });
+  }
+
+  close(): void {
+    void this.root.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private unindex(stream: string): void {
+    const old = this.records.getBinary(stream);
+    if (old !== undefined) this.seen.removeSync([old.readDoubleLE(0), stream]);
+  }
+}
