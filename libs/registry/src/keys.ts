@@ -1,0 +1,36 @@
+/**
+ * Record keys on model.weights.
+ *
+ * - `<model>/v<version>`: one version's bundle (tombstone = the version was retired by retention).
+ *   A key per version is what keeps every version addressable under compaction: the cleaner keeps
+ *   the newest record *per key*, so no version shadows another.
+ * - `<model>/pin`: the operator's pin (JSON `{"version":n,...}`; tombstone = unpinned).
+ * - `<model>`: the legacy layout (before the registry): every version under the model name, of
+ *   which compaction keeps only the newest. Still read (migration), never written except for the
+ *   tombstone that retires it once its versions were copied to per-version keys.
+ *
+ * Model names match /^[A-Za-z0-9._:@-]+$/ (MODEL_NAME): they never contain '/', so the key parses
+ * unambiguously.
+ */
+export type RegistryKey =
+  | { readonly kind: 'version'; readonly version: number }
+  | { readonly kind: 'pin' }
+  | { readonly kind: 'legacy' };
+
+export function versionKey(model: string, version: number): string {
+  return `${model}/v${version}`;
+}
+
+export function pinKey(model: string): string {
+  return `${model}/pin`;
+}
+
+/** What a key means for `model`; null for other models' keys and anything unrecognised. */
+export function parseKey(model: string, key: string): RegistryKey | null {
+  if (key === model) return { kind: 'legacy' };
+  if (!key.startsWith(`${model}/`)) return null;
+  const rest = key.slice(model.length + 1);
+  if (rest === 'pin') return { kind: 'pin' };
+  const m = /^v([1-9]\d{0,14})$/.exec(rest);
+  return m === null ? null : { kind: 'version', version: Number(m[1]) };
+}
