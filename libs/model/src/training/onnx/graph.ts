@@ -70,7 +70,7 @@ function lossAndGradient(b: GraphBuilder, loss: LossName, e: T, count: number): 
  * loss over the newest `lossSteps`, and the hand-derived backward pass, outputting the loss, the
  * gradient of every weight tensor (weights are graph inputs, so one session serves every update)
  * and the states the next window starts from. The same arithmetic as the TF.js path (tfjs/cells.ts
- * under tf.variableGrads), checked against it in onnx-parity.test.ts.
+ * under tf.variableGrads), checked against it in onnx/parity.test.ts.
  */
 export function buildTrainingGraph(spec: ResolvedSpec, shape: WindowShape): { graph: OnnxGraph; io: WindowIo } {
   const b = new GraphBuilder();
