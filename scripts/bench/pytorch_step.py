@@ -14,6 +14,11 @@ like-for-like comparison does not favour streamcell.
 
 "threads": torch.set_num_threads(n); null keeps PyTorch's default. Prints one JSON line per
 configuration: {"cell","units","batch","eventsPerSec","threads","ids"}.
+
+With "serve": true (and no "configs") it reads one request per stdin line,
+{"cell","units","batch","seconds"}, and answers each with such a line, keeping the last
+configuration's tables between requests: the TS benchmark alternates short slices of its own
+engine and of this peer, so load from other processes hits both sides alike.
 """
 import json
 import sys
@@ -22,46 +27,56 @@ import time
 import torch
 
 
-def bench(cell: str, units: int, batch: int, width: int, streams: int, seconds: float, ids: bool) -> float:
-    torch.manual_seed(0)
-    rnn = torch.nn.LSTMCell(width, units) if cell == "lstm" else torch.nn.GRUCell(width, units)
-    head = torch.nn.Linear(units, width)
-    h_table = torch.rand(streams, units) - 0.5
-    c_table = torch.rand(streams, units) - 0.5 if cell == "lstm" else None
-    row = {f"stream-{i}": i for i in range(streams)}
-    # Precomputed batches of distinct streams, as the TS benchmark does.
-    perms = [torch.randperm(streams)[:batch] for _ in range(64)]
-    batch_ids = [[f"stream-{int(k)}" for k in p] for p in perms]
-    inputs = [torch.randn(batch, width) for _ in range(8)]
+class Peer:
+    """One configuration's model, state tables and batches, timed in slices by run()."""
 
-    def step(i: int) -> None:
-        if ids:
-            idx = torch.tensor([row[s] for s in batch_ids[i % 64]], dtype=torch.long)
-        else:
-            idx = perms[i % 64]
-        x = inputs[i % len(inputs)]
-        h = h_table.index_select(0, idx)
-        if c_table is not None:
-            c = c_table.index_select(0, idx)
-            h, c = rnn(x, (h, c))
-            c_table.index_copy_(0, idx, c)
-        else:
-            h = rnn(x, h)
-        h_table.index_copy_(0, idx, h)
-        head(h)
+    def __init__(self, cell: str, units: int, batch: int, width: int, streams: int, ids: bool) -> None:
+        torch.manual_seed(0)
+        self.rnn = torch.nn.LSTMCell(width, units) if cell == "lstm" else torch.nn.GRUCell(width, units)
+        self.head = torch.nn.Linear(units, width)
+        self.h_table = torch.rand(streams, units) - 0.5
+        self.c_table = torch.rand(streams, units) - 0.5 if cell == "lstm" else None
+        self.row = {f"stream-{i}": i for i in range(streams)}
+        # Precomputed batches of distinct streams, as the TS benchmark does.
+        self.perms = [torch.randperm(streams)[:batch] for _ in range(64)]
+        self.batch_ids = [[f"stream-{int(k)}" for k in p] for p in self.perms]
+        self.inputs = [torch.randn(batch, width) for _ in range(8)]
+        self.ids = ids
+        self.batch = batch
+        self.n = 0
+        with torch.inference_mode():
+            for _ in range(3):
+                self.step()
 
-    with torch.inference_mode():
-        for i in range(3):
-            step(i)
-        n = 0
-        start = time.perf_counter()
-        while True:
-            step(n)
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds and n >= 3:
-                break
-    return batch * n / elapsed
+    def step(self) -> None:
+        i = self.n
+        self.n += 1
+        if self.ids:
+            idx = torch.tensor([self.row[s] for s in self.batch_ids[i % 64]], dtype=torch.long)
+        else:
+            idx = self.perms[i % 64]
+        x = self.inputs[i % len(self.inputs)]
+        h = self.h_table.index_select(0, idx)
+        if self.c_table is not None:
+            c = self.c_table.index_select(0, idx)
+            h, c = self.rnn(x, (h, c))
+            self.c_table.index_copy_(0, idx, c)
+        else:
+            h = self.rnn(x, h)
+        self.h_table.index_copy_(0, idx, h)
+        self.head(h)
+
+    def run(self, seconds: float) -> float:
+        with torch.inference_mode():
+            n = 0
+            start = time.perf_counter()
+            while True:
+                self.step()
+                n += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= seconds and n >= 3:
+                    break
+        return self.batch * n / elapsed
 
 
 def main() -> int:
@@ -70,9 +85,22 @@ def main() -> int:
         torch.set_num_threads(int(args["threads"]))
     threads = torch.get_num_threads()
     ids = bool(args.get("ids", True))
-    for c in args["configs"]:
-        eps = bench(c["cell"], c["units"], c["batch"], args["inputWidth"], args["streams"], args["seconds"], ids)
+    width, streams = args["inputWidth"], args["streams"]
+
+    def answer(c: dict, eps: float) -> None:
         print(json.dumps({"cell": c["cell"], "units": c["units"], "batch": c["batch"], "eventsPerSec": round(eps), "threads": threads, "ids": ids}), flush=True)
+
+    if args.get("serve"):
+        peer, key = None, None
+        for line in sys.stdin:
+            c = json.loads(line)
+            if (c["cell"], c["units"], c["batch"]) != key:
+                peer, key = None, None  # free the previous tables first
+                peer, key = Peer(c["cell"], c["units"], c["batch"], width, streams, ids), (c["cell"], c["units"], c["batch"])
+            answer(c, peer.run(c["seconds"]))
+        return 0
+    for c in args["configs"]:
+        answer(c, Peer(c["cell"], c["units"], c["batch"], width, streams, ids).run(args["seconds"]))
     return 0
 
 
