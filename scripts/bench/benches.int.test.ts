@@ -21,6 +21,7 @@ const expectedFields: Record<string, string[]> = {
   'bench:model': ['lstm128b64'],
   'bench:pipeline': ['eosEventsPerSec', 'passthroughEventsPerSec', 'eosRatio', 'p50Ms', 'p99Ms'],
   'bench:trainer': ['itersPerSec', 'backend', 'eventsPerSec', 'pytorchItersPerSec', 'ratio'],
+  'bench:restore': ['streams', 'coldSeconds', 'readSeconds', 'warmSeconds', 'rssMb', 'killToCommitSeconds'],
   'bench:quality': ['mae', 'naiveMae', 'seasonalMae', 'peerMae', 'recoverySeconds', 'alertRecall', 'alertPrecision'],
 };
 

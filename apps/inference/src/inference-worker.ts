@@ -26,6 +26,7 @@ import { PartitionTask, type CommitSnapshot } from './partition-task';
 import { StepScheduler } from './step-scheduler';
 import { HostStateCache } from './state-tiers/host-cache';
 import { LmdbTier } from './state-tiers/lmdb-tier';
+import { restoreStreams } from './state-tiers/restorer';
 import { expireIdleStates } from './state-tiers/state-expiry';
 import { StreamStore } from './stream-store';
 import { WeightsFeed } from './weights-feed';
@@ -335,17 +336,14 @@ export class InferenceWorker {
         t.startOffset = c >= 0n ? c : (earliest.get(t.partition) ?? 0n);
         t.expectedOffset = t.startOffset;
       }
-      const byPartition = new Map(tasks.map((t) => [t.partition, t]));
-      const { records } = await this.connection.readToEnd(this.config.inferenceState, [...byPartition.keys()], (m) => {
-        const stream = m.key?.toString();
-        const task = byPartition.get(m.partition);
-        if (stream === undefined || task === undefined) return;
-        this.store.put(stream, m.value === null ? null : new Uint8Array(m.value), t0);
-        if (m.value === null) task.streams.delete(stream);
-        else task.streams.add(stream);
-      });
+      const { records, streams: restored } = await restoreStreams(
+        (topic, partitions, onMessage) => this.connection.readToEnd(topic, partitions, onMessage),
+        this.config.inferenceState,
+        tasks,
+        this.store,
+        t0,
+      );
       for (const t of tasks) t.status = 'ready';
-      const restored = tasks.reduce((n, t) => n + t.streams.size, 0);
       this.metrics.restoredStreams.inc(restored);
       this.metrics.restoreDuration.observe((Date.now() - t0) / 1000);
       this.logger.info('partitions restored', { partitions: tasks.map((t) => t.partition), streams: restored, records, ms: Date.now() - t0 });

@@ -1,0 +1,151 @@
+/**
+ * bench:restore — how fast an inference worker gets its streams back from the `inference.state`
+ * changelog, on a real broker. For each N (BENCH_RESTORE_STREAMS, default 100000,1000000; small
+ * mode 2000): a fresh changelog topic with the service's settings and 12 partitions gets
+ * BENCH_RESTORE_UPDATES records per stream (the active segment is never compacted, so a restore
+ * replays the recent updates, not one record per stream), each a real state record (LSTM 64,
+ * input width 8, per-stream scaling: the service's own encoding). Then:
+ *
+ * - `readSeconds`: a bare kafkajs read of the same partitions to their end (the wire's bound);
+ * - `coldSeconds`: the service's restore (restoreStreams: read + keep the last record per stream in
+ *   the host tiers, memory bounded by BENCH_RESTORE_MEMORY_BYTES, the rest in LMDB);
+ * - `rssMb`: the process's peak RSS during the restore (file-backed LMDB pages included).
+ *
+ * Warm restart (a local store reopened and only the changelog tail replayed) and SIGKILL → first
+ * committed prediction are not implemented yet: they are reported as null with the reason.
+ * Last line: {"bench":"restore","streams":…,"coldSeconds":…,"warmSeconds":null,"rssMb":…,"killToCommitSeconds":null,…}.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// The fill and the bare read baseline use kafkajs directly: they measure the wire, not streamcell.
+// eslint-disable-next-line no-restricted-imports
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '@streamcell/config';
+import { inferenceTopics } from '@streamcell/events';
+import { KafkaConnection, kafkaConnectionSchema, silentLogger } from '@streamcell/kafka';
+import { createBundle, StreamingModel } from '@streamcell/model';
+import { PartitionTask } from '../../apps/inference/src/partition-task';
+import { HostStateCache } from '../../apps/inference/src/state-tiers/host-cache';
+import { LmdbTier } from '../../apps/inference/src/state-tiers/lmdb-tier';
+import { restoreStreams } from '../../apps/inference/src/state-tiers/restorer';
+import { StreamStore } from '../../apps/inference/src/stream-store';
+import { benchBroker, emit } from './broker';
+import { benchList, benchNumber } from './small';
+
+const PARTITIONS = 12;
+const updates = benchNumber('BENCH_RESTORE_UPDATES', 2, 2);
+const memoryBytes = benchNumber('BENCH_RESTORE_MEMORY_BYTES', 256 * 1024 * 1024, 1024 * 1024);
+const sizes = benchList('BENCH_RESTORE_STREAMS', '100000,1000000', '2000').map(Number);
+const notYet = 'warm restart (local store + changelog tail) is not implemented yet';
+
+/** One stream's changelog record as the service writes it, after a few events. */
+async function sampleRecord(): Promise<Buffer> {
+  const bundle = createBundle({ name: 'bench', spec: { cell: 'lstm', layers: [64], inputWidth: 8, head: { units: 8 }, streamScaling: { halfLife: 200 } }, init: { seed: 1 } });
+  const store = new StreamStore(new HostStateCache(1024 * 1024, null));
+  const model = await StreamingModel.create({ bundle, engine: { kind: 'reference' }, capacity: 4 });
+  store.attach(model);
+  for (let t = 0; t < 5; t++) {
+    store.ensureHot('x', t);
+    await model.step(['x'], Float32Array.from({ length: 8 }, (_, i) => Math.sin(i + t)), t);
+  }
+  const r = store.record('x')!;
+  await model.dispose();
+  return Buffer.from(r);
+}
+
+async function fill(kafka: Kafka, topic: string, streams: number, value: Buffer): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const chunk = 5000;
+    const inFlight: Promise<unknown>[] = [];
+    for (let u = 0; u < updates; u++) {
+      for (let s = 0; s < streams; s += chunk) {
+        const messages = Array.from({ length: Math.min(chunk, streams - s) }, (_, i) => ({ key: `stream-${s + i}`, value }));
+        inFlight.push(producer.send({ topic, acks: 1, messages }));
+        if (inFlight.length >= 4) await inFlight.shift();
+      }
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function peakRss(): { stop: () => number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss) / 1024 / 1024;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const broker = benchBroker(29392);
+  const connection = new KafkaConnection(loadConfig(kafkaConnectionSchema, { KAFKA_BROKERS: broker.brokers }), silentLogger, 'bench-restore');
+  const kafka = new Kafka({ clientId: 'bench-restore', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const value = await sampleRecord();
+  const partitions = Array.from({ length: PARTITIONS }, (_, p) => p);
+  let last: Record<string, unknown> = {};
+  try {
+    for (const streams of sizes) {
+      const topic = `restore-${Date.now().toString(36)}-${streams}`;
+      const layout = inferenceTopics({ predictions: 'p', alerts: 'a', inferenceState: topic, eventsPartitions: PARTITIONS, replicationFactor: 1 }).find((t) => t.name === topic)!;
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: PARTITIONS, configEntries: Object.entries(layout.configs).map(([name, v]) => ({ name, value: v })) }],
+        waitForLeaders: true,
+      });
+      const f0 = Date.now();
+      await fill(kafka, topic, streams, value);
+      const fillSeconds = (Date.now() - f0) / 1000;
+
+      let r0 = Date.now();
+      const read = await connection.readToEnd(topic, partitions, () => undefined);
+      const readSeconds = (Date.now() - r0) / 1000;
+
+      const tier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'bench-restore-')), 'db'));
+      const store = new StreamStore(new HostStateCache(memoryBytes, tier));
+      const tasks = partitions.map((p) => new PartitionTask(p));
+      const rss = peakRss();
+      r0 = Date.now();
+      const restored = await restoreStreams((t, ps, on) => connection.readToEnd(t, ps, on), topic, tasks, store, Date.now());
+      const coldSeconds = (Date.now() - r0) / 1000;
+      const rssMb = Math.round(rss.stop());
+      if (restored.streams !== streams) throw new Error(`restored ${restored.streams} streams, expected ${streams}`);
+      last = {
+        bench: 'restore',
+        streams,
+        records: restored.records,
+        recordBytes: value.length,
+        coldSeconds,
+        readSeconds,
+        coldToReadRatio: readSeconds > 0 ? coldSeconds / readSeconds : null,
+        warmSeconds: null,
+        rssMb,
+        memoryBoundMb: Math.round(memoryBytes / 1024 / 1024),
+        inMemory: store.coldCount,
+        onDisk: store.diskCount,
+        killToCommitSeconds: null,
+        notMeasured: notYet,
+      };
+      emit({ ...last, bench: 'restore.size', fillSeconds, readRecords: read.records });
+      tier.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    }
+  } finally {
+    await admin.disconnect();
+    broker.stop();
+  }
+  emit(last);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:restore failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
