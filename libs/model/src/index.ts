@@ -35,6 +35,12 @@ export {
   readBundleManifest,
 } from './bundle/codec';
 export { importKerasModel, type KerasImportOptions, loadKerasModel } from './keras/import';
+export { detectModelFile, importModelFile, type ModelFileKind } from './import/import-file';
+export type { ImportOptions } from './import/keras-weights';
+export { importKerasH5, importKerasV3 } from './import/keras-files';
+export { importTfjsLayers } from './import/tfjs-layers';
+export { importPyTorch, PyTorchImportError } from './import/pytorch';
+export { type EngineParity, PARITY_ENGINES, type ParitySample, paritySample } from './import/parity';
 export { DEFAULT_ENGINE, type EngineConfig, engineLabel, type TfjsBackendName } from './engines/config';
 export type { StepKernel } from './engines/kernel';
 export { createKernel } from './engines/factory';

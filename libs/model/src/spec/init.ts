@@ -113,7 +113,7 @@ export function initWeights(spec: ResolvedSpec, options: InitOptions = {}): Map<
     else if (leaf === 'recurrent_kernel') out.set(name, orthogonal(shape[0], shape[1], rng));
     else {
       const bias = new Float32Array(shapeSize(shape));
-      if (unitForgetBias && name.startsWith('layer') && layerSpecs(spec)[Number(name.slice(5, name.indexOf('/')))]!.cell === 'lstm') {
+      if (unitForgetBias && name.startsWith('layer') && layerSpecs(spec)[Number(name.slice(5, name.indexOf('/')))].cell === 'lstm') {
         const u = shape[0] / 4;
         bias.fill(1, u, 2 * u); // gate order i, f, c, o: f is the second block
       }

@@ -178,7 +178,7 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     }
     stack = resolveStack(layersRaw.map((u, i) => ({ cell, units: positiveInt(u, `spec.layers[${i}]`) })), undefined, defaults);
   }
-  const first = stack[0]!;
+  const first = stack[0];
   const layers = stack.map((l) => l.units);
   const inputWidth = positiveInt(s['inputWidth'], 'spec.inputWidth');
   const headRaw = s['head'];

@@ -74,7 +74,7 @@ export function resolveStack(raw: unknown, layers: unknown, defaults: StackDefau
       useBias: bool('useBias', defaults.useBias),
     };
   });
-  if (layers !== undefined && (!Array.isArray(layers) || layers.length !== out.length || layers.some((u, i) => u !== out[i]!.units))) {
+  if (layers !== undefined && (!Array.isArray(layers) || layers.length !== out.length || layers.some((u, i) => u !== out[i].units))) {
     throw new ModelSpecError(`spec.layers ${quote(layers)} disagrees with spec.stack's units ${quote(out.map((l) => l.units))}; give one or make them equal`);
   }
   return out;
@@ -85,7 +85,7 @@ const sameLayer = (a: ResolvedLayer, b: ResolvedLayer): boolean =>
   a.recurrentActivation === b.recurrentActivation && a.useBias === b.useBias;
 
 /** Whether every layer has the same cell and settings, i.e. the classic top-level spec says it all. */
-export const isUniformStack = (layers: readonly ResolvedLayer[]): boolean => layers.every((l) => sameLayer(l, layers[0]!));
+export const isUniformStack = (layers: readonly ResolvedLayer[]): boolean => layers.every((l) => sameLayer(l, layers[0]));
 
 /** Each recurrent layer of a resolved spec, input side first (mixed or not). */
 export function layerSpecs(spec: ResolvedSpec): readonly ResolvedLayer[] {
@@ -102,4 +102,4 @@ export function layerSpecs(spec: ResolvedSpec): readonly ResolvedLayer[] {
 
 /** Whether two stacks are the same layer for layer (units and settings). */
 export const sameStack = (a: readonly ResolvedLayer[], b: readonly ResolvedLayer[]): boolean =>
-  a.length === b.length && a.every((l, i) => l.units === b[i]!.units && sameLayer(l, b[i]!));
+  a.length === b.length && a.every((l, i) => l.units === b[i].units && sameLayer(l, b[i]));

@@ -33,7 +33,7 @@ export function weightsToTensors(bundle: WeightsBundle, make: (name: string, t: 
     layers: spec.layers.map((_, i) => ({
       kernel: get(`layer${i}/kernel`) as tf.Tensor2D,
       recurrent: get(`layer${i}/recurrent_kernel`) as tf.Tensor2D,
-      bias: layerSpecs(spec)[i]!.useBias ? get(`layer${i}/bias`) : null,
+      bias: layerSpecs(spec)[i].useBias ? get(`layer${i}/bias`) : null,
     })),
     headKernel: get('head/kernel') as tf.Tensor2D,
     headBias: get('head/bias') as tf.Tensor1D,
@@ -44,7 +44,7 @@ function shapeOf(spec: ResolvedSpec, name: string): number[] {
   if (name === 'head/kernel') return [spec.layers[spec.layers.length - 1], spec.head.units];
   if (name === 'head/bias') return [spec.head.units];
   const l = Number(name.slice(5, name.indexOf('/')));
-  const layer = layerSpecs(spec)[l]!;
+  const layer = layerSpecs(spec)[l];
   const u = layer.units;
   const g = gateCount(layer.cell);
   const inW = l === 0 ? spec.inputWidth : spec.layers[l - 1];

@@ -94,7 +94,7 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
   const stack = layerSpecs(spec);
   for (let l = 0; l < stack.length; l++) {
     // Each layer's own cell and settings (stacks may mix cells).
-    const L = stack[l]!;
+    const L = stack[l];
     const u = L.units;
     const n = gateCount(L.cell) * u;
     const kernel = t(`layer${l}/kernel`);
