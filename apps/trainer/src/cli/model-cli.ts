@@ -2,8 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, loadConfig, type Environment } from '@streamcell/config';
 import { modelWeightsTopic } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type KafkaAdmin } from '@streamcell/kafka';
-import { createBundle, loadKerasModel, ModelError, readBundleManifest, decodeBundle, type OutputMeaning, type WeightsBundle } from '@streamcell/model';
+import { createBundle, readBundleManifest, decodeBundle, type OutputMeaning, type WeightsBundle } from '@streamcell/model';
 import { modelTopicsSchema, type ModelTopicsConfig } from '../config';
+import { ModelFileError, readModelFile, runOfflineImport } from './import-command';
 import { CompactedTopicReader } from '../model-ops/compacted-reader';
 import { headOf, publishBundle, readVersionRecord, type VersionRecord } from '../model-ops/model-store';
 
@@ -27,9 +28,12 @@ export const usage = `usage: streamcell model <command> [options]
 
 commands:
   list                              versions of the model on model.weights, with their metrics
-  import <model.json>               import a Keras model (TF.js layers format) and publish it as the new head
+  import <file>                     import a model and publish it as the new head: Keras 3 model.keras, Keras .h5,
+                                    TF.js model.json (tensorflowjs_converter), PyTorch .safetensors (state dict)
       [--output next-values|raw]    what the head outputs mean (default: next-values when head units <= input width)
       [--force]                     publish even if its input width or outputs differ from the current head
+      [--dry-run]                   no Kafka: parse, validate, build every engine, print the spec and a parity sample
+      [--out <bundle.scwb>]         no Kafka: write the bundle to a file instead of publishing it
   export <version|latest> <file>    write a version's bundle to a file
   rollback <version>                re-publish an older version as the new head (new version number, parent = that version)
   inspect <version|latest|file>     print a bundle's manifest (from model.weights or a file)
@@ -48,7 +52,7 @@ interface Parsed {
 function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--model', '--output']);
+  const valued = new Set(['--model', '--output', '--out']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -62,7 +66,7 @@ function parseArgs(argv: readonly string[]): Parsed {
       } else flags.set(a, true);
     } else positional.push(a);
   }
-  const known = new Set(['--model', '--output', '--force', '--json', '--help']);
+  const known = new Set(['--model', '--output', '--force', '--json', '--help', '--dry-run', '--out']);
   for (const k of flags.keys()) if (!known.has(k)) throw new CliError(`unknown option ${k}\n\n${usage}`, 2);
   return { positional, flags };
 }
@@ -79,6 +83,11 @@ export async function runModelCli(argv: readonly string[], environment: Environm
     if (group !== 'model' || command === undefined) throw new CliError(`unknown command ${positional.join(' ')}\n\n${usage}`, 2);
     const config = loadConfig(modelTopicsSchema, environment);
     const model = typeof flags.get('--model') === 'string' ? (flags.get('--model') as string) : config.modelName;
+    if (command === 'import' && (flags.has('--dry-run') || flags.has('--out'))) {
+      // No Kafka needed: import-command.ts does the whole job.
+      const out = flags.get('--out');
+      return await runOfflineImport(need(args, 0, 'import <file>'), { name: model, output: outputFlag(flags.get('--output')), dryRun: flags.has('--dry-run'), out: typeof out === 'string' ? out : undefined, json: flags.has('--json') }, io);
+    }
     const ops = new ModelOps(config, model, io);
     try {
       switch (command) {
@@ -86,7 +95,7 @@ export async function runModelCli(argv: readonly string[], environment: Environm
           await ops.list(flags.has('--json'));
           break;
         case 'import':
-          await ops.import(need(args, 0, 'import <model.json>'), outputFlag(flags.get('--output')), flags.has('--force'));
+          await ops.import(need(args, 0, 'import <file>'), outputFlag(flags.get('--output')), flags.has('--force'));
           break;
         case 'export':
           await ops.export(need(args, 0, 'export <version|latest> <file>'), need(args, 1, 'export <version|latest> <file>'));
@@ -203,12 +212,9 @@ export class ModelOps {
   async import(path: string, output: OutputMeaning | undefined, force: boolean): Promise<void> {
     let imported: WeightsBundle;
     try {
-      imported = await loadKerasModel(path, { name: this.model, ...(output !== undefined ? { output } : {}) });
+      imported = (await readModelFile(path, this.model, output)).bundle;
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('E') && !(e instanceof ModelError)) throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
-      if (e instanceof SyntaxError) throw new CliError(`cannot read ${path}: not valid JSON (${e.message})`);
-      throw new CliError(`cannot import ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      throw e instanceof ModelFileError ? new CliError(e.message) : e;
     }
     const records = await this.versions();
     const head = headOf(records);
