@@ -88,6 +88,9 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
   inits.push({ name: axes0, dims: [1], data: BigInt64Array.of(0n) });
 
   let x = io.input;
+  // Y_h [1, batch, u] of the previous layer when it was a fused operator: the next fused one takes
+  // it as its one-step sequence; an explicit layer (mixed stacks) takes the squeezed h instead.
+  let xSeq: string | null = null;
   let lastH = io.input;
   let inWidth = spec.inputWidth;
   let s = 0;
@@ -122,7 +125,7 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
         reorder(biasAll.subarray(0, n), 0);
         if (L.cell === 'gru' && L.resetAfter) reorder(biasAll.subarray(n), n);
       }
-      const x3 = x === io.input ? node('Unsqueeze', [x, axes0], 'x3') : x;
+      const x3 = xSeq ?? node('Unsqueeze', [x, axes0], 'x3');
       const h3 = node('Unsqueeze', [h, axes0], 'h3');
       const ins = [x3, init(`l${l}_W`, [1, n, inWidth], toOnnx(kernel, inWidth)), init(`l${l}_R`, [1, n, u], toOnnx(rec, u)), init(`l${l}_B`, [1, 2 * n], biasOnnx), '', h3];
       const yh = tmp('yh');
@@ -139,7 +142,8 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
       hNew = node('Squeeze', [yh, axes0], 'h');
       // The next layer (or the head) can take Y_h as it is: [1, batch, u] is a one-step sequence.
       finalOut[L.cell === 'lstm' ? s - 2 : s - 1] = hNew;
-      x = yh;
+      x = hNew;
+      xSeq = yh;
       lastH = hNew;
       inWidth = u;
       continue;
@@ -198,6 +202,7 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
     }
     finalOut[L.cell === 'lstm' ? s - 2 : s - 1] = hNew;
     x = hNew;
+    xSeq = null;
     lastH = hNew;
     inWidth = u;
   }
