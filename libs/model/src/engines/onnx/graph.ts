@@ -2,6 +2,7 @@ import type { WeightsBundle } from '../../bundle/bundle';
 import type { ActivationName } from '../../spec/activations';
 import { gateCount, stateTensors } from '../../spec/spec';
 import { layerSpecs } from '../../spec/stack';
+import { explicitLayer, type GraphOps, type LayerWeights } from './cells';
 import type { OnnxGraph, OnnxInitializer, OnnxNode } from './proto';
 
 /** Input/output names of the one-step graph. States follow stateTensors(spec) order. */
@@ -13,11 +14,9 @@ export interface StepGraphIo {
 }
 
 /**
- * Builds the one-step ONNX graph for a bundle from explicit MatMul/Add/activations. Explicit ops
- * rather than ONNX's LSTM/GRU/RNN operators: those use other gate orders (iofc, zrh with separate
- * bias halves) and a sequence axis we do not need; explicit ops keep the Keras layout verbatim and
- * let ORT fuse MatMul+Add. For SimpleRNN/LSTM, x and h are concatenated against a stacked [W; U]
- * so each layer is one GEMM.
+ * Builds the one-step ONNX graph for a bundle from explicit Gemm/activations (cells.ts). Explicit
+ * ops rather than ONNX's LSTM/GRU/RNN operators: those use other gate orders (iofc, zrh with
+ * separate bias halves) and a sequence axis we do not need, and were slower per step here.
  */
 export interface StepGraphOptions {
   /** Use ONNX's LSTM/GRU operators where the activations allow. Default false (slower per step on CPU). */
@@ -34,13 +33,6 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
     const out = tmp(hint);
     nodes.push({ op, inputs, outputs: [out], attributes });
     return out;
-  };
-  const split = (input: string, sizes: number[], hint: string): string[] => {
-    const splitName = tmp('split_sizes');
-    inits.push({ name: splitName, dims: [sizes.length], data: BigInt64Array.from(sizes.map(BigInt)) });
-    const outs = sizes.map(() => tmp(hint));
-    nodes.push({ op: 'Split', inputs: [input, splitName], outputs: outs, attributes: { axis: { i: 1 } } });
-    return outs;
   };
   const act = (name: ActivationName, input: string): string => {
     switch (name) {
@@ -71,6 +63,7 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
     return name;
   };
   const t = (name: string): Float32Array => bundle.tensors.get(name)!;
+  const ops: GraphOps = { node, act, init };
 
   const states = stateTensors(spec);
   const io: StepGraphIo = {
@@ -148,74 +141,28 @@ export function buildStepGraph(bundle: WeightsBundle, options: StepGraphOptions 
       inWidth = u;
       continue;
     }
-    if (L.cell === 'simple' || L.cell === 'lstm') {
-      const stacked = new Float32Array((inWidth + u) * n);
-      stacked.set(kernel, 0);
-      stacked.set(rec, inWidth * n);
-      const cat = node('Concat', [x, h], 'xh', { axis: { i: 1 } });
-      let z = node('MatMul', [cat, init(`l${l}_wu`, [inWidth + u, n], stacked)], 'z');
-      if (L.useBias) z = node('Add', [z, init(`l${l}_b`, [n], biasAll)], 'zb');
-      if (L.cell === 'simple') {
-        hNew = act(L.activation, z);
-        s += 1;
-      } else {
-        const c = io.stateInputs[s + 1];
-        const [zif, zc, zo] = split(z, [2 * u, u, u], 'gate');
-        const [i, f] = split(act(L.recurrentActivation, zif), [u, u], 'if');
-        const o = act(L.recurrentActivation, zo);
-        const cNew = node('Add', [node('Mul', [f, c], 'fc'), node('Mul', [i, act(L.activation, zc)], 'ic')], 'c');
-        hNew = node('Mul', [o, act(L.activation, cNew)], 'h');
-        finalOut[s + 1] = cNew;
-        s += 2;
-      }
-    } else {
-      let zx = node('MatMul', [x, init(`l${l}_w`, [inWidth, n], kernel)], 'zx');
-      if (L.useBias) zx = node('Add', [zx, init(`l${l}_b`, [n], biasAll.subarray(0, n))], 'zxb');
-      const [xzr, xh] = split(zx, [2 * u, u], 'xg');
-      let zr: string;
-      let cand: string;
-      if (L.resetAfter) {
-        let zh = node('MatMul', [h, init(`l${l}_u`, [u, n], rec)], 'zh');
-        if (L.useBias) zh = node('Add', [zh, init(`l${l}_rb`, [n], biasAll.subarray(n))], 'zhb');
-        const [hzr, hh] = split(zh, [2 * u, u], 'hg');
-        const zrAct = act(L.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
-        const [z, r] = split(zrAct, [u, u], 'zr');
-        cand = act(L.activation, node('Add', [xh, node('Mul', [r, hh], 'rh')], 'cand'));
-        zr = z!;
-      } else {
-        const uzr = new Float32Array(u * 2 * u);
-        const uh = new Float32Array(u * u);
-        for (let k = 0; k < u; k++) {
-          uzr.set(rec.subarray(k * n, k * n + 2 * u), k * 2 * u);
-          uh.set(rec.subarray(k * n + 2 * u, k * n + n), k * u);
-        }
-        const hzr = node('MatMul', [h, init(`l${l}_uzr`, [u, 2 * u], uzr)], 'hzr');
-        const zrAct = act(L.recurrentActivation, node('Add', [xzr, hzr], 'zr'));
-        const [z, r] = split(zrAct, [u, u], 'zr');
-        const rh = node('Mul', [r, h], 'rh');
-        cand = act(L.activation, node('Add', [xh, node('MatMul', [rh, init(`l${l}_uh`, [u, u], uh)], 'rhu')], 'cand'));
-        zr = z!;
-      }
-      // h' = z*h + (1-z)*cand = cand + z*(h - cand)
-      hNew = node('Add', [cand, node('Mul', [zr, node('Sub', [h, cand], 'hmc')], 'zd')], 'h');
-      s += 1;
-    }
+    const weights: LayerWeights = { kernel, recurrent: rec, bias: L.useBias ? biasAll : null };
+    const next = explicitLayer(ops, l, L, weights, { x, inWidth, h, c: L.cell === 'lstm' ? io.stateInputs[s + 1] : null });
+    hNew = next.h;
+    if (next.c !== null) finalOut[s + 1] = next.c;
+    s += L.cell === 'lstm' ? 2 : 1;
     finalOut[L.cell === 'lstm' ? s - 2 : s - 1] = hNew;
     x = hNew;
     xSeq = null;
     lastH = hNew;
     inWidth = u;
   }
-  let y = node('MatMul', [lastH, init('head_w', [inWidth, spec.head.units], t('head/kernel'))], 'y');
-  y = node('Add', [y, init('head_b', [spec.head.units], t('head/bias'))], 'yb');
-  y = act(spec.head.activation, y);
-  nodes.push({ op: 'Identity', inputs: [y], outputs: [io.output] });
-  finalOut.forEach((name, i) => nodes.push({ op: 'Identity', inputs: [name], outputs: [io.stateOutputs[i]] }));
+  const y = act(spec.head.activation, node('Gemm', [lastH, init('head_w', [inWidth, spec.head.units], t('head/kernel')), init('head_b', [spec.head.units], t('head/bias'))], 'y'));
+  // The graph's outputs are the producing nodes' own outputs, renamed: an Identity per output was
+  // one more node and one more copy of each state per step.
+  const rename = new Map<string, string>([[y, io.output], ...finalOut.map((name, i): [string, string] => [name, io.stateOutputs[i]])]);
+  const renamed = nodes.map((nd) => ({ ...nd, inputs: nd.inputs.map((v) => rename.get(v) ?? v), outputs: nd.outputs.map((v) => rename.get(v) ?? v) }));
 
   const graph: OnnxGraph = {
     name: `${bundle.name}_v${bundle.version}_step`,
-    nodes,
-    initializers: inits,
+    nodes: renamed,
+    // axes0 is only for the fused operators' Unsqueeze/Squeeze (ORT warns about unused initialisers).
+    initializers: inits.filter((i) => i.name !== axes0 || renamed.some((nd) => nd.inputs.includes(axes0))),
     inputs: [
       { name: io.input, dims: ['batch', spec.inputWidth] },
       ...states.map((st, i) => ({ name: io.stateInputs[i], dims: ['batch', st.size] as (number | string)[] })),
