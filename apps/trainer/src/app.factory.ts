@@ -3,9 +3,9 @@ import { ConfigError } from '@streamcell/config';
 import { JsonLogger } from '@streamcell/observability';
 import { createHttpApp } from '@streamcell/service';
 import { crossCheck, type TrainerConfig } from './config';
-import { checkSize } from './model-ops/model-store';
 import { encodeBundle } from '@streamcell/model';
-import { bootstrapBundle } from './trainer.service';
+import { checkSize } from '@streamcell/registry';
+import { bootstrapBundle } from './model-ops/bootstrap';
 import { TrainerModule } from './trainer.module';
 import { TrainerService } from './trainer.service';
 

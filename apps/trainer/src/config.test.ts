@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '@streamcell/config';
 import { validateTrainerConfig } from './app.factory';
 import { trainerSchema } from './config';
-import { bootstrapSpec, parseEvent } from './trainer.service';
+import type { ConsumedMessage } from '@streamcell/kafka';
+import { takeEvents, type EventResult } from './events-intake';
+import { bootstrapSpec } from './model-ops/bootstrap';
 
 describe('trainer configuration', () => {
   it('parses the defaults into a bootstrap spec of LSTM 64 forecasting the change of every feature, scaled per stream', () => {
@@ -41,11 +43,32 @@ describe('trainer configuration', () => {
   });
 });
 
-describe('parseEvent', () => {
-  it('reads event v1 and end markers, and nothing else', () => {
-    assert.deepEqual(parseEvent(Buffer.from('{"stream":"a","ts":1,"values":[1,2]}')), { stream: 'a', values: [1, 2], end: false });
-    assert.deepEqual(parseEvent(Buffer.from('{"stream":"a","ts":1,"values":[],"end":true}')), { stream: 'a', values: [], end: true });
-    for (const bad of ['{', '{"values":[1]}', '{"stream":"a","values":["1"]}', '[]']) assert.equal(parseEvent(Buffer.from(bad)), null, bad);
-    assert.equal(parseEvent(null), null);
+describe('event intake', () => {
+  it('reads event v1 and end markers as inference does, and counts everything else', () => {
+    const seen: [string, readonly number[] | null][] = [];
+    const results: EventResult[] = [];
+    const trainer = {
+      observe: (stream: string, values: readonly number[] | null) => {
+        seen.push([stream, values]);
+        return values === null ? ('ended' as const) : ('ok' as const);
+      },
+    };
+    const record = (value: string | null): ConsumedMessage => ({ topic: 'events', partition: 0, offset: '0', key: null, value: value === null ? null : Buffer.from(value), headers: {}, timestamp: 0 });
+    const values = [
+      '{"stream":"a","ts":1,"values":[1,2]}',
+      '{"stream":"a","ts":1,"values":[],"end":true}',
+      '{',
+      '{"values":[1,2],"ts":1}',
+      '{"stream":"a","ts":1,"values":["1",2]}',
+      '{"stream":"a","ts":1,"values":[1]}',
+      '[]',
+      null,
+    ];
+    takeEvents(trainer, values.map(record), 2, (r) => results.push(r));
+    assert.deepEqual(seen, [
+      ['a', [1, 2]],
+      ['a', null],
+    ]);
+    assert.deepEqual(results, ['ok', 'ended', 'malformed', 'malformed', 'not_finite', 'width', 'malformed', 'malformed']);
   });
 });

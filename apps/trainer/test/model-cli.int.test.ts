@@ -46,7 +46,8 @@ describe('streamcell model CLI against a real broker', () => {
     await reader.waitForCount(1);
     const v1 = decodeBundle(reader.messages[0].value!);
     const direct = await loadKerasModel(fixture('lstm'));
-    assert.equal(reader.messages[0].key?.toString(), 'kmodel');
+    assert.equal(reader.messages[0].key?.toString(), 'kmodel/v1', 'a key per version: compaction keeps every version');
+    assert.equal(reader.messages[0].headers['x-streamcell-publisher'], 'cli');
     assert.equal(v1.version, 1);
     assert.equal(v1.parentVersion, null);
     assert.deepEqual(v1.spec, direct.spec);
@@ -69,8 +70,13 @@ describe('streamcell model CLI against a real broker', () => {
 
     const list = await cli('model', 'list', '--json');
     assert.equal(list.code, 0, list.err);
-    const rows = JSON.parse(list.out) as { version: number; parentVersion: number | null; head: boolean }[];
-    assert.deepEqual(rows.map((x) => [x.version, x.parentVersion, x.head]), [[1, null, false], [2, null, false], [3, 1, true]]);
+    const rows = JSON.parse(list.out) as { version: number; parentVersion: number | null; head: boolean; lineage: number[]; publishedBy: string; rollbackOf?: number }[];
+    assert.deepEqual(rows.map((x) => [x.version, x.parentVersion, x.head, x.lineage]), [[1, null, false, []], [2, null, false, []], [3, 1, true, [1]]]);
+    assert.ok(rows.every((x) => /^cli@./.test(x.publishedBy)), JSON.stringify(rows));
+    assert.equal(rows[2].rollbackOf, 1);
+    const table = await cli('model', 'list');
+    assert.match(table.out, /^version +lineage +created +published by +model +vs last-value +p90 +worse +vs seasonal +serving was +bytes +status$/m);
+    assert.match(table.out, /^3 \* +←1 \(rollback of 1\) +\S+ +cli@\S+ +lstm 16x16 in 1 out 1 .* head$/m);
 
     const file = join(dir, 'v2.bundle');
     assert.equal((await cli('model', 'export', '2', file)).code, 0);
@@ -81,6 +87,16 @@ describe('streamcell model CLI against a real broker', () => {
     assert.equal(info.manifest.spec.cell, 'gru');
     const latest = JSON.parse((await cli('model', 'inspect', 'latest', '--json')).out) as { manifest: { version: number } };
     assert.equal(latest.manifest.version, 3);
+
+    // A pin makes an older version the head until unpinned.
+    const pinned = await cli('model', 'pin', '2');
+    assert.equal(pinned.code, 0, pinned.err);
+    const head = async (): Promise<number> => (JSON.parse((await cli('model', 'inspect', 'latest', '--json')).out) as { manifest: { version: number } }).manifest.version;
+    assert.equal(await head(), 2);
+    assert.match((await cli('model', 'list')).out, /^2 \* \(pin\) .* head \(pinned\)$/m);
+    assert.equal((await cli('model', 'unpin')).code, 0);
+    assert.equal(await head(), 3);
+    assert.match((await cli('model', 'unpin')).err, /kmodel is not pinned/);
   });
 
   it('fails clearly on unknown versions, unreadable files, corrupt bundles and incompatible specs', async () => {
@@ -110,6 +126,10 @@ describe('streamcell model CLI against a real broker', () => {
     const forced = await cli('model', 'import', fixture('simple_rnn'), '--model', 'wide', '--force');
     assert.equal(forced.code, 0, forced.err);
     assert.match(forced.out, /as wide v2/);
+    // The legacy record (keyed by the model name, as before the registry) was read, copied to its
+    // own key and its legacy key retired, in the transaction that published v2.
+    const wideRows = JSON.parse((await cli('model', 'list', '--json', '--model', 'wide')).out) as { version: number; source: string; publishedBy: string | null }[];
+    assert.deepEqual(wideRows.map((x) => [x.version, x.source]), [[1, 'version-key'], [2, 'version-key']]);
 
     assert.equal((await cli('model', 'frobnicate')).code, 2);
     assert.equal((await cli('model', 'list', '--bogus')).code, 2);
@@ -155,6 +175,53 @@ describe('trainer with an imported model', () => {
     } finally {
       await app.close();
       await weights?.stop();
+    }
+  });
+});
+
+describe('a trainer and the CLI publishing at the same moments', () => {
+  it('never claim the same version, and the trainer goes on training from the rollbacks', async () => {
+    const config = trainerTestConfig(newId('trainer-race'), { TRAINER_TRAIN_EVERY_EVENTS: '40', TRAINER_TRAIN_EVERY_SECONDS: '0.5', TRAINER_ITERATIONS: '4' });
+    await createEventsTopic(config);
+    const app = await createTrainerApp(config);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const weights = await new TopicReader(config, config.modelWeights).start();
+    const env = { KAFKA_BROKERS: config.brokers.join(','), TOPIC_MODEL_WEIGHTS: config.modelWeights, MODEL_NAME: config.modelName };
+    try {
+      const service = trainerServiceOf(app);
+      await waitFor('v1', () => bundlesOf(weights, 'sine').length >= 1, { timeoutMs: 60_000 });
+      let producing = true;
+      const feed = (async () => {
+        for (let t = 0; producing; t += 40) await produceSine(config, 8, 40, t);
+      })();
+      await waitFor('a version the trainer published', () => bundlesOf(weights, 'sine').some((b) => b.version >= 2), { timeoutMs: 90_000 });
+      const rolledBack: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        let out = '';
+        let err = '';
+        const code = await runModelCli(['model', 'rollback', '1'], env, { out: (t) => (out += t), err: (t) => (err += t) });
+        assert.equal(code, 0, err);
+        rolledBack.push(Number(/published as v(\d+)/.exec(out)![1]));
+      }
+      const last = Math.max(...rolledBack);
+      await waitFor('a trainer publication after the rollbacks', () => bundlesOf(weights, 'sine').some((b) => b.version > last && b.parentVersion !== null && b.parentVersion >= Math.min(...rolledBack)), {
+        timeoutMs: 120_000,
+      });
+      producing = false;
+      await feed;
+
+      const records = weights.messages.filter((m) => m.value !== null && m.key?.toString().startsWith('sine/v'));
+      const keys = records.map((m) => m.key!.toString());
+      assert.deepEqual(keys, [...new Set(keys)], 'one record per version');
+      const versions = bundlesOf(weights, 'sine').map((b) => b.version).sort((a, b) => a - b);
+      assert.deepEqual(versions, versions.map((_, i) => i + 1), 'numbered without duplicates or gaps');
+      const by = new Map(records.map((m) => [Number(m.key!.toString().slice('sine/v'.length)), m.headers['x-streamcell-publisher']]));
+      for (const v of rolledBack) assert.equal(by.get(v), 'cli');
+      assert.ok(versions.some((v) => by.get(v) === 'trainer' && v > last), `the trainer published after the CLI: ${JSON.stringify([...by])}`);
+      assert.equal(service.failedWith, undefined, 'the CLI does not stop the trainer (it fences publishing only for its own write)');
+    } finally {
+      await app.close();
+      await weights.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { ingestTopics } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type KafkaConnectionConfig } from '@streamcell/kafka';
 import { decodeBundle, type WeightsBundle } from '@streamcell/model';
+import { parseKey } from '@streamcell/registry';
 import { testConfig, uniqueName, type TopicReader } from '@streamcell/testing';
 import { trainerSchema, type TrainerConfig } from '../src/config';
 
@@ -95,7 +96,9 @@ export async function produceSine(config: TrainerConfig, streams: number, steps:
   }
 }
 
-/** Decoded bundles of `model` from a model.weights reader, in log order. */
+/** Decoded bundles of `model` from a model.weights reader, in log order (per-version and legacy keys). */
 export function bundlesOf(reader: TopicReader, model: string): WeightsBundle[] {
-  return reader.messages.filter((m) => m.key?.toString() === model && m.value !== null).map((m) => decodeBundle(m.value!));
+  return reader.messages
+    .filter((m) => m.value !== null && m.key !== null && ['version', 'legacy'].includes(parseKey(model, m.key.toString())?.kind ?? ''))
+    .map((m) => decodeBundle(m.value!));
 }

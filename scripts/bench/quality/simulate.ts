@@ -44,16 +44,17 @@ export async function simulate(workload: QualityWorkload, options: SimulationOpt
   const pending: { bundle: WeightsBundle; atMs: number }[] = [];
   let roundWallStart = 0;
   const trainer = new OnlineTrainer(config, {
-    publish: (bundle) => {
+    // One writer, so the next version is the base's + 1 (in the service the registry numbers it).
+    publish: (draft, base) => {
+      const bundle: WeightsBundle = { ...draft, version: base.version + 1, parentVersion: base.version };
       pending.push({ bundle, atMs: simMs + (performance.now() - roundWallStart) });
-      return Promise.resolve();
+      return Promise.resolve({ published: bundle });
     },
     checkpoint: () => Promise.resolve(),
     yieldToEventLoop: () => Promise.resolve(),
     now: () => simMs,
   });
   const v1 = createBundle({ name: 'quality', spec: bootstrapSpec(config), init: { seed: config.seed }, version: 1, parentVersion: null, metrics: {} });
-  trainer.markOwn(1);
   trainer.adoptHead(v1);
   const model = await StreamingModel.create({ bundle: v1, capacity: series.length });
   const ids = series.map((s) => s.id);

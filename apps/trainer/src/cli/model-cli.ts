@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, loadConfig, type Environment } from '@streamcell/config';
 import { modelWeightsTopic } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type KafkaAdmin } from '@streamcell/kafka';
-import { createBundle, readBundleManifest, decodeBundle, type OutputMeaning, type WeightsBundle } from '@streamcell/model';
+import { readBundleManifest, decodeBundle, type OutputMeaning, type WeightsBundle } from '@streamcell/model';
+import { localPublisher, ModelRegistry, type VersionEntry } from '@streamcell/registry';
 import { modelTopicsSchema, type ModelTopicsConfig } from '../config';
 import { ModelFileError, readModelFile, runOfflineImport } from './import-command';
-import { CompactedTopicReader } from '../model-ops/compacted-reader';
-import { headOf, publishBundle, readVersionRecord, type VersionRecord } from '../model-ops/model-store';
+import { summarise, versionTable } from './version-table';
 
 export interface CliIo {
   out(text: string): void;
@@ -27,7 +27,7 @@ export class CliError extends Error {
 export const usage = `usage: streamcell model <command> [options]
 
 commands:
-  list                              versions of the model on model.weights, with their metrics
+  list                              every version on model.weights: lineage, figures against the baselines, who published it
   import <file>                     import a model and publish it as the new head: Keras 3 model.keras, Keras .h5,
                                     TF.js model.json (tensorflowjs_converter), PyTorch .safetensors (state dict)
       [--output next-values|raw]    what the head outputs mean (default: next-values when head units <= input width)
@@ -37,6 +37,8 @@ commands:
   export <version|latest> <file>    write a version's bundle to a file
   rollback <version>                re-publish an older version as the new head (new version number, parent = that version)
   inspect <version|latest|file>     print a bundle's manifest (from model.weights or a file)
+  pin <version>                     serve this version (and train from it) whatever is published after it
+  unpin                             serve the highest valid version again
 
 options:
   --model <name>    the model (key on model.weights); default $MODEL_NAME or "default"
@@ -106,6 +108,12 @@ export async function runModelCli(argv: readonly string[], environment: Environm
         case 'inspect':
           await ops.inspect(need(args, 0, 'inspect <version|latest|file>'), flags.has('--json'));
           break;
+        case 'pin':
+          await ops.pin(need(args, 0, 'pin <version>'));
+          break;
+        case 'unpin':
+          await ops.unpin();
+          break;
         default:
           throw new CliError(`unknown command model ${command}\n\n${usage}`, 2);
       }
@@ -139,11 +147,16 @@ function outputFlag(v: string | true | undefined): OutputMeaning | undefined {
   throw new CliError(`--output must be next-values or raw, got ${JSON.stringify(v)}`, 2);
 }
 
-/** The model operations, against model.weights. */
+/**
+ * The model operations, through the model registry (libs/registry): it reads every version of the
+ * model on model.weights, numbers what the CLI publishes and publishes it under the model's
+ * transactional id, so an import or rollback never claims a version a trainer claims at the same
+ * moment.
+ */
 export class ModelOps {
   private readonly connection: KafkaConnection;
   private readonly admin: KafkaAdmin;
-  private producerUsed: ReturnType<KafkaConnection['producer']> | undefined;
+  private registryUsed: ModelRegistry | undefined;
 
   constructor(
     private readonly config: ModelTopicsConfig,
@@ -155,58 +168,39 @@ export class ModelOps {
   }
 
   async close(): Promise<void> {
-    await this.producerUsed?.disconnect().catch(() => undefined);
+    await this.registryUsed?.stop().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  /** Every record of this model on model.weights, in log order (compaction may have removed old ones). */
-  async versions(): Promise<VersionRecord[]> {
-    if (this.config.createTopics) await this.admin.ensureTopics([modelWeightsTopic(this.config, this.config.maxModelBytes)]);
-    const records: VersionRecord[] = [];
-    const reader = new CompactedTopicReader(this.connection, this.admin, {
-      topic: this.config.modelWeights,
-      groupPrefix: 'streamcell-cli',
-      maxRecordBytes: this.config.maxModelBytes,
-      onRecord: (m) => {
-        if (m.key?.toString() === this.model && m.value !== null) records.push(readVersionRecord(m.offset, m.value));
-      },
-    });
-    if (await reader.isEmpty()) return records;
-    await reader.start();
-    try {
-      await reader.catchUp(this.config.readTimeoutMs);
-    } finally {
-      await reader.stop();
+  /** The model's registry, read to the end of model.weights. */
+  async registry(): Promise<ModelRegistry> {
+    if (this.registryUsed === undefined) {
+      if (this.config.createTopics) await this.admin.ensureTopics([modelWeightsTopic(this.config, this.config.maxModelBytes)]);
+      this.registryUsed = new ModelRegistry(this.connection, this.admin, {
+        topic: this.config.modelWeights,
+        model: this.model,
+        maxModelBytes: this.config.maxModelBytes,
+        readTimeoutMs: this.config.readTimeoutMs,
+        groupPrefix: 'streamcell-cli',
+        publisher: localPublisher('cli'),
+      });
+      await this.registryUsed.start();
     }
-    return records;
+    return this.registryUsed;
   }
 
   async list(json: boolean): Promise<void> {
-    const records = await this.versions();
-    const head = headOf(records);
+    const registry = await this.registry();
+    const rows = summarise(registry.versions(), registry.head?.version, registry.pin);
     if (json) {
-      this.io.out(`${JSON.stringify(records.map((r) => summary(r, head)), null, 2)}\n`);
+      this.io.out(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
-    if (records.length === 0) {
+    if (rows.length === 0) {
       this.io.out(`no versions of model ${this.model} on ${this.config.modelWeights}\n`);
       return;
     }
-    const rows = records.map((r) => summary(r, head));
-    const cols: [string, (s: Summary) => string][] = [
-      ['version', (s) => `${s.version ?? '?'}${s.head ? ' *' : ''}`],
-      ['parent', (s) => (s.parentVersion === null || s.parentVersion === undefined ? '-' : String(s.parentVersion))],
-      ['created', (s) => s.createdAt ?? '-'],
-      ['model', (s) => s.architecture ?? '-'],
-      ['validation', (s) => num(s.metrics?.validationLoss)],
-      ['baseline', (s) => num(s.metrics?.baselineLoss)],
-      ['train', (s) => num(s.metrics?.trainLoss)],
-      ['bytes', (s) => String(s.bytes)],
-      ['status', (s) => s.status],
-    ];
-    const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
-    const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    this.io.out(`${table.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')}\n(* = head, the highest valid version)\n`);
+    this.io.out(versionTable(rows, registry.pin));
   }
 
   async import(path: string, output: OutputMeaning | undefined, force: boolean): Promise<void> {
@@ -216,8 +210,8 @@ export class ModelOps {
     } catch (e) {
       throw e instanceof ModelFileError ? new CliError(e.message) : e;
     }
-    const records = await this.versions();
-    const head = headOf(records);
+    const registry = await this.registry();
+    const head = registry.head;
     if (head !== null && !force) {
       const problems: string[] = [];
       if (head.spec.inputWidth !== imported.spec.inputWidth) problems.push(`input width ${imported.spec.inputWidth} vs ${head.spec.inputWidth}`);
@@ -227,49 +221,53 @@ export class ModelOps {
         throw new CliError(`the imported model is incompatible with ${this.model} v${head.version} (${problems.join(', ')}): events and predictions would change meaning; pass --force to publish it anyway`);
       }
     }
-    const version = nextVersion(records);
-    const bundle = createBundle({ name: this.model, spec: imported.spec, tensors: imported.tensors, version, parentVersion: null, metrics: {} });
-    await this.publish(bundle);
-    this.io.out(`imported ${path} as ${this.model} v${version} (${describeSpec(bundle)})${head !== null ? `, replacing v${head.version} as head` : ''}\n`);
+    const bundle = await registry.publish({ ...imported, metrics: {} }, { parentVersion: null });
+    this.io.out(`imported ${path} as ${this.model} v${bundle.version} (${describeSpec(bundle)})${head !== null ? `, replacing v${head.version} as head` : ''}\n${this.pinNote(registry)}`);
   }
 
   async export(which: string, file: string): Promise<void> {
-    const record = this.pick(await this.versions(), which);
+    const entry = this.pick(await this.registry(), which);
     try {
-      await writeFile(file, record.bytes);
+      await writeFile(file, entry.bytes);
     } catch (e) {
       throw new CliError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    this.io.out(`wrote ${this.model} v${record.bundle!.version} (${record.bytes.length} bytes) to ${file}\n`);
+    this.io.out(`wrote ${this.model} v${entry.version} (${entry.bytes.length} bytes) to ${file}\n`);
   }
 
   async rollback(which: string): Promise<void> {
-    const records = await this.versions();
-    const target = this.pick(records, which).bundle!;
-    const head = headOf(records);
+    const registry = await this.registry();
+    const target = registry.bundle(this.pick(registry, which).version);
+    const head = registry.head;
     if (head !== null && head.version === target.version) throw new CliError(`v${target.version} is already the head of ${this.model}`);
-    const version = nextVersion(records);
-    const bundle = createBundle({
-      name: this.model,
-      spec: target.spec,
-      tensors: target.tensors,
-      version,
-      parentVersion: target.version,
-      metrics: { ...target.metrics, rollbackOf: target.version, ...(head !== null ? { rolledBackFrom: head.version } : {}) },
-    });
-    await this.publish(bundle);
-    this.io.out(`rolled ${this.model} back to v${target.version}: published as v${version} (parent ${target.version})${head !== null ? `, replacing v${head.version}` : ''}\n`);
+    const metrics = { ...target.metrics, rollbackOf: target.version, ...(head !== null ? { rolledBackFrom: head.version } : {}) };
+    const bundle = await registry.publish({ ...target, metrics, createdAt: new Date().toISOString() }, { parentVersion: target.version });
+    this.io.out(`rolled ${this.model} back to v${target.version}: published as v${bundle.version} (parent ${target.version})${head !== null ? `, replacing v${head.version}` : ''}\n${this.pinNote(registry)}`);
+  }
+
+  async pin(which: string): Promise<void> {
+    const registry = await this.registry();
+    const entry = this.pick(registry, which);
+    await registry.setPin(entry.version);
+    this.io.out(`pinned ${this.model} to v${entry.version}: inference serves it and the trainer trains from it until \`streamcell model unpin\`\n`);
+  }
+
+  async unpin(): Promise<void> {
+    const registry = await this.registry();
+    if (registry.pin === null) throw new CliError(`model ${this.model} is not pinned`);
+    await registry.setPin(null);
+    this.io.out(`unpinned ${this.model}: the head is the highest valid version again (v${registry.head?.version ?? '-'})\n`);
   }
 
   async inspect(which: string, json: boolean): Promise<void> {
     let bytes: Buffer;
     let source: string;
     if (/^(\d+|latest)$/.test(which)) {
-      const records = await this.versions();
-      const record = which === 'latest' ? this.pick(records, which) : records.filter((r) => r.manifest?.version === Number(which)).at(-1);
-      if (record === undefined) throw new CliError(unknownVersion(this.model, which, records));
-      bytes = record.bytes;
-      source = `${this.config.modelWeights} offset ${record.offset}`;
+      const registry = await this.registry();
+      const entry = which === 'latest' ? this.pick(registry, which) : registry.entry(Number(which));
+      if (entry === undefined) throw new CliError(unknownVersion(this.model, which, registry.versions()));
+      bytes = entry.bytes;
+      source = `${this.config.modelWeights} offset ${entry.offset}`;
     } else {
       try {
         bytes = await readFile(which);
@@ -294,68 +292,33 @@ export class ModelOps {
     this.io.out(json ? `${JSON.stringify(out)}\n` : `${JSON.stringify(out, null, 2)}\n`);
   }
 
-  private pick(records: readonly VersionRecord[], which: string): VersionRecord {
+  /** A valid version by number, or the head for "latest"; errors name what is available. */
+  private pick(registry: ModelRegistry, which: string): VersionEntry {
     if (which === 'latest') {
-      const head = headOf(records);
+      const head = registry.head;
       if (head === null) throw new CliError(`model ${this.model} has no valid version on ${this.config.modelWeights}`);
-      return records.filter((r) => r.bundle?.version === head.version).at(-1)!;
+      return registry.entry(head.version)!;
     }
     if (!/^\d+$/.test(which)) throw new CliError(`version must be a number or "latest", got ${JSON.stringify(which)}`, 2);
     const v = Number(which);
-    const found = records.filter((r) => r.manifest?.version === v).at(-1);
-    if (found === undefined) throw new CliError(unknownVersion(this.model, which, records));
-    if (found.bundle === null) throw new CliError(`v${v} of ${this.model} is on ${this.config.modelWeights} but invalid: ${found.error}`);
+    const found = registry.entry(v);
+    if (found === undefined) throw new CliError(unknownVersion(this.model, which, registry.versions()));
+    if (found.error !== null) throw new CliError(`v${v} of ${this.model} is on ${this.config.modelWeights} but invalid: ${found.error}`);
     return found;
   }
 
-  private async publish(bundle: WeightsBundle): Promise<void> {
-    this.producerUsed ??= this.connection.producer({ maxQueuedMessages: 4, ackTimeoutMs: 30_000 });
-    await this.producerUsed.connect();
-    await publishBundle(this.producerUsed, this.config.modelWeights, bundle, this.config.maxModelBytes);
+  private pinNote(registry: ModelRegistry): string {
+    const pin = registry.pin;
+    return pin === null ? '' : `note: ${this.model} is pinned to v${pin.version}, which stays the head until \`streamcell model unpin\`\n`;
   }
 }
 
-function unknownVersion(model: string, which: string, records: readonly VersionRecord[]): string {
-  const known = records.map((r) => r.manifest?.version).filter((v): v is number => v !== undefined);
-  return known.length === 0
+function unknownVersion(model: string, which: string, entries: readonly VersionEntry[]): string {
+  return entries.length === 0
     ? `model ${model} has no versions on model.weights`
-    : `version ${which} of model ${model} is not on model.weights (available: ${known.join(', ')}; compaction keeps only the newest record per model after min.compaction.lag.ms)`;
-}
-
-function nextVersion(records: readonly VersionRecord[]): number {
-  return records.reduce((m, r) => Math.max(m, r.manifest?.version ?? 0), 0) + 1;
-}
-
-interface Summary {
-  readonly version: number | undefined;
-  readonly parentVersion: number | null | undefined;
-  readonly createdAt: string | undefined;
-  readonly architecture: string | undefined;
-  readonly metrics: Readonly<Record<string, number>> | undefined;
-  readonly bytes: number;
-  readonly offset: string;
-  readonly head: boolean;
-  readonly status: string;
-}
-
-function summary(r: VersionRecord, head: WeightsBundle | null): Summary {
-  const m = r.manifest;
-  const isHead = r.bundle !== null && head !== null && r.bundle.version === head.version;
-  return {
-    version: m?.version,
-    parentVersion: m?.parentVersion,
-    createdAt: m?.createdAt,
-    architecture: m === null ? undefined : `${m.spec.cell} ${m.spec.layers.join('x')} in ${m.spec.inputWidth} out ${m.spec.head.units}`,
-    metrics: m?.metrics,
-    bytes: r.bytes.length,
-    offset: r.offset,
-    head: isHead,
-    status: r.error === null ? (isHead ? 'head' : 'ok') : `invalid: ${r.error}`,
-  };
+    : `version ${which} of model ${model} is not on model.weights (available: ${entries.map((e) => e.version).join(', ')}; older ones were retired by the registry's retention)`;
 }
 
 function describeSpec(b: WeightsBundle): string {
   return `${b.spec.cell} ${b.spec.layers.join('x')}, input ${b.spec.inputWidth}, head ${b.spec.head.units} ${b.spec.output.kind}`;
 }
-
-const num = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toPrecision(4));

@@ -1,6 +1,6 @@
 import { SeededRandom, stateTensors, type WeightsBundle } from '@streamcell/model';
-import { burnInStates, type Sequences } from './evaluation';
-import { ModelSpace } from './model-space';
+import { burnInStates, type Sequences, type ValidationSet } from './evaluation';
+import { ModelSpace, type HeldEvent } from './model-space';
 import type { StreamWindow } from './stream-windows';
 
 /** One batch row: `steps` events of a window from `start`. */
@@ -62,21 +62,15 @@ export function batchData(batch: readonly Segment[], bundle: WeightsBundle, step
   const initialStates = infos.map((st) => new Float32Array(rows * st.size));
   batch.forEach((seg, r) => {
     const ev = seg.window.events;
-    for (let t = 0; t < steps; t++) {
-      space.input(ev[seg.start + t], inputs, (r * steps + t) * f);
-      space.target(ev[seg.start + t], ev[seg.start + t + 1], targets, (r * steps + t) * o);
-    }
+    modelInputs(space, ev, seg.start, steps, inputs, r * steps * f);
+    for (let t = 0; t < steps; t++) space.target(ev[seg.start + t], ev[seg.start + t + 1], targets, (r * steps + t) * o);
     let init: Float32Array[] | null = null;
     if (seg.live) {
       init = seg.window.carried;
     } else {
       const from = Math.max(0, seg.start - burnIn);
       const n = seg.start - from;
-      if (n > 0) {
-        const burn = new Float32Array(n * f);
-        for (let t = 0; t < n; t++) space.input(ev[from + t], burn, t * f);
-        init = burnInStates(bundle, 1, n, burn);
-      }
+      if (n > 0) init = burnInStates(bundle, 1, n, modelInputs(space, ev, from, n, new Float32Array(n * f), 0));
     }
     if (init !== null && init.length === infos.length && init.every((a, i) => a.length === infos[i].size)) {
       init.forEach((a, i) => initialStates[i].set(a, r * infos[i].size));
@@ -94,4 +88,43 @@ export function carryStates(batch: readonly Segment[], bundle: WeightsBundle, fi
     seg.window.cursor += steps;
     seg.window.lastTrainedRound = round;
   });
+}
+
+/** `n` events from `from` as the network sees them, written step after step into `out` at `at`. */
+function modelInputs(space: ModelSpace, events: readonly HeldEvent[], from: number, n: number, out: Float32Array, at: number): Float32Array {
+  for (let t = 0; t < n; t++) space.input(events[from + t], out, at + t * space.width);
+  return out;
+}
+
+export interface ValidationPlan {
+  /** Warm-up steps from a zero state before the scored ones (TBPTT's k2). */
+  readonly warm: number;
+  readonly holdout: number;
+  /** Seasonal-naive period in events; 0 = none. */
+  readonly seasonalPeriod: number;
+  /** Most streams scored (bounds the evaluation cost). */
+  readonly maxStreams: number;
+}
+
+/**
+ * For each stream with enough events: `warm` warm-up steps, then the holdout (the newest events,
+ * never trained on while they are in it); the period's worth of older events too when the gate
+ * compares with seasonal-naive and the windows hold them. Null when no stream has enough events.
+ */
+export function planValidation(windows: readonly StreamWindow[], p: ValidationPlan): ValidationSet | null {
+  const steps = p.warm + p.holdout;
+  const eligible = windows.filter((w) => w.events.length >= steps + 1);
+  if (eligible.length === 0) return null;
+  const chosen = eligible.slice(-p.maxStreams);
+  const period = p.seasonalPeriod;
+  // Seasonal-naive needs the event one period before each scored one: when the windows hold
+  // them, the validation slice starts that much earlier (as extra warm-up, never scored).
+  const extra = period > 0 ? Math.max(0, period - 1 - p.warm) : 0;
+  const seasonal = period > 0 && chosen.every((w) => w.events.length >= steps + 1 + extra);
+  const from = steps + 1 + (seasonal ? extra : 0);
+  return {
+    streams: chosen.map((w) => w.events.slice(w.events.length - from)),
+    warm: p.warm + (seasonal ? extra : 0),
+    period: seasonal ? period : 0,
+  };
 }

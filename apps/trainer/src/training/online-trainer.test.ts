@@ -54,9 +54,11 @@ function fakes(overrides: Partial<TrainerPorts> = {}): Fakes {
     checkpoints,
     clock,
     ports: {
-      publish: (b) => {
+      // As the registry does: the next version is numbered at publication.
+      publish: (draft, base) => {
+        const b: WeightsBundle = { ...draft, version: base.version + 1, parentVersion: base.version };
         published.push(b);
-        return Promise.resolve();
+        return Promise.resolve({ published: b });
       },
       checkpoint: (c) => {
         checkpoints.push(c);
@@ -103,6 +105,32 @@ describe('OnlineTrainer', () => {
     assert.equal(f.checkpoints[0].headVersion, 6);
     assert.equal(f.checkpoints[0].optimizer?.step, 12);
     assert.equal(trainer.adoptHead(v6), 'ignored', 'the echo of our own publication changes nothing');
+  });
+
+  it('skips the round when the registry refuses the candidate (the head moved or is pinned), keeping the head', async () => {
+    const f = fakes({ publish: () => Promise.resolve({ superseded: 'model m is pinned to v2' }) });
+    const trainer = new OnlineTrainer(settings, f.ports);
+    const head = headBundle();
+    trainer.adoptHead(head);
+    feed(trainer, 64);
+    const report = await trainer.runRound();
+    assert.equal(report.outcome, 'skipped');
+    assert.match(report.reason, /candidate not published: model m is pinned to v2/);
+    assert.equal(report.version, undefined);
+    assert.equal(trainer.head, head);
+    assert.equal(trainer.stepCounters.published, 0);
+    assert.equal(f.checkpoints.length, 1, 'checkpointed all the same');
+  });
+
+  it('keeps its working state for its own publication and adopts a lower pinned version as a new base', () => {
+    const f = fakes();
+    const trainer = new OnlineTrainer(settings, f.ports);
+    trainer.adoptHead(headBundle());
+    const v6 = { ...headBundle(), version: 6, parentVersion: 5 };
+    assert.equal(trainer.adoptHead(v6, true), 'own');
+    const pinned = { ...headBundle(), version: 3 };
+    assert.equal(trainer.adoptHead(pinned), 'adopted');
+    assert.equal(trainer.head, pinned);
   });
 
   it('rejects a candidate that does not beat the margin, keeps learning, and reverts after N rejections', async () => {

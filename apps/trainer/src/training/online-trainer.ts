@@ -1,5 +1,4 @@
 import {
-  createBundle,
   forecastFeatures,
   sameArchitecture,
   SeededRandom,
@@ -11,10 +10,11 @@ import {
   type WeightsBundle,
 } from '@streamcell/model';
 import { isModelNumber } from '@streamcell/events';
-import { batchData, carryStates, planBatch } from './batch-plan';
+import { batchData, carryStates, planBatch, planValidation } from './batch-plan';
 import type { TrainerCheckpoint, TrainerCounters } from './checkpoint';
-import { scoreVersion, type LossName, type QualitySummary, type Sequences, type ValidationSet } from './evaluation';
-import { decidePublish } from './publish-decision';
+import { scoreVersion, type LossName, type Sequences } from './evaluation';
+import { candidateMetrics, decidePublish, shouldRevert } from './publish-decision';
+import { RoundTally, type Evaluated, type RoundReport } from './round-tally';
 import { RunningStats } from './running-stats';
 import { StreamWindows } from './stream-windows';
 
@@ -48,8 +48,12 @@ export interface TrainingSettings {
 
 /** The outside world of the loop: Kafka in the service, fakes in unit tests. */
 export interface TrainerPorts {
-  /** Writes a bundle as the new head; resolves once durable. */
-  publish(bundle: WeightsBundle): Promise<void>;
+  /**
+   * Publishes a candidate trained from `base` (the head it was judged against). The registry
+   * numbers it: resolves with the bundle as published, or with the reason it was not (the head
+   * moved or is pinned meanwhile).
+   */
+  publish(candidate: WeightsBundle, base: WeightsBundle): Promise<PublishResult>;
   /** Writes a checkpoint; resolves once durable. */
   checkpoint(c: TrainerCheckpoint): Promise<void>;
   /** Lets the event loop run (consumer fetches, heartbeats, metrics) between iterations. */
@@ -60,27 +64,9 @@ export interface TrainerPorts {
   now?(): number;
 }
 
-export type RoundOutcome = 'published' | 'rejected' | 'skipped' | 'failed';
+export type PublishResult = { readonly published: WeightsBundle } | { readonly superseded: string };
 
-export interface RoundReport {
-  readonly outcome: RoundOutcome;
-  readonly reason: string;
-  readonly iterations: number;
-  readonly updates: number;
-  /** Mean training loss of the round's updates (model space); NaN without updates. */
-  readonly trainLoss: number;
-  /** Candidate's median error ratio to last-value on the holdout; NaN when not evaluated. */
-  readonly validationLoss: number;
-  /** Serving version's median error ratio to last-value on the same data; NaN when not evaluated. */
-  readonly currentLoss: number;
-  /** The candidate's and the serving version's figures against the baselines, when evaluated. */
-  readonly quality: { readonly candidate: QualitySummary; readonly serving: QualitySummary } | undefined;
-  /** The version published, if any. */
-  readonly version: number | undefined;
-  readonly durationMs: number;
-  readonly validationStreams: number;
-  readonly checkpointError: Error | undefined;
-}
+export type { RoundOutcome, RoundReport } from './round-tally';
 
 export type ObserveResult = 'ok' | 'ended' | 'width' | 'not_finite';
 
@@ -101,7 +87,6 @@ export class OnlineTrainer {
   private working: WeightsBundle | null = null;
   private optimizer: AdamState | undefined;
   private readonly rng: SeededRandom;
-  private readonly ownVersions = new Set<number>();
   private counters: { -readonly [K in keyof TrainerCounters]: TrainerCounters[K] } = {
     rounds: 0,
     iterations: 0,
@@ -163,13 +148,13 @@ export class OnlineTrainer {
   }
 
   /**
-   * A version of the model appeared on model.weights. Our own publications only move the head; a
-   * version someone else published (import, rollback) becomes the new base of training: the
-   * working weights and Adam's moments are dropped, and carried states too if the architecture
-   * changed. Older or equal versions are ignored.
+   * The head of the model changed (the registry says so). Our own publications only move the
+   * head; a version someone else published (import, rollback, a pin) becomes the new base of
+   * training: the working weights and Adam's moments are dropped, and carried states too if the
+   * architecture changed. The same version again is ignored.
    */
-  adoptHead(bundle: WeightsBundle): 'ignored' | 'own' | 'adopted' {
-    if (this.headBundle !== null && bundle.version <= this.headBundle.version) return 'ignored';
+  adoptHead(bundle: WeightsBundle, own = false): 'ignored' | 'own' | 'adopted' {
+    if (this.headBundle !== null && bundle.version === this.headBundle.version) return 'ignored';
     const previous = this.working;
     if (bundle.spec.inputWidth !== this.settings.inputWidth) {
       throw new Error(`model ${bundle.name} v${bundle.version} has input width ${bundle.spec.inputWidth}, INPUT_WIDTH is ${this.settings.inputWidth}`);
@@ -178,7 +163,7 @@ export class OnlineTrainer {
     // The windows' scalers must follow the rule the served spec uses (an import may differ from
     // the bootstrap settings); statistics already held adapt at the new rate from here on.
     if (bundle.spec.streamScaling !== null) this.windows.scalingHalfLife = bundle.spec.streamScaling.halfLife;
-    if (this.ownVersions.has(bundle.version) && previous !== null) return 'own';
+    if (own && previous !== null) return 'own';
     this.working = bundle;
     this.optimizer = undefined;
     this.counters.consecutiveRejections = 0;
@@ -216,143 +201,134 @@ export class OnlineTrainer {
     };
   }
 
-  /** Marks a version as published by this trainer (bootstrap), so its echo is not re-adopted. */
-  markOwn(version: number): void {
-    this.ownVersions.add(version);
-  }
-
   /** Holdout: the most recent ceil(fraction × window size) events of each stream. */
   get holdoutSteps(): number {
     return Math.ceil(this.settings.holdoutFraction * this.settings.windowSize);
   }
 
+  /**
+   * One round: train on the windows, judge the candidate against the head and the baselines on
+   * the holdout, then publish it, or count a rejection (and maybe revert), and checkpoint.
+   */
   async runRound(): Promise<RoundReport> {
     if (this.running) throw new Error('a training round is already running');
     const head = this.headBundle;
     if (head === null || this.working === null) throw new Error('no model to train yet');
     this.running = true;
+    try {
+      const tally = this.beginRound();
+      if (forecastFeatures(this.working.spec) === null) {
+        throw new Error(`model ${this.working.name} v${this.working.version} has output kind 'raw': no target in the event stream to train it on`);
+      }
+      const failure = await this.train(tally);
+      if (failure !== null) return await this.finish(tally.report('failed', `training failed, restarting from v${head.version}: ${failure}`));
+      const h = this.holdoutSteps;
+      const needed = `${this.settings.k2 + h + 1} events`;
+      if (tally.iterations === 0) return await this.finish(tally.report('skipped', `no stream has ${needed} yet (k2 + holdout + 1)`));
+      const evaluated = await this.evaluate(head);
+      if (evaluated === null) return await this.finish(tally.report('skipped', `no stream has ${needed} to validate on`));
+      if (this.headBundle !== head) return await this.finish(tally.report('skipped', `v${this.headBundle?.version} was published during the round`, evaluated));
+      const decision = decidePublish(evaluated.candidate, evaluated.serving, { margin: this.settings.publishMargin, maxWorseShare: this.settings.maxWorseShare });
+      if (!decision.publish) return await this.finish(tally.report('rejected', this.reject(head, decision.reason), evaluated));
+      return await this.finish(await this.publish(head, tally, evaluated, decision.reason));
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private beginRound(): RoundTally {
     const started = this.now();
     this.eventsSinceRound = 0;
     this.lastRoundAt = started;
     this.counters.rounds += 1;
-    const round = this.counters.rounds;
-    let iterations = 0;
-    let updates = 0;
-    let lossSum = 0;
-    const report = (outcome: RoundOutcome, reason: string, extra: Partial<RoundReport> = {}): RoundReport => ({
-      outcome,
-      reason,
-      iterations,
-      updates,
-      trainLoss: updates === 0 ? Number.NaN : lossSum / updates,
-      validationLoss: Number.NaN,
-      currentLoss: Number.NaN,
-      quality: undefined,
-      version: undefined,
-      durationMs: this.now() - started,
-      validationStreams: 0,
-      checkpointError: undefined,
-      ...extra,
-    });
-    try {
-      if (forecastFeatures(this.working.spec) === null) {
-        throw new Error(`model ${this.working.name} v${this.working.version} has output kind 'raw': no target in the event stream to train it on`);
-      }
-      // A version's normalisation, if any, stays as it was published: statistics shared by every
-      // stream would let the largest streams set every other stream's scale. Bootstrapped models
-      // scale per stream instead (spec.streamScaling), which the windows reproduce.
-      let working = this.working;
-      const h = this.holdoutSteps;
-      const s = this.settings.k2;
-      const substitute = this.ports.train?.bind(this.ports);
-      const train = substitute ?? ((b: WeightsBundle, d: Parameters<typeof trainTbptt>[1], o: TrainOptions) => trainTbptt(b, d, o));
-      try {
-        for (let i = 0; i < this.settings.iterations; i++) {
-          const batch = planBatch(this.windows.all(), { steps: s, holdout: h, batchSize: this.settings.batchSize }, this.rng);
-          if (batch.length === 0) break;
-          const data = batchData(batch, working, s, this.settings.k2);
-          const result = await train(working, data, {
-            k1: this.settings.k1,
-            k2: this.settings.k2,
-            loss: this.settings.loss,
-            learningRate: this.settings.learningRate,
-            ...(this.settings.clipNorm > 0 ? { clipNorm: this.settings.clipNorm } : {}),
-            backend: this.settings.backend,
-            ...(this.optimizer !== undefined ? { optimizerState: this.optimizer } : {}),
-            modelSpace: true,
-          });
-          working = result.bundle;
-          this.optimizer = result.optimizerState;
-          carryStates(batch, working, result.finalStates, s, round);
-          iterations += 1;
-          updates += result.losses.length;
-          lossSum += result.losses.reduce((a, b) => a + b, 0);
-          this.counters.iterations += 1;
-          this.counters.updates += result.losses.length;
-          await this.ports.yieldToEventLoop();
-        }
-      } catch (e) {
-        // Diverged (non-finite loss or weights): start again from the serving version.
-        this.working = this.headBundle;
-        this.optimizer = undefined;
-        return await this.finish(report('failed', `training failed, restarting from v${head.version}: ${e instanceof Error ? e.message : String(e)}`));
-      }
-      this.working = working;
-      if (iterations === 0) return await this.finish(report('skipped', `no stream has ${s + h + 1} events yet (k2 + holdout + 1)`));
+    return new RoundTally(this.counters.rounds, started, this.now);
+  }
 
-      const validation = this.validationSet(h);
-      if (validation === null) return await this.finish(report('skipped', `no stream has ${s + h + 1} events to validate on`));
-      const serving = scoreVersion(head, validation);
-      await this.ports.yieldToEventLoop();
-      const candidateQuality = scoreVersion(working, validation);
-      const candidateLoss = candidateQuality.medianRatio;
-      const currentLoss = serving.medianRatio;
-      const evaluated = { validationLoss: candidateLoss, currentLoss, validationStreams: candidateQuality.streams, quality: { candidate: candidateQuality, serving } };
-      const decision = decidePublish(candidateQuality, serving, { margin: this.settings.publishMargin, maxWorseShare: this.settings.maxWorseShare });
-      if (this.headBundle !== head) return await this.finish(report('skipped', `v${this.headBundle?.version} was published during the round`, evaluated));
-      if (!decision.publish) {
-        this.counters.rejected += 1;
-        this.counters.consecutiveRejections += 1;
-        let reason = decision.reason;
-        if (this.settings.revertAfterRejections > 0 && this.counters.consecutiveRejections >= this.settings.revertAfterRejections) {
-          this.working = head;
-          this.optimizer = undefined;
-          this.counters.consecutiveRejections = 0;
-          reason += `; ${this.settings.revertAfterRejections} rejections in a row: restarting from v${head.version}`;
-        }
-        return await this.finish(report('rejected', reason, evaluated));
+  /**
+   * The round's TBPTT iterations on the working weights; null when done, or why it diverged (the
+   * working weights then restart from the head).
+   */
+  private async train(tally: RoundTally): Promise<string | null> {
+    // A version's normalisation, if any, stays as it was published: statistics shared by every
+    // stream would let the largest streams set every other stream's scale. Bootstrapped models
+    // scale per stream instead (spec.streamScaling), which the windows reproduce.
+    let working = this.working!;
+    const s = this.settings;
+    const train = this.ports.train?.bind(this.ports) ?? ((b: WeightsBundle, d: Parameters<typeof trainTbptt>[1], o: TrainOptions) => trainTbptt(b, d, o));
+    try {
+      for (let i = 0; i < s.iterations; i++) {
+        const batch = planBatch(this.windows.all(), { steps: s.k2, holdout: this.holdoutSteps, batchSize: s.batchSize }, this.rng);
+        if (batch.length === 0) break;
+        const result = await train(working, batchData(batch, working, s.k2, s.k2), {
+          k1: s.k1,
+          k2: s.k2,
+          loss: s.loss,
+          learningRate: s.learningRate,
+          ...(s.clipNorm > 0 ? { clipNorm: s.clipNorm } : {}),
+          backend: s.backend,
+          ...(this.optimizer !== undefined ? { optimizerState: this.optimizer } : {}),
+          modelSpace: true,
+        });
+        working = result.bundle;
+        this.optimizer = result.optimizerState;
+        carryStates(batch, working, result.finalStates, s.k2, tally.round);
+        tally.addIteration(result.losses);
+        this.counters.iterations += 1;
+        this.counters.updates += result.losses.length;
+        await this.ports.yieldToEventLoop();
       }
-      const candidate = createBundle({
-        name: head.name,
-        spec: working.spec,
-        tensors: working.tensors,
-        version: head.version + 1,
-        parentVersion: head.version,
-        metrics: {
-          validationLoss: candidateLoss,
-          baselineLoss: currentLoss,
-          trainLoss: updates === 0 ? Number.NaN : lossSum / updates,
-          validationStreams: candidateQuality.streams,
-          ratioToLastValue: candidateQuality.medianRatio,
-          p90RatioToLastValue: candidateQuality.p90Ratio,
-          worseThanLastValueShare: candidateQuality.worseShare,
-          ...(candidateQuality.seasonalMedianRatio !== null ? { ratioToSeasonalNaive: candidateQuality.seasonalMedianRatio } : {}),
-          round,
-          updates: this.counters.updates,
-          events: this.counters.events,
-        },
-        createdAt: new Date(this.now()).toISOString(),
-      });
-      this.ownVersions.add(candidate.version);
-      await this.ports.publish(candidate);
-      this.headBundle = candidate;
-      this.working = candidate;
-      this.counters.published += 1;
-      this.counters.consecutiveRejections = 0;
-      return await this.finish(report('published', decision.reason, { ...evaluated, version: candidate.version }));
-    } finally {
-      this.running = false;
+    } catch (e) {
+      // Diverged (non-finite loss or weights): start again from the serving version.
+      this.working = this.headBundle;
+      this.optimizer = undefined;
+      return e instanceof Error ? e.message : String(e);
     }
+    this.working = working;
+    return null;
+  }
+
+  /** The candidate and the serving version on the same held-out events; null without enough data. */
+  private async evaluate(head: WeightsBundle): Promise<Evaluated | null> {
+    const s = this.settings;
+    const validation = planValidation(this.windows.all(), { warm: s.k2, holdout: this.holdoutSteps, seasonalPeriod: s.seasonalPeriod, maxStreams: MAX_VALIDATION_STREAMS });
+    if (validation === null) return null;
+    const serving = scoreVersion(head, validation);
+    await this.ports.yieldToEventLoop();
+    return { candidate: scoreVersion(this.working!, validation), serving };
+  }
+
+  /** Counts a rejection; after too many in a row, training restarts from the head. Returns the reason. */
+  private reject(head: WeightsBundle, reason: string): string {
+    this.counters.rejected += 1;
+    this.counters.consecutiveRejections += 1;
+    if (!shouldRevert(this.counters.consecutiveRejections, this.settings.revertAfterRejections)) return reason;
+    this.working = head;
+    this.optimizer = undefined;
+    this.counters.consecutiveRejections = 0;
+    return `${reason}; ${this.settings.revertAfterRejections} rejections in a row: restarting from v${head.version}`;
+  }
+
+  /** Hands the candidate to the registry, which numbers it (or refuses it if the head moved). */
+  private async publish(head: WeightsBundle, tally: RoundTally, evaluated: Evaluated, reason: string): Promise<RoundReport> {
+    const working = this.working!;
+    const draft: WeightsBundle = {
+      ...working,
+      name: head.name,
+      parentVersion: head.version,
+      metrics: candidateMetrics(evaluated.candidate, evaluated.serving, { trainLoss: tally.trainLoss, round: tally.round, updates: this.counters.updates, events: this.counters.events }),
+      createdAt: new Date(this.now()).toISOString(),
+    };
+    const result = await this.ports.publish(draft, head);
+    if ('superseded' in result) return tally.report('skipped', `candidate not published: ${result.superseded}`, evaluated);
+    const published = result.published;
+    // The head may already have moved past it (a rollback right after): then that is the base.
+    if (this.headBundle === head || this.headBundle?.version === published.version) {
+      this.headBundle = published;
+      this.working = published;
+    }
+    this.counters.published += 1;
+    this.counters.consecutiveRejections = 0;
+    return tally.report('published', reason, evaluated, published.version);
   }
 
   private async finish(r: RoundReport): Promise<RoundReport> {
@@ -364,29 +340,5 @@ export class OnlineTrainer {
     } catch (e) {
       return { ...r, checkpointError: e instanceof Error ? e : new Error(String(e)) };
     }
-  }
-
-  /**
-   * For each stream with enough events: k2 warm-up steps, then the holdout (the newest events,
-   * never trained on while they are in it); the period's worth of older events too when the gate
-   * compares with seasonal-naive and the window holds them.
-   */
-  private validationSet(h: number): ValidationSet | null {
-    const warm = this.settings.k2;
-    const steps = warm + h;
-    const eligible = this.windows.all().filter((w) => w.events.length >= steps + 1);
-    if (eligible.length === 0 || this.working === null) return null;
-    const chosen = eligible.slice(-MAX_VALIDATION_STREAMS);
-    const period = this.settings.seasonalPeriod;
-    // Seasonal-naive needs the event one period before each scored one: when the windows hold
-    // them, the validation slice starts that much earlier (as extra warm-up, never scored).
-    const extra = period > 0 ? Math.max(0, period - 1 - warm) : 0;
-    const seasonal = period > 0 && chosen.every((w) => w.events.length >= steps + 1 + extra);
-    const from = steps + 1 + (seasonal ? extra : 0);
-    return {
-      streams: chosen.map((w) => w.events.slice(w.events.length - from)),
-      warm: warm + (seasonal ? extra : 0),
-      period: seasonal ? period : 0,
-    };
   }
 }

@@ -43,3 +43,32 @@ export function decidePublish(candidate: QualitySummary, serving: QualitySummary
   }
   return { publish: true, reason: figures };
 }
+
+/**
+ * After a rejection the working weights keep what they learned (they may beat the head with more
+ * data); after `revertAfter` rejections in a row (0 = never) they restart from the head.
+ */
+export function shouldRevert(consecutiveRejections: number, revertAfter: number): boolean {
+  return revertAfter > 0 && consecutiveRejections >= revertAfter;
+}
+
+/** What a published candidate's manifest says about it: its figures against the baselines and the head's. */
+export function candidateMetrics(
+  candidate: QualitySummary,
+  serving: QualitySummary,
+  training: { readonly trainLoss: number; readonly round: number; readonly updates: number; readonly events: number },
+): Record<string, number> {
+  return {
+    validationLoss: candidate.medianRatio,
+    baselineLoss: serving.medianRatio,
+    trainLoss: training.trainLoss,
+    validationStreams: candidate.streams,
+    ratioToLastValue: candidate.medianRatio,
+    p90RatioToLastValue: candidate.p90Ratio,
+    worseThanLastValueShare: candidate.worseShare,
+    ...(candidate.seasonalMedianRatio !== null ? { ratioToSeasonalNaive: candidate.seasonalMedianRatio } : {}),
+    round: training.round,
+    updates: training.updates,
+    events: training.events,
+  };
+}
