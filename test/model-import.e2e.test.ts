@@ -11,7 +11,7 @@ import { runModelCli } from '../apps/trainer/src/cli/model-cli';
 
 const fixture = join(__dirname, '..', 'libs', 'model', 'fixtures', 'keras', 'simple_rnn');
 
-/** As scripts/model/make_keras_fixtures.py writes it: flat row-major arrays with their shapes. */
+/** As scripts/model/make_import_fixtures.py writes it: flat row-major arrays with their shapes. */
 interface Io {
   inputShape: [number, number, number];
   inputs: number[];

@@ -47,5 +47,8 @@ describe('streamcell model import --dry-run / --out (no Kafka)', () => {
     const garbage = join(dir, 'model.pt');
     writeFileSync(garbage, Buffer.from([0x80, 0x02, 0x63]));
     await assert.rejects(run(garbage, { dryRun: true }), /cannot import .*model.pt: cannot tell what model.pt is/);
+    const badJson = join(dir, 'model.json');
+    writeFileSync(badJson, '{');
+    await assert.rejects(run(badJson, { dryRun: true }), /cannot read .*model\.json: not valid JSON/);
   });
 });

@@ -38,12 +38,8 @@ export async function importModelFile(path: string, options: ImportOptions = {})
     case 'safetensors':
       return { kind, bundle: importPyTorch(bytes, options) };
     case 'tfjs': {
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (cause) {
-        throw new KerasImportError(`${basename(path)} is not JSON (a TF.js model.json)`, { cause });
-      }
+      // A SyntaxError, as loadKerasModel always threw: callers say "not valid JSON" with its detail.
+      const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
       const shards = new Map<string, Uint8Array>();
       for (const group of manifestGroups(json)) {
         for (const p of group.paths) {
