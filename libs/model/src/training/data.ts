@@ -74,7 +74,7 @@ export function toFlatStepMajor(spec: ResolvedSpec, data: SequenceData, modelSpa
     const given = data.initialStates?.[i];
     if (given === undefined) return new Float32Array(s * size);
     if (given.length !== s * size) throw new TrainingError(`initialStates[${i}] has ${given.length} values, expected ${s}×${size}`);
-    return Float32Array.from(given);
+    return given.slice();
   });
   const x = transpose(data.inputs, s, t, f);
   const y = transpose(data.targets, s, t, o);

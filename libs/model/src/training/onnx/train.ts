@@ -71,7 +71,7 @@ export async function trainOnnx(
   const spec = bundle.spec;
   const prepared = toFlatStepMajor(spec, data, o.modelSpace);
   const names = weightShapes(spec).map((s) => s.name);
-  const weights = names.map((n) => Float32Array.from(bundle.tensors.get(n)!));
+  const weights = names.map((n) => bundle.tensors.get(n)!.slice());
   const adam = new HostAdam(
     names,
     weights.map((w) => w.length),
