@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { EngineConfig } from '../engines/config';
+import { type EngineConfig, engineLabel } from '../engines/config';
 import { StreamingModel } from '../engines/streaming-model';
 import { layerSpecs } from '../spec/stack';
 import { importModelFile } from './import-file';
@@ -15,7 +15,13 @@ import { importModelFile } from './import-file';
  */
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 const TOL = 1e-5;
-const ENGINES: readonly EngineConfig[] = [{ kind: 'reference' }, { kind: 'onnx' }, { kind: 'tfjs', backend: 'wasm' }];
+const ENGINES: readonly EngineConfig[] = [
+  { kind: 'reference' },
+  { kind: 'onnx' },
+  { kind: 'onnx', fusedCells: true },
+  { kind: 'tfjs', backend: 'cpu' },
+  { kind: 'tfjs', backend: 'wasm' },
+];
 
 interface Io {
   source: string;
@@ -90,7 +96,7 @@ describe('import zoo: real files from Keras, tf_keras, tensorflowjs_converter an
 
   for (const m of models) {
     for (const engine of ENGINES) {
-      const label = engine.kind === 'tfjs' ? `tfjs-${engine.backend}` : engine.kind;
+      const label = engine.kind === 'onnx' && engine.fusedCells === true ? 'onnx-fused' : engineLabel(engine);
       it(`${m.name} on ${label} matches the framework after every event`, async () => {
         const err = await streamAll(m.dir, engine);
         worst.set(label, Math.max(worst.get(label) ?? 0, err));
