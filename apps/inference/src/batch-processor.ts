@@ -1,4 +1,4 @@
-import { canonicalMapping, deadLetterHeaders, encodeAlert, encodePrediction, extractFields, isPlainObject, validateEvent, type DeadLetterReason, type EventV1 } from '@streamcell/events';
+import { deadLetterHeaders, decodeEvent, encodeAlert, encodePrediction, topicEventRules, type DeadLetterReason, type EventV1 } from '@streamcell/events';
 import { partitionOfKey, type ConsumedMessage } from '@streamcell/kafka';
 import { forecastFeatures, type StreamingModel } from '@streamcell/model';
 import type { InferenceMetrics } from './inference.metrics';
@@ -43,26 +43,11 @@ export class BatchProcessor {
 
   private parse(task: PartitionTask, messages: readonly ConsumedMessage[], now: number): Item[] {
     const width = this.model().bundle.spec.inputWidth;
-    const rules = { width, maxStreamIdLength: 4096, streamIdPattern: /^[^\s]+$/, maxFutureSkewMs: Infinity, maxPastSkewMs: Infinity };
+    const rules = topicEventRules(width);
     const items: Item[] = [];
     for (const m of messages) {
-      let parsed: unknown;
-      try {
-        parsed = m.value === null ? null : JSON.parse(m.value.toString('utf8'));
-      } catch (e) {
-        this.deadLetter(task, m, { reason: 'malformed_json', detail: `not valid JSON: ${(e as Error).message}` }, now);
-        continue;
-      }
-      if (!isPlainObject(parsed)) {
-        this.deadLetter(task, m, { reason: 'not_an_object', detail: 'an event must be a JSON object' }, now);
-        continue;
-      }
-      // Events on the topic must carry their time; a missing ts here would make replays differ.
-      if (parsed.ts === undefined) {
-        this.deadLetter(task, m, { reason: 'ts_invalid', detail: 'ts is missing' }, now);
-        continue;
-      }
-      const v = validateEvent(extractFields(parsed, canonicalMapping, m.key?.toString()), rules, now);
+      // Read the way the trainer and the live view read events (libs/events).
+      const v = decodeEvent(m.value, rules, { key: m.key?.toString(), now });
       if (!v.ok) this.deadLetter(task, m, v, now);
       else if (this.routedHere(task, m, v.event.stream, now)) items.push({ message: m, event: v.event });
     }

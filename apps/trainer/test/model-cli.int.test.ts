@@ -185,10 +185,12 @@ describe('a trainer and the CLI publishing at the same moments', () => {
     await createEventsTopic(config);
     const app = await createTrainerApp(config);
     await app.listen({ port: 0, host: '127.0.0.1' });
+    const service = trainerServiceOf(app);
+    // The trainer creates model.weights and bootstraps v1 before it trains.
+    await waitFor('the trainer training', () => service.phase === 'training', { timeoutMs: 60_000 });
     const weights = await new TopicReader(config, config.modelWeights).start();
     const env = { KAFKA_BROKERS: config.brokers.join(','), TOPIC_MODEL_WEIGHTS: config.modelWeights, MODEL_NAME: config.modelName };
     try {
-      const service = trainerServiceOf(app);
       await waitFor('v1', () => bundlesOf(weights, 'sine').length >= 1, { timeoutMs: 60_000 });
       let producing = true;
       const feed = (async () => {

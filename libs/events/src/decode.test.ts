@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEvent, topicEventRules } from './decode';
+import { anyWidth, decodeEvent, topicEventRules } from './decode';
 
 describe('decodeEvent', () => {
   const rules = topicEventRules(2);
@@ -31,5 +31,10 @@ describe('decodeEvent', () => {
     const d = decodeEvent('{"ts":1,"values":[1,2]}', rules, { key: 'k', now });
     assert.ok(d.ok);
     assert.equal(d.event.stream, 'k');
+  });
+
+  it('reads any width for readers that only show events', () => {
+    assert.ok(decodeEvent('{"stream":"a","ts":1,"values":[1,2,3]}', anyWidth, { now }).ok);
+    assert.ok(!decodeEvent('{"stream":"a","ts":1,"values":[1,null]}', anyWidth, { now }).ok);
   });
 });

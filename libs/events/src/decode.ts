@@ -11,11 +11,18 @@ export function topicEventRules(width: number): ValidationRules {
   return { width, maxStreamIdLength: 4096, streamIdPattern: /^[^\s]+$/, maxFutureSkewMs: Infinity, maxPastSkewMs: Infinity };
 }
 
+/** For readers that show events of any width (the live view): ingest enforced INPUT_WIDTH already. */
+export const anyWidth = 'any';
+
 /**
  * Reads one record of `events` (event v1 JSON): the one way the trainer, inference and the live
  * view decode events. Refusals carry the dead-letter reason and a sentence saying why.
  */
-export function decodeEvent(value: Buffer | string | null, rules: ValidationRules, context: { readonly key?: string; readonly now: number }): Validated {
+export function decodeEvent(
+  value: Buffer | string | null,
+  rules: ValidationRules | typeof anyWidth,
+  context: { readonly key?: string; readonly now: number },
+): Validated {
   let parsed: unknown;
   try {
     parsed = value === null ? null : JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
@@ -28,5 +35,6 @@ export function decodeEvent(value: Buffer | string | null, rules: ValidationRule
   const fields = extractFields(parsed, canonicalMapping, context.key);
   // encodeEvent writes an end as `"values":[]`: that empty list is the absence of values.
   const ended = fields.end === true && Array.isArray(fields.values) && fields.values.length === 0;
-  return validateEvent(ended ? { ...fields, values: undefined } : fields, rules, context.now);
+  const checked = rules === anyWidth ? topicEventRules(Array.isArray(fields.values) ? fields.values.length : 0) : rules;
+  return validateEvent(ended ? { ...fields, values: undefined } : fields, checked, context.now);
 }

@@ -1,4 +1,4 @@
-export { decodeEvent, topicEventRules } from './decode';
+export { anyWidth, decodeEvent, topicEventRules } from './decode';
 export { deadLetterHeaders, dlqHeaders, type DeadLetterContext } from './dead-letter';
 export { describeValue } from './describe-value';
 export { encodeEvent, inferenceDeadLetterReasons, rejectReasons, type DeadLetterReason, type EventV1, type InferenceDeadLetterReason, type RejectReason, type Rejection, type Validated } from './event';

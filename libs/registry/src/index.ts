@@ -3,6 +3,7 @@ export { parseKey, pinKey, versionKey, type RegistryKey } from './keys';
 export {
   defaultKeepVersions,
   HeadMovedError,
+  type InvalidRecord,
   localPublisher,
   ModelPinnedError,
   ModelRegistry,

@@ -31,7 +31,17 @@ export interface RegistryListener {
    */
   onHead?(bundle: WeightsBundle, own: boolean): Promise<void> | void;
   /** A record of this model failed validation: listed, never served. */
-  onInvalid?(problem: { readonly version: number | null; readonly offset: string; readonly error: string }): void;
+  onInvalid?(problem: InvalidRecord): void;
+}
+
+/** A record of the model that is not a usable version (counted by inference, logged by the trainer). */
+export interface InvalidRecord {
+  /** Null when not even the manifest could be read from a legacy record. */
+  readonly version: number | null;
+  readonly offset: string;
+  readonly error: string;
+  /** The error's class, e.g. BundleChecksumError (a metric label). */
+  readonly kind: string;
 }
 
 export interface PublishOptions {
@@ -280,9 +290,9 @@ export class ModelRegistry {
     for (const m of messages) {
       const applied = this.log.apply(m);
       if (applied.kind === 'version' && applied.entry.error !== null) {
-        this.listener.onInvalid?.({ version: applied.entry.version, offset: m.offset, error: applied.entry.error });
+        this.listener.onInvalid?.({ version: applied.entry.version, offset: m.offset, error: applied.entry.error, kind: applied.entry.errorKind ?? 'Error' });
       } else if (applied.kind === 'unreadable') {
-        this.listener.onInvalid?.({ version: null, offset: applied.offset, error: applied.error });
+        this.listener.onInvalid?.({ version: null, offset: applied.offset, error: applied.error, kind: applied.errorKind });
       }
     }
     await this.announceHead();

@@ -21,6 +21,8 @@ export interface VersionEntry {
   readonly manifest: BundleManifest | null;
   /** Null when the bundle passes every check (format, checksum, shapes, finiteness, name, version). */
   readonly error: string | null;
+  /** The error's class (BundleChecksumError, …; KeyMismatchError for a name or version its key contradicts). */
+  readonly errorKind: string | null;
   readonly publisher: Publisher | null;
   /** Record timestamp (ms). */
   readonly timestamp: number;
@@ -48,7 +50,7 @@ export type Applied =
   | { readonly kind: 'version'; readonly entry: VersionEntry }
   | { readonly kind: 'retired'; readonly version: number }
   | { readonly kind: 'pin'; readonly pin: Pin | null }
-  | { readonly kind: 'unreadable'; readonly offset: string; readonly error: string };
+  | { readonly kind: 'unreadable'; readonly offset: string; readonly error: string; readonly errorKind: string };
 
 export interface WritePlan {
   /** Legacy-keyed versions to copy under their own key (migration), within retention. */
@@ -105,7 +107,7 @@ export class VersionLog {
         try {
           version = readBundleManifest(r.value).version;
         } catch (e) {
-          return { kind: 'unreadable', offset: r.offset, error: message(e) };
+          return { kind: 'unreadable', offset: r.offset, error: message(e), errorKind: e instanceof Error ? e.name : 'Error' };
         }
         this.maxSeen = Math.max(this.maxSeen, version);
         const entry = readEntry(this.model, r, r.value, 'legacy-key', version);
@@ -178,17 +180,20 @@ export class VersionLog {
 function readEntry(model: string, r: LogRecord, bytes: Buffer, source: VersionEntry['source'], version: number): VersionEntry {
   let manifest: BundleManifest | null = null;
   let error: string | null = null;
+  let errorKind: string | null = null;
   try {
     manifest = readBundleManifest(bytes);
     const bundle = decodeBundle(bytes);
     if (bundle.name !== model) error = `bundle is for model ${JSON.stringify(bundle.name)}, keyed for ${JSON.stringify(model)}`;
     else if (bundle.version !== version) error = `bundle says version ${bundle.version}, its key says ${version}`;
+    if (error !== null) errorKind = 'KeyMismatchError';
   } catch (e) {
     error = message(e);
+    errorKind = e instanceof Error ? e.name : 'Error';
   }
   const role = r.headers[publisherHeaders.role];
   const publisher = role === undefined ? null : { role, host: r.headers[publisherHeaders.host] ?? '?' };
-  return { version, source, offset: r.offset, bytes, manifest, error, publisher, timestamp: r.timestamp };
+  return { version, source, offset: r.offset, bytes, manifest, error, errorKind, publisher, timestamp: r.timestamp };
 }
 
 function parsePin(value: Buffer): Pin | null {

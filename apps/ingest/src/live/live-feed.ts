@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchConsumer, ConsumedMessage, KafkaAdmin, KafkaConnection } from '@streamcell/kafka';
+import { anyWidth, decodeEvent } from '@streamcell/events';
 import type { JsonLogger } from '@streamcell/observability';
 import { LiveHistory, type HistoryOptions, type LiveItem } from './live-history';
 import { QualityTracker, type OverallQuality, type QualityOptions, type StreamQuality } from './stream-quality';
@@ -106,7 +107,10 @@ export class LiveFeed {
   record(topic: LiveTopic, json: string): void {
     switch (topic) {
       case 'events': {
-        const e = JSON.parse(json) as { stream: string; ts: number; values: number[] };
+        // Read the way the trainer and inference read events (libs/events).
+        const d = decodeEvent(json, anyWidth, { now: Date.now() });
+        if (!d.ok) throw new Error(`${d.reason}: ${d.detail}`);
+        const e = d.event;
         this.counts.events += 1;
         this.errors.event(e.stream, e.ts, e.values);
         this.add(e.stream, { kind: 'event', ts: e.ts, values: e.values });
