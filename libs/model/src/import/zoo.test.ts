@@ -83,8 +83,10 @@ describe('import zoo: real files from Keras, tf_keras, tensorflowjs_converter an
       sources.add(io.source);
       const { bundle } = await importModelFile(join(m.dir, io.file));
       const layers = layerSpecs(bundle.spec);
-      layers.forEach((l) => cells.add(l.cell === 'gru' ? `gru-${l.resetAfter ? 'after' : 'before'}` : `${io.source === 'pytorch' ? 'pt-' : ''}${l.cell}`));
-      if (io.source === 'pytorch') layers.forEach((l) => cells.add(`pt-${l.cell}`));
+      for (const l of layers) {
+        const keras = l.cell === 'gru' ? `gru-${l.resetAfter ? 'after' : 'before'}` : l.cell;
+        cells.add(io.source === 'pytorch' ? `pt-${l.cell}` : keras);
+      }
       depths.add(layers.length);
       if (bundle.spec.stack !== undefined) mixed++;
     }
