@@ -43,8 +43,6 @@ export class StreamingModel {
   /** What scatter copies back after runInto: the new recurrent states, then the transform's (updated in place). */
   private scatterFrom: Float32Array[] = [];
   private input = new Float32Array(0);
-  private stamp: Uint32Array;
-  private generation = 0;
   private busy = false;
   private disposed = false;
 
@@ -55,7 +53,6 @@ export class StreamingModel {
     this.normalizer = new Normalizer(options.bundle.spec);
     this.transform = StreamTransform.of(options.bundle.spec);
     this.table_ = this.newTable(options.bundle);
-    this.stamp = new Uint32Array(options.capacity);
   }
 
   /** Compiles the bundle for the engine; fails with EngineUnavailableError when the engine cannot start. */
@@ -97,19 +94,8 @@ export class StreamingModel {
     this.busy = true;
     try {
       this.ensureScratch(batch);
-      if (++this.generation === 0xffffffff) {
-        this.stamp.fill(0);
-        this.generation = 1;
-      }
-      const gen = this.generation;
-      for (let b = 0; b < batch; b++) {
-        const slot = this.table_.acquire(streamIds[b], now);
-        if (this.stamp[slot] === gen) {
-          throw new DuplicateStreamError(`stream ${JSON.stringify(streamIds[b])} appears more than once in one step`);
-        }
-        this.stamp[slot] = gen;
-        this.slots[b] = slot;
-      }
+      const dup = this.table_.acquireAll(streamIds, now, this.slots);
+      if (dup >= 0) throw new DuplicateStreamError(`stream ${JSON.stringify(streamIds[dup])} appears more than once in one step`);
       const x = this.input.subarray(0, batch * spec.inputWidth);
       this.table_.gather(this.slots, batch, this.states);
       const transform = this.transform;
