@@ -48,14 +48,15 @@ export function ingestTopics(t: { events: string; eventsRaw: string; eventsDlq: 
 /** Largest weights bundle (and checkpoint) the model topics accept; bigger bundles are refused with a clear error. */
 export const defaultMaxModelBytes = 16 * 1024 * 1024;
 
-/** model.weights: one key per model name, compacted; sized for the model. */
+/** model.weights: one key per model version (libs/registry), compacted; sized for the model. */
 export function modelWeightsTopic(t: { modelWeights: string; replicationFactor: number }, maxMessageBytes = defaultMaxModelBytes): TopicLayout {
   return {
     name: t.modelWeights,
     partitions: 1,
     replicationFactor: t.replicationFactor,
-    // min.compaction.lag keeps recent versions readable (list / rollback) for a day before
-    // compaction may remove all but the newest per model.
+    // Every version has its own key (libs/registry), so compaction removes only versions the
+    // registry retired; min.compaction.lag keeps retired ones and pre-registry records (one key per
+    // model, of which compaction keeps the newest) readable for a day more.
     configs: { 'cleanup.policy': 'compact', 'max.message.bytes': String(maxMessageBytes), 'min.compaction.lag.ms': String(24 * 3600 * 1000) },
   };
 }
