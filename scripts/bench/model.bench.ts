@@ -16,8 +16,8 @@
  * ratio = the ONNX engine's (else the first engine's) events/s over PyTorch's, per (cell, units,
  * batch); null where torch is missing.
  *
- * Env: BENCH_SECONDS (time per configuration and side, default 1), BENCH_ROUNDS (slices it is
- * split into, default 5), BENCH_ENGINES (comma list, default
+ * Env: BENCH_SECONDS (time per configuration and side, default 1.5), BENCH_ROUNDS (slices it is
+ * split into, default 15), BENCH_ENGINES (comma list, default
  * reference,onnx,tfjs-wasm; also available: onnx-fused, tfjs-cpu), BENCH_THREADS (ONNX intra-op
  * threads and PyTorch's equal-thread run, default 1), BENCH_UNITS / BENCH_BATCHES (comma lists).
  * `--small` (or BENCH_SMALL=1): 2,000 streams, units 128, batch 64 only, 0.1 s each, a smoke run
@@ -33,9 +33,14 @@ const CELLS = ['lstm', 'gru'] as const;
 // Small mode keeps the one shape the summary line reports (LSTM 128, batch 64).
 const UNITS: readonly number[] = benchList('BENCH_UNITS', '32,64,128', '128').map(Number);
 const BATCHES: readonly number[] = benchList('BENCH_BATCHES', '1,64,1024', '64').map(Number);
-const SECONDS = benchNumber('BENCH_SECONDS', 1, 0.1);
-/** Alternating slices per configuration (SECONDS split between them); each side's best slice counts. */
-const ROUNDS = benchNumber('BENCH_ROUNDS', 5, 1);
+const SECONDS = benchNumber('BENCH_SECONDS', 1.5, 0.1);
+/**
+ * Alternating slices per configuration (SECONDS split between them); each side's best slice
+ * counts. Short slices (0.1 s): on a shared machine a 0.2 s slice rarely went by without another
+ * process taking the core for part of it, so best-of-5 × 0.2 s read LSTM-128 batch 1024 at 0.27M
+ * events/s where best-of-20 × 0.1 s read 0.47M (ONNX alone, same minute).
+ */
+const ROUNDS = benchNumber('BENCH_ROUNDS', 15, 1);
 const THREADS = benchNumber('BENCH_THREADS', 1, 1);
 
 const ENGINES: Record<string, EngineConfig> = {
@@ -75,7 +80,7 @@ function makeBatches(batch: number): string[][] {
 
 /** One configuration of one engine, ready to be timed in slices. */
 interface Prepared {
-  /** Events/s over at least `seconds` (and 3 steps). */
+  /** Events/s over at least `seconds` (and one step). */
   run(seconds: number): Promise<number>;
   dispose(): Promise<void>;
 }
@@ -96,7 +101,7 @@ async function prepare(engine: EngineConfig, cell: 'lstm' | 'gru', units: number
       const start = process.hrtime.bigint();
       let steps = 0;
       let elapsed = 0;
-      while (elapsed < seconds || steps < 3) {
+      while (elapsed < seconds || steps < 1) {
         await model.step(batches[n % 64], inputs[n % 8], 2);
         n++;
         steps++;
