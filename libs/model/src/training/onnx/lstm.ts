@@ -6,13 +6,16 @@ import { type LayerContext, perStep, previous, projectionGradients, timeConcat, 
  * Backward per step: dh = ext + dz_{t+1}·Uᵀ; dc = dh∘o∘act'(c') + dc_{t+1}∘f_{t+1};
  * dz = [dc∘g∘σ'_i, dc∘c∘σ'_f, dc∘i∘act'_g, dh∘act(c')∘σ'_o]. Everything that does not depend on
  * the backward recursion (the products of forward values and activation derivatives) is computed
- * once for all steps before the loop, leaving six nodes per step.
+ * once for all steps before the loop, leaving six nodes per step. The forward pass splits z into
+ * its four gates at once, so the backward loop reuses each step's f as it is (measured: copies of
+ * [steps·batch, ·] tensors, not node count, are what costs beyond the GEMMs here).
  */
 export function unrollLstm(ctx: LayerContext): UnrolledLayer {
   const { b, steps, units: u } = ctx;
   const xw = perStep(ctx, b.gemm(ctx.x, ctx.kernel, ctx.bias, 'xw'), 'xw');
   const zs: T[] = [];
-  const sifs: T[] = [];
+  const is: T[] = [];
+  const fs: T[] = [];
   const gs: T[] = [];
   const os: T[] = [];
   const cs: T[] = [];
@@ -21,16 +24,17 @@ export function unrollLstm(ctx: LayerContext): UnrolledLayer {
   let [h, c] = ctx.initial;
   for (let t = 0; t < steps; t++) {
     const z = b.gemm(h, ctx.recurrent, xw[t], 'z');
-    const [zif, zc, zo] = b.split(z, [2 * u, u, u], 1, 'zg');
-    const sif = b.act(ctx.recurrentActivation, zif);
+    const [zi, zf, zc, zo] = b.split(z, [u, u, u, u], 1, 'zg');
+    const i = b.act(ctx.recurrentActivation, zi);
+    const f = b.act(ctx.recurrentActivation, zf);
     const g = b.act(ctx.activation, zc);
     const o = b.act(ctx.recurrentActivation, zo);
-    const [i, f] = b.split(sif, [u, u], 1, 'if');
     c = b.add(b.mul(f, c), b.mul(i, g));
     const tc = b.act(ctx.activation, c);
     h = b.mul(o, tc);
     zs.push(z);
-    sifs.push(sif);
+    is.push(i);
+    fs.push(f);
     gs.push(g);
     os.push(o);
     cs.push(c);
@@ -42,32 +46,32 @@ export function unrollLstm(ctx: LayerContext): UnrolledLayer {
     statesAfter: (t) => [hs[t], cs[t]],
     backward(external, needInput) {
       let zg: T[] | null = null;
-      const Zg = (k: number) => (): T => (zg ??= b.split(timeConcat(b, zs, 'Z'), [2 * u, u, u], 1, 'Zg'))[k];
-      const SIF = timeConcat(b, sifs, 'SIF');
+      const Zg = (k: number) => (): T => (zg ??= b.split(timeConcat(b, zs, 'Z'), [u, u, u, u], 1, 'Zg'))[k];
+      const I = timeConcat(b, is, 'I');
       const G = timeConcat(b, gs, 'G');
       const O = timeConcat(b, os, 'O');
       const TC = timeConcat(b, tcs, 'TC');
       const Cprev = previous(b, ctx.initial[1], cs);
-      const [I, F] = b.split(SIF, [u, u], 1, 'IF');
+      const ga = b.actDeriv(ctx.recurrentActivation, Zg(0), I);
       const Q = b.concat(
         [
-          b.mulOpt(b.concat([G, Cprev], 1, 'gc'), b.actDeriv(ctx.recurrentActivation, Zg(0), SIF)),
-          b.mulOpt(I, b.actDeriv(ctx.activation, Zg(1), G)),
-          b.mulOpt(TC, b.actDeriv(ctx.recurrentActivation, Zg(2), O)),
+          b.mulOpt(G, ga),
+          b.mulOpt(Cprev, b.actDeriv(ctx.recurrentActivation, Zg(1), timeConcat(b, fs, 'F'))),
+          b.mulOpt(I, b.actDeriv(ctx.activation, Zg(2), G)),
+          b.mulOpt(TC, b.actDeriv(ctx.recurrentActivation, Zg(3), O)),
         ],
         1,
         'Q',
       );
       const q = perStep(ctx, Q, 'q');
       const od = perStep(ctx, b.mulOpt(O, b.actDeriv(ctx.activation, () => timeConcat(b, cs, 'C'), TC)), 'od');
-      const f = perStep(ctx, F, 'f');
       const dz: T[] = new Array<T>(steps);
       let dc: T | null = null;
       for (let t = steps - 1; t >= 0; t--) {
         const ext = external[t] ?? null;
         const dh = t === steps - 1 ? ext : b.gemm(dz[t + 1], ctx.recurrent, ext, 'dh', false, true);
         if (dh === null) throw new Error('LSTM backward: no gradient reaches the last step');
-        dc = b.sum([b.mul(dh, od[t]), dc === null ? null : b.mul(dc, f[t + 1])])!;
+        dc = b.sum([b.mul(dh, od[t]), dc === null ? null : b.mul(dc, fs[t + 1])])!;
         dz[t] = b.mul(b.concat([dc, dc, dc, dh], 1, 'dcat'), q[t]);
       }
       const dZ = timeConcat(b, dz, 'dZ');

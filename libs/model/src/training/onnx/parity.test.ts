@@ -42,6 +42,7 @@ const specs: [string, ModelSpec][] = [
   ['LSTM sigmoid cell, tanh gates, exponential head', { ...base, cell: 'lstm', layers: [4], activation: 'sigmoid', recurrentActivation: 'tanh', head: { units: 1, activation: 'exponential' } }],
   ['SimpleRNN elu, relu head', { ...base, cell: 'simple', layers: [4], activation: 'elu', head: { units: 2, activation: 'relu' } }],
   ['LSTM softplus cell, hard_sigmoid head', { ...base, cell: 'lstm', layers: [4], activation: 'softplus', head: { units: 2, activation: 'hard_sigmoid' } }],
+  ['GRU reset_after and SimpleRNN without bias', { ...base, stack: [{ cell: 'gru', units: 4, useBias: false }, { cell: 'simple', units: 3, useBias: false }] }],
   ['mixed stack: SimpleRNN → GRU reset_before → LSTM', { ...base, stack: [{ cell: 'simple', units: 4 }, { cell: 'gru', units: 3, resetAfter: false }, { cell: 'lstm', units: 3 }] }],
 ];
 
@@ -101,6 +102,17 @@ describe('ONNX training engine equals the TF.js engine', () => {
       assert.equal(onnx.bundle.metrics.updates, tfjs.bundle.metrics.updates);
       assert.ok(Math.abs(onnx.bundle.metrics.trainLoss - tfjs.bundle.metrics.trainLoss) < 1e-5);
     });
+  });
+
+  it('one stream, one-step windows (k1 = k2 = 1): no batched step dimension left to split', async () => {
+    const spec = specs[1][1];
+    const bundle = randomBundle(spec, 60);
+    const data: SequenceData = { streams: 1, steps: 3, inputs: randomArray(3 * 2, 61), targets: randomArray(3 * 2, 62) };
+    const onnx = await trainTbptt(bundle, data, { k1: 1, engine: 'onnx', learningRate: 0.01, clipNorm: 0.1 });
+    const tfjs = await trainTbptt(bundle, data, { k1: 1, engine: 'tfjs', learningRate: 0.01, clipNorm: 0.1 });
+    assert.equal(onnx.losses.length, 3);
+    for (const [name, w] of tfjs.bundle.tensors) assertClose(onnx.bundle.tensors.get(name)!, w, name);
+    onnx.finalStates.forEach((s, i) => assertClose(s, tfjs.finalStates[i], `final state ${i}`));
   });
 
   it('carries streams across calls from given initial states like the TF.js engine', async () => {
