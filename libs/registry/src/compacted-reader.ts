@@ -22,42 +22,48 @@ export interface CompactedReaderOptions {
  * offsets.retention.minutes).
  */
 export class CompactedTopicReader {
-  private readonly consumer: BatchConsumer;
-  private readonly groupId: string;
+  private consumer: BatchConsumer | undefined;
+  private groupId: string | undefined;
   private readonly seen = new Map<number, bigint>();
   private started = false;
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly admin: KafkaAdmin,
     private readonly options: CompactedReaderOptions,
-  ) {
-    this.groupId = `${options.groupPrefix}.${randomUUID()}`;
-    this.consumer = connection.consumer({
-      groupId: this.groupId,
-      topics: [options.topic],
-      fromBeginning: true,
-      readCommitted: true,
-      maxBytesPerPartition: Math.max(options.maxRecordBytes + 65_536, 1_048_576),
-    });
-  }
+  ) {}
 
   get crashError(): Error | undefined {
-    return this.consumer.crashError;
+    return this.consumer?.crashError;
   }
 
+  /** Joins a fresh private group and starts reading; a failed start can be retried. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.groupId = `${this.options.groupPrefix}.${randomUUID()}`;
+    const consumer = this.connection.consumer({
+      groupId: this.groupId,
+      topics: [this.options.topic],
+      fromBeginning: true,
+      readCommitted: true,
+      maxBytesPerPartition: Math.max(this.options.maxRecordBytes + 65_536, 1_048_576),
+    });
+    this.consumer = consumer;
     // Progress comes from the batch ends, not the last record: the trainer writes in transactions,
     // so a partition's last offset is a commit marker that no handler ever receives.
-    this.consumer.onBatchEnd((_topic, partition, lastOffset) => {
+    consumer.onBatchEnd((_topic, partition, lastOffset) => {
       const offset = BigInt(lastOffset);
       if ((this.seen.get(partition) ?? -1n) < offset) this.seen.set(partition, offset);
     });
-    await this.consumer.start(async (messages) => {
-      await this.options.onRecords(messages);
-    });
+    try {
+      await consumer.start(async (messages) => {
+        await this.options.onRecords(messages);
+      });
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
   }
 
   /** True when the topic holds no record at all (nothing to read: no need to join a group). */
@@ -75,7 +81,7 @@ export class CompactedTopicReader {
     for (;;) {
       const lag = behind();
       if (lag.length === 0 || cancelled()) return;
-      const crashed = this.consumer.crashError;
+      const crashed = this.consumer?.crashError;
       if (crashed !== undefined) throw crashed;
       if (Date.now() > deadline) throw new Error(`could not read ${this.options.topic} to its end within ${timeoutMs} ms (${lag.join('; ')})`);
       await new Promise((r) => setTimeout(r, 50));
@@ -86,9 +92,9 @@ export class CompactedTopicReader {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.consumer.stop();
+    await this.consumer?.stop();
     // The group exists only for this reader; leave no clutter behind (best effort: the broker
     // expires it anyway).
-    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
+    if (this.groupId !== undefined) await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
   }
 }

@@ -143,7 +143,13 @@ export class ModelRegistry {
   async start(cancelled: () => boolean = () => false): Promise<void> {
     if (!this.started) {
       this.started = true;
-      await this.reader.start();
+      try {
+        await this.reader.start();
+      } catch (e) {
+        // A retried start joins afresh (the reader stopped the failed attempt's consumer).
+        this.started = false;
+        throw e;
+      }
     }
     await this.catchUp(cancelled);
   }

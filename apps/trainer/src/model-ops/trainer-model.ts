@@ -44,7 +44,7 @@ export class TrainerModel {
     try {
       const how = this.trainer.adoptHead(bundle, own);
       if (how === 'ignored') return;
-      if (how === 'adopted') this.logger.info('training from a version published elsewhere', { version: bundle.version, parentVersion: bundle.parentVersion });
+      if (how === 'adopted' && !own) this.logger.info('training from a version published elsewhere', { version: bundle.version, parentVersion: bundle.parentVersion });
       this.onHead(bundle.version, how === 'adopted');
     } catch (e) {
       this.logger.error('cannot train this version', { version: bundle.version, error: e instanceof Error ? e.message : String(e) });
