@@ -1,4 +1,5 @@
 import { StateTableError } from '../errors';
+import { StateMemory } from './state-memory';
 
 export type EvictionReason = 'idle' | 'lru' | 'removed';
 
@@ -23,15 +24,6 @@ export interface StateTableOptions {
 const SNAPSHOT_MAGIC = 0x54534353; // "SCST" little-endian
 const NONE = -1;
 /**
- * Staging rows reserved after the table (times STAGING_SETS): batches up to this size gather and
- * scatter by memmove. Reserved, not touched: ArrayBuffer memory is zero-filled lazily by the OS, so
- * rows a deployment never stages never become resident.
- */
-const MAX_STAGING_ROWS = 16_384;
-/** Staging sets: the gathered states, and the kernel's new states (kept apart so ORT can write them directly). */
-const STAGING_SETS = 2;
-
-/**
  * Per-stream recurrent state on the host: a slot per stream id, one Float32Array per state tensor
  * ([capacity, size], slot-major), so the hot path touches no per-stream objects. Recency is an
  * intrusive doubly linked list over slots, giving O(1) touch and LRU eviction and an idle sweep
@@ -39,24 +31,15 @@ const STAGING_SETS = 2;
  * 32-byte record (`meta`): touching a random stream of a large table costs one cache miss for its
  * bookkeeping instead of one per array (four, before).
  *
- * All state tensors live in one ArrayBuffer together with a staging area (`staging()`), so
- * gathering a stream's row into a batch and scattering it back is one `copyWithin` (a native
- * memmove) per row and tensor. A per-element JS loop was the largest cost of a batched step at
- * batch 1024 (1.3 ms of 4.1 ms for LSTM-128 over 100k streams; memmove: 0.3 ms).
+ * The state tensors and a staging area share one ArrayBuffer (StateMemory), so gathering a
+ * stream's row into a batch and scattering it back is a memmove per row and tensor.
  */
 export class StateTable {
   readonly capacity: number;
   readonly stateSizes: readonly number[];
   /** buffers[i][slot * stateSizes[i] + j]: state tensor i of the stream in `slot`. */
   readonly buffers: Float32Array[];
-  /** One view over the whole backing memory (table + staging), for copyWithin; null if it had to be split. */
-  private readonly memory: Float32Array | null;
-  /** Float offset of each state tensor in `memory`. */
-  private readonly offsets: number[];
-  /** Staging rows available (0 when `memory` is null). */
-  private readonly stagingRows: number;
-  /** Float offset of the staging area in `memory`. */
-  private readonly stagingAt: number;
+  private readonly memory: StateMemory;
   private readonly idleTimeoutMs: number;
   private readonly onEvict: ((event: EvictionEvent) => void) | undefined;
   private readonly slots = new Map<string, number>();
@@ -80,16 +63,8 @@ export class StateTable {
     }
     this.capacity = options.capacity;
     this.stateSizes = [...options.stateSizes];
-    const floats = this.stateSizes.reduce((a, b) => a + b, 0);
-    this.offsets = this.stateSizes.map((_, i) => options.capacity * this.stateSizes.slice(0, i).reduce((a, b) => a + b, 0));
-    this.stagingAt = options.capacity * floats;
-    const rows = Math.min(options.capacity, MAX_STAGING_ROWS);
-    const memory = allocate(this.stagingAt + STAGING_SETS * rows * floats);
-    this.memory = memory;
-    this.stagingRows = memory === null ? 0 : rows;
-    this.buffers = this.stateSizes.map((s, i) =>
-      memory === null ? new Float32Array(options.capacity * s) : memory.subarray(this.offsets[i], this.offsets[i] + options.capacity * s),
-    );
+    this.memory = new StateMemory(options.capacity, this.stateSizes);
+    this.buffers = this.memory.buffers;
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.onEvict = options.onEvict;
     this.ids = new Array<string | undefined>(options.capacity);
@@ -225,72 +200,22 @@ export class StateTable {
   }
 
   /**
-   * Buffers for `rows` streams ([rows, size_i] per state tensor) in `sets` independent sets, placed
-   * in the table's own memory so that gather/scatter with them are memmoves. Null when `rows`
-   * exceeds the reserved staging area (then use plain arrays: gather/scatter still work, per
-   * element). Each call hands out the same memory: a later call's views alias an earlier one's.
+   * Buffers for `rows` streams ([rows, size_i] per state tensor) in `sets` independent sets, in the
+   * table's own memory so that gather/scatter with them are memmoves; null past the reserve (then
+   * use plain arrays). See StateMemory.staging.
    */
   staging(rows: number, sets: number = 1): Float32Array[][] | null {
-    const memory = this.memory;
-    if (memory === null || rows > this.stagingRows || sets > STAGING_SETS || rows < 1) return null;
-    const floats = this.stateSizes.reduce((a, b) => a + b, 0);
-    return Array.from({ length: sets }, (_, k) => {
-      let at = this.stagingAt + k * this.stagingRows * floats;
-      return this.stateSizes.map((size) => {
-        const view = memory.subarray(at, at + rows * size);
-        at += rows * size;
-        return view;
-      });
-    });
+    return this.memory.staging(rows, sets);
   }
 
   /** Copies the states of `slots[0..batch)` into out[i] ([batch, size_i], batch-major). */
   gather(slots: Int32Array, batch: number, out: Float32Array[]): void {
-    for (let i = 0; i < this.buffers.length; i++) {
-      const size = this.stateSizes[i];
-      const dst = out[i];
-      const memory = this.memory;
-      if (memory !== null && dst.buffer === memory.buffer) {
-        // Both in one buffer: a native memmove per row, no allocation.
-        const base = this.offsets[i];
-        const to = dst.byteOffset >> 2;
-        for (let b = 0; b < batch; b++) {
-          const from = base + slots[b] * size;
-          memory.copyWithin(to + b * size, from, from + size);
-        }
-        continue;
-      }
-      const src = this.buffers[i];
-      for (let b = 0; b < batch; b++) {
-        const from = slots[b] * size;
-        const to = b * size;
-        for (let j = 0; j < size; j++) dst[to + j] = src[from + j]!;
-      }
-    }
+    this.memory.gather(slots, batch, out);
   }
 
   /** Inverse of gather: from[i] ([batch, size_i]) back into the rows of `slots[0..batch)`. */
   scatter(slots: Int32Array, batch: number, from: Float32Array[]): void {
-    for (let i = 0; i < this.buffers.length; i++) {
-      const size = this.stateSizes[i];
-      const src = from[i];
-      const memory = this.memory;
-      if (memory !== null && src.buffer === memory.buffer) {
-        const base = this.offsets[i];
-        const at = src.byteOffset >> 2;
-        for (let b = 0; b < batch; b++) {
-          const s = at + b * size;
-          memory.copyWithin(base + slots[b] * size, s, s + size);
-        }
-        continue;
-      }
-      const dst = this.buffers[i];
-      for (let b = 0; b < batch; b++) {
-        const to = slots[b] * size;
-        const a = b * size;
-        for (let j = 0; j < size; j++) dst[to + j] = src[a + j]!;
-      }
-    }
+    this.memory.scatter(slots, batch, from);
   }
 
   private snapshotSlot(slot: number): Uint8Array {
@@ -347,16 +272,3 @@ export class StateTable {
   }
 }
 
-/**
- * The table's backing memory as one Float32Array, or null when one buffer that large cannot be
- * allocated (Node 20 caps an ArrayBuffer at 4 GiB): the table then keeps one array per tensor and
- * copies per element.
- */
-function allocate(floats: number): Float32Array | null {
-  try {
-    return new Float32Array(floats);
-  } catch (err) {
-    if (err instanceof RangeError) return null;
-    throw err;
-  }
-}
