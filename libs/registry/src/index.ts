@@ -1,16 +1,16 @@
 export { CompactedTopicReader, type CompactedReaderOptions } from './compacted-reader';
 export { parseKey, pinKey, versionKey, type RegistryKey } from './keys';
+export { ModelRegistry } from './model-registry';
 export {
   defaultKeepVersions,
   HeadMovedError,
-  type InvalidRecord,
   localPublisher,
   ModelPinnedError,
-  ModelRegistry,
   publishTransactionalId,
+  type InvalidRecord,
   type PublishOptions,
   type RegistryListener,
   type RegistryOptions,
-} from './model-registry';
+} from './registry-types';
 export { checkSize, ModelTooLargeError, RECORD_OVERHEAD_BYTES } from './size';
 export { bundleOf, publisherHeaders, VersionLog, type Applied, type LogRecord, type Pin, type Publisher, type VersionEntry, type WritePlan } from './version-log';

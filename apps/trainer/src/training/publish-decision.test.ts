@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QualitySummary } from './evaluation';
-import { decidePublish } from './publish-decision';
+import { candidateMetrics, decidePublish, shouldRevert } from './publish-decision';
 
 const q = (medianRatio: number, o: Partial<QualitySummary> = {}): QualitySummary => ({ streams: 10, medianRatio, p90Ratio: medianRatio, worseShare: 0, seasonalMedianRatio: null, ...o });
 const gate = { margin: 0.1, maxWorseShare: 0.25 };
@@ -38,5 +38,21 @@ describe('decidePublish', () => {
     assert.equal(decidePublish(q(Number.NaN), lastValue, gate).publish, false);
     assert.equal(decidePublish(q(Number.POSITIVE_INFINITY), lastValue, gate).publish, false);
     assert.equal(decidePublish(q(0.5), q(Number.NaN), gate).publish, true);
+  });
+
+  it('reverts to the head after N rejections in a row, never with N = 0', () => {
+    assert.equal(shouldRevert(2, 3), false);
+    assert.equal(shouldRevert(3, 3), true);
+    assert.equal(shouldRevert(100, 0), false);
+  });
+
+  it("writes the candidate's figures against the baselines and the serving version into its manifest", () => {
+    const m = candidateMetrics(q(0.5, { seasonalMedianRatio: 0.7 }), q(0.9), { trainLoss: 0.1, round: 4, updates: 40, events: 1000 });
+    assert.equal(m.ratioToLastValue, 0.5);
+    assert.equal(m.validationLoss, 0.5);
+    assert.equal(m.baselineLoss, 0.9);
+    assert.equal(m.ratioToSeasonalNaive, 0.7);
+    assert.equal(m.round, 4);
+    assert.equal('ratioToSeasonalNaive' in candidateMetrics(q(0.5), q(0.9), { trainLoss: 0, round: 1, updates: 1, events: 1 }), false);
   });
 });

@@ -1,0 +1,51 @@
+import type { TfjsBackendName, TrainOptions, TrainResult, WeightsBundle } from '@streamcell/model';
+import type { TrainerCheckpoint } from './checkpoint';
+import type { LossName, Sequences } from './evaluation';
+
+/** What the training loop needs from the configuration (TrainerConfig satisfies it). */
+export interface TrainingSettings {
+  readonly modelName: string;
+  readonly inputWidth: number;
+  readonly windowSize: number;
+  readonly maxStreams: number;
+  readonly trainEveryEvents: number;
+  readonly trainEverySeconds: number;
+  readonly iterations: number;
+  readonly k1: number;
+  readonly k2: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly clipNorm: number;
+  readonly loss: LossName;
+  readonly holdoutFraction: number;
+  readonly publishMargin: number;
+  /** Largest share of validation streams a candidate may make worse than last-value. */
+  readonly maxWorseShare: number;
+  /** Seasonal-naive period in events for the publish gate; 0 = none. */
+  readonly seasonalPeriod: number;
+  /** Half-life (events) of the per-stream scaler the windows keep (the bootstrap spec's). */
+  readonly scalingHalfLife: number;
+  readonly revertAfterRejections: number;
+  readonly backend: TfjsBackendName;
+  readonly seed: number;
+}
+
+/** The outside world of the loop: Kafka in the service, fakes in unit tests. */
+export interface TrainerPorts {
+  /**
+   * Publishes a candidate trained from `base` (the head it was judged against). The registry
+   * numbers it: resolves with the bundle as published, or with the reason it was not (the head
+   * moved or is pinned meanwhile).
+   */
+  publish(candidate: WeightsBundle, base: WeightsBundle): Promise<PublishResult>;
+  /** Writes a checkpoint; resolves once durable. */
+  checkpoint(c: TrainerCheckpoint): Promise<void>;
+  /** Lets the event loop run (consumer fetches, heartbeats, metrics) between iterations. */
+  yieldToEventLoop(): Promise<void>;
+  /** Training step; libs/model's trainTbptt unless a test substitutes it. */
+  train?(bundle: WeightsBundle, data: Sequences & { initialStates: Float32Array[] }, options: TrainOptions): Promise<TrainResult>;
+  /** Clock (ms). */
+  now?(): number;
+}
+
+export type PublishResult = { readonly published: WeightsBundle } | { readonly superseded: string };
