@@ -1,6 +1,7 @@
 import { modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
 import { KafkaConnection, ProducerFencedError, retryRetriable, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin, type TransactionalProducer } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
+import { localPublisher, ModelRegistry } from '@streamcell/registry';
 import type { TrainerConfig } from './config';
 import { EventsIntake } from './events-intake';
 import { bootstrapBundle } from './model-ops/bootstrap';
@@ -37,6 +38,7 @@ export class TrainerService {
   private readonly brokers: BrokerWatch;
   private readonly checkpoints: CheckpointStore;
   private readonly model: TrainerModel;
+  private readonly registry: ModelRegistry;
   private readonly intake: EventsIntake;
   private readonly scheduler: RoundScheduler;
   private readonly reporter: RoundReporter;
@@ -70,10 +72,24 @@ export class TrainerService {
       checkpoint: (c) => this.owned(() => this.writeCheckpoint(c)),
       yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
     });
-    this.model = new TrainerModel(this.connection, this.admin, config, this.trainer, logger, (version, adopted) => {
+    this.model = new TrainerModel(this.trainer, logger, (version, adopted) => {
       this.metrics.publishedVersion.set(version);
       if (adopted && this.phaseValue === 'waiting-for-model') this.phaseValue = 'training';
     });
+    this.registry = new ModelRegistry(
+      this.connection,
+      this.admin,
+      {
+        topic: config.modelWeights,
+        model: config.modelName,
+        maxModelBytes: config.maxModelBytes,
+        readTimeoutMs: config.readTimeoutMs,
+        groupPrefix: `${config.groupId}.weights`,
+        publisher: localPublisher('trainer'),
+      },
+      this.model.listener,
+    );
+    this.model.attach(this.registry);
     this.intake = new EventsIntake(this.connection, config, this.trainer, metrics, logger);
     this.reporter = new RoundReporter(metrics, logger);
     this.scheduler = new RoundScheduler(
@@ -93,7 +109,7 @@ export class TrainerService {
   }
 
   get failedWith(): Error | undefined {
-    return this.failure ?? this.intake.crashError ?? this.model.registry.crashError;
+    return this.failure ?? this.intake.crashError ?? this.registry.crashError;
   }
 
   get kafkaAdmin(): KafkaAdmin {
@@ -125,7 +141,7 @@ export class TrainerService {
     // Let a start in progress notice and return (it checks between steps) before closing.
     await this.startup?.catch(() => undefined);
     // Both consumers leave their groups concurrently (each may wait out a fetch in flight).
-    await Promise.all([this.intake.stop(), this.model.registry.stop(), this.scheduler.stop()]);
+    await Promise.all([this.intake.stop(), this.registry.stop(), this.scheduler.stop()]);
     await this.writer.disconnect().catch((e: unknown) => this.logger.warn('producer disconnect failed', { error: String(e) }));
     await this.admin.disconnect().catch(() => undefined);
     this.phaseValue = 'stopped';
@@ -200,7 +216,7 @@ export class TrainerService {
     if (checkpoint !== undefined) this.checkpointBase = checkpoint.headVersion;
 
     // 2. The head, followed from now on (imports, rollbacks and pins become the new base).
-    await this.model.registry.start(cancelled);
+    await this.registry.start(cancelled);
     if (this.stopping) return;
 
     // 3. Bootstrap when there is no model.

@@ -1,9 +1,10 @@
-import type { KafkaAdmin, KafkaConnection } from '@streamcell/kafka';
 import type { WeightsBundle } from '@streamcell/model';
 import type { JsonLogger } from '@streamcell/observability';
-import { HeadMovedError, localPublisher, ModelPinnedError, ModelRegistry } from '@streamcell/registry';
-import type { TrainerConfig } from '../config';
+import { HeadMovedError, ModelPinnedError, type ModelRegistry, type RegistryListener } from '@streamcell/registry';
 import type { OnlineTrainer, PublishResult } from '../training/online-trainer';
+
+/** What the trainer uses of the registry (the service passes the ModelRegistry, tests a fake). */
+export type TrainerRegistry = Pick<ModelRegistry, 'publish'>;
 
 /**
  * The trainer's side of the model registry: the registry's head feeds the training loop (its own
@@ -12,32 +13,24 @@ import type { OnlineTrainer, PublishResult } from '../training/online-trainer';
  * is still the head.
  */
 export class TrainerModel {
-  readonly registry: ModelRegistry;
+  /** For the registry: how the trainer hears of head changes and invalid records. */
+  readonly listener: RegistryListener;
+  private registry: TrainerRegistry | undefined;
 
   constructor(
-    connection: KafkaConnection,
-    admin: KafkaAdmin,
-    config: TrainerConfig,
-    private readonly trainer: OnlineTrainer,
+    private readonly trainer: Pick<OnlineTrainer, 'adoptHead'>,
     private readonly logger: JsonLogger,
     private readonly onHead: (version: number, adopted: boolean) => void,
   ) {
-    this.registry = new ModelRegistry(
-      connection,
-      admin,
-      {
-        topic: config.modelWeights,
-        model: config.modelName,
-        maxModelBytes: config.maxModelBytes,
-        readTimeoutMs: config.readTimeoutMs,
-        groupPrefix: `${config.groupId}.weights`,
-        publisher: localPublisher('trainer'),
-      },
-      {
-        onHead: (bundle, own) => this.follow(bundle, own),
-        onInvalid: (p) => logger.warn('ignoring an invalid bundle on model.weights', { version: p.version, offset: p.offset, error: p.error }),
-      },
-    );
+    this.listener = {
+      onHead: (bundle, own) => this.follow(bundle, own),
+      onInvalid: (p) => logger.warn('ignoring an invalid bundle on model.weights', { version: p.version, offset: p.offset, error: p.error }),
+    };
+  }
+
+  /** The registry to publish through (created with `listener`, so it comes after construction). */
+  attach(registry: TrainerRegistry): void {
+    this.registry = registry;
   }
 
   private follow(bundle: WeightsBundle, own: boolean): void {
@@ -58,7 +51,7 @@ export class TrainerModel {
    */
   async publishCandidate(candidate: WeightsBundle, base: WeightsBundle, protect: readonly number[]): Promise<PublishResult> {
     try {
-      return { published: await this.registry.publish(candidate, { parentVersion: base.version, ifHead: base.version, protect }) };
+      return { published: await this.writer().publish(candidate, { parentVersion: base.version, ifHead: base.version, protect }) };
     } catch (e) {
       if (e instanceof HeadMovedError || e instanceof ModelPinnedError) return { superseded: e.message };
       throw e;
@@ -68,10 +61,15 @@ export class TrainerModel {
   /** Publishes the bootstrap model as the first version, unless a version appeared meanwhile. */
   async bootstrap(bundle: WeightsBundle): Promise<WeightsBundle | null> {
     try {
-      return await this.registry.publish(bundle, { parentVersion: null, ifHead: null });
+      return await this.writer().publish(bundle, { parentVersion: null, ifHead: null });
     } catch (e) {
       if (e instanceof HeadMovedError || e instanceof ModelPinnedError) return null;
       throw e;
     }
+  }
+
+  private writer(): TrainerRegistry {
+    if (this.registry === undefined) throw new Error('TrainerModel used before a registry was attached');
+    return this.registry;
   }
 }
