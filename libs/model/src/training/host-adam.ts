@@ -41,8 +41,11 @@ export class HostAdam {
     this.v = init(state?.v, 'v');
   }
 
-  /** One update of `weights` in place from `grads` (same order as the names). */
-  apply(weights: readonly Float32Array[], grads: readonly Float32Array[]): void {
+  /**
+   * One update of `weights` in place from `grads` (same order as the names), each gradient
+   * multiplied by `scale` first (global-norm clipping folded in, saving a pass over the gradients).
+   */
+  apply(weights: readonly Float32Array[], grads: readonly Float32Array[], scale = 1): void {
     this.step += 1;
     const t = this.step;
     const lrT = (this.lr * Math.sqrt(1 - this.b2 ** t)) / (1 - this.b1 ** t);
@@ -55,7 +58,7 @@ export class HostAdam {
       const m = this.m[k];
       const v = this.v[k];
       for (let i = 0; i < w.length; i++) {
-        const gi = g[i];
+        const gi = g[i] * scale;
         const mi = (m[i] = m[i] * b1 + gi * c1);
         const vi = (v[i] = v[i] * b2 + gi * gi * c2);
         w[i] -= (lrT * mi) / (Math.sqrt(vi) + eps);
@@ -63,18 +66,20 @@ export class HostAdam {
     }
   }
 
-  exportState(): AdamState {
-    const record = (arrays: Float32Array[]): Record<string, Float32Array> => Object.fromEntries(this.names.map((n, i) => [n, arrays[i].slice()]));
+  /** The state without copying; this optimiser must not be used afterwards (trainOnnx's last step). */
+  takeState(): AdamState {
+    const record = (arrays: Float32Array[]): Record<string, Float32Array> => Object.fromEntries(this.names.map((n, i) => [n, arrays[i]]));
     return { step: this.step, m: record(this.m), v: record(this.v) };
   }
 }
 
-/** tf.clip_by_global_norm on host arrays, in place: scale every gradient by clip / max(‖g‖, clip). */
-export function clipByGlobalNormHost(grads: readonly Float32Array[], clipNorm: number): void {
+/**
+ * tf.clip_by_global_norm's factor on host arrays: clip / max(‖g‖, clip), i.e. 1 when the global
+ * norm is within the limit. The caller scales (HostAdam.apply's `scale`).
+ */
+export function globalNormScale(grads: readonly Float32Array[], clipNorm: number): number {
   let sq = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
   const norm = Math.sqrt(sq);
-  if (norm <= clipNorm) return;
-  const scale = clipNorm / norm;
-  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= scale;
+  return norm <= clipNorm ? 1 : clipNorm / norm;
 }

@@ -31,6 +31,29 @@ export function checkLoss(loss: number, update: number): void {
   if (!Number.isFinite(loss)) throw new TrainingError(`loss became ${loss} at update ${update}; lower the learning rate or set clipNorm`);
 }
 
+/**
+ * The trained bundle without createBundle's re-validation (~0.1 ms, 5 % of an iteration): the spec
+ * is the input bundle's resolved one and every tensor is a same-sized copy of the input's, so only
+ * finiteness can have changed, and that is checked here (x − x is NaN exactly for NaN and ±Inf).
+ */
+export function trainedBundleFast(from: WeightsBundle, tensors: Map<string, Float32Array>, lastEpochLosses: number[], updates: number): WeightsBundle {
+  for (const [name, t] of tensors) {
+    for (let i = 0; i < t.length; i++) {
+      const v = t[i];
+      if (v - v !== 0) throw new TrainingError(`training produced non-finite weights: tensor ${JSON.stringify(name)} holds ${v} at index ${i}`);
+    }
+  }
+  return {
+    name: from.name,
+    version: from.version + 1,
+    parentVersion: from.version,
+    spec: from.spec,
+    tensors,
+    metrics: { trainLoss: lastEpochLosses.reduce((a, b) => a + b, 0) / lastEpochLosses.length, updates },
+    createdAt: new Date().toISOString(),
+  };
+}
+
 /** The trained bundle: version + 1, parent = the old version, trainLoss = mean of the last epoch's losses. */
 export function trainedBundle(from: WeightsBundle, spec: ResolvedSpec, tensors: Map<string, Float32Array>, lastEpochLosses: number[], updates: number): WeightsBundle {
   try {

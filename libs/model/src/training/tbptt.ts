@@ -13,7 +13,7 @@ import { checkLoss, checkWindowOptions as checkOptions, trainedBundle, windows }
 /**
  * Where gradients are computed. 'onnx': one generated ONNX graph per window shape (forward, loss
  * and hand-derived backward of the unrolled window) run by onnxruntime-node, Adam on the host;
- * about 20× faster than 'tfjs' here (docs/model.md). 'tfjs': TF.js ops under autograd on
+ * 20–40× faster than 'tfjs' on cpu/wasm here (docs/model.md). 'tfjs': TF.js ops under autograd on
  * `backend`.
  */
 export type TrainingEngine = 'onnx' | 'tfjs';

@@ -1,7 +1,7 @@
 import type { ActivationName } from '../../spec/activations';
 import type { AttributeValue, OnnxInitializer, OnnxNode } from '../../engines/onnx/proto';
 
-/** A tensor in the graph by name, or null for "exactly zero" / "exactly one" where a helper says so. */
+/** A tensor in the graph, by name (helpers that may have nothing to produce return T | null). */
 export type T = string;
 
 /**

@@ -86,6 +86,8 @@ export function windowProgram(spec: ResolvedSpec, shape: WindowShape, threads: n
   const created = WindowProgram.create(spec, shape, threads);
   created.catch(() => cache.delete(key));
   cache.set(key, created);
+  // Releasing the oldest is safe while callers train one call at a time (the trainer does); a
+  // concurrent caller still running it would see a released session.
   if (cache.size > CACHE_LIMIT) {
     const [oldestKey, oldest] = cache.entries().next().value!;
     cache.delete(oldestKey);

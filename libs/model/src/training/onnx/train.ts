@@ -3,9 +3,9 @@ import { TrainingError } from '../../errors';
 import { type ResolvedSpec, weightShapes } from '../../spec/spec';
 import type { AdamState } from '../adam';
 import { type FlatStepMajorData, type SequenceData, toFlatStepMajor } from '../data';
-import { clipByGlobalNormHost, HostAdam } from '../host-adam';
+import { globalNormScale, HostAdam } from '../host-adam';
 import type { LossName } from '../losses';
-import { checkLoss, trainedBundle, windows } from '../plan';
+import { checkLoss, trainedBundleFast, windows } from '../plan';
 import { windowProgram } from './session';
 
 export interface OnnxRunOptions {
@@ -87,12 +87,11 @@ export async function trainOnnx(
       checkLoss(loss, losses.length + 1);
       losses.push(loss);
       lastEpochLosses.push(loss);
-      if (o.clipNorm !== undefined) clipByGlobalNormHost(grads, o.clipNorm);
-      adam.apply(weights, grads);
+      adam.apply(weights, grads, o.clipNorm === undefined ? 1 : globalNormScale(grads, o.clipNorm));
     });
   }
   const tensors = new Map(names.map((n, i) => [n, weights[i]]));
-  return { bundle: trainedBundle(bundle, spec, tensors, lastEpochLosses, losses.length), losses, optimizerState: adam.exportState(), finalStates };
+  return { bundle: trainedBundleFast(bundle, tensors, lastEpochLosses, losses.length), losses, optimizerState: adam.takeState(), finalStates };
 }
 
 /** tbpttGradients on the ONNX engine: summed window gradients, weights fixed. */
