@@ -11,7 +11,7 @@ export const topicSettings = {
   predictions: env.string('TOPIC_PREDICTIONS', { default: 'predictions', doc: 'Prediction v1 records.' }),
   alerts: env.string('TOPIC_ALERTS', { default: 'alerts', doc: 'Alert v1 records.' }),
   alertsDlq: env.string('TOPIC_ALERTS_DLQ', { default: 'alerts.dlq', doc: 'Alerts that could not be read or delivered, reason in headers.' }),
-  modelWeights: env.string('TOPIC_MODEL_WEIGHTS', { default: 'model.weights', doc: 'Weights bundles (compacted, key = model name).' }),
+  modelWeights: env.string('TOPIC_MODEL_WEIGHTS', { default: 'model.weights', doc: 'Weights bundles (compacted; key = <model>/v<version>, one per version).' }),
   inferenceState: env.string('TOPIC_INFERENCE_STATE', { default: 'inference.state', doc: 'State changelog (compacted, co-partitioned with events).' }),
   trainerCheckpoints: env.string('TOPIC_TRAINER_CHECKPOINTS', { default: 'trainer.checkpoints', doc: 'Trainer checkpoints (compacted).' }),
   eventsPartitions: env.int('EVENTS_PARTITIONS', { default: 12, min: 1, max: 10_000, doc: 'Partitions of events (and of the state changelog).' }),
