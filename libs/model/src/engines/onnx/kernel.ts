@@ -33,7 +33,7 @@ async function loadOrt(): Promise<OrtModule> {
 
 /**
  * ONNX Runtime kernel: a one-step graph generated from the bundle, run per batch. Session options
- * aim at low per-call overhead for tiny graphs: full graph optimisation (MatMul+Add fusion), one
+ * aim at low per-call overhead for tiny graphs: full graph optimisation (Gemm+activation fusion), one
  * intra-op thread by default, sequential execution, memory arena and pattern reuse on.
  */
 export class OnnxKernel implements StepKernel {
