@@ -32,7 +32,12 @@ export const inferenceSchema = {
   }),
   stateDir: env.string('INFERENCE_STATE_DIR', {
     default: '',
-    doc: 'Directory of the on-disk state tier (LMDB); wiped at start: the changelog is the durable copy. Empty: a fresh directory under the OS temp dir.',
+    doc: 'Local state directory, one per worker, kept across restarts (a volume): the on-disk tier of stream states (spill/, wiped at start) and the warm-restart checkpoint a clean stop writes (checkpoint/). Empty: a fresh directory under the OS temp dir, so no warm restarts.',
+  }),
+  checkpointMaxAgeMs: env.int('INFERENCE_CHECKPOINT_MAX_AGE_MS', {
+    default: 12 * 3_600_000,
+    min: 0,
+    doc: 'A warm-restart checkpoint older than this is ignored (full restore from the changelog); keep it below the changelog\'s delete.retention.ms (1 day), after which the tail may have lost tombstones.',
   }),
   stateTtlMs: env.int('INFERENCE_STATE_TTL_MS', {
     default: 0,

@@ -26,7 +26,8 @@ import { PartitionTask, type CommitSnapshot } from './partition-task';
 import { StepScheduler } from './step-scheduler';
 import { HostStateCache } from './state-tiers/host-cache';
 import { LmdbTier } from './state-tiers/lmdb-tier';
-import { restoreStreams } from './state-tiers/restorer';
+import { LocalCheckpoint } from './state-tiers/local-checkpoint';
+import { checkpointPartitions, restoreStreams, type WarmStart } from './state-tiers/restorer';
 import { expireIdleStates } from './state-tiers/state-expiry';
 import { StreamStore } from './stream-store';
 import { WeightsFeed } from './weights-feed';
@@ -64,6 +65,8 @@ export class InferenceWorker {
   private idleTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly diskTier: LmdbTier;
+  /** Warm restarts: only with a configured INFERENCE_STATE_DIR (a temp dir does not outlive us). */
+  private readonly checkpoint: LocalCheckpoint | undefined;
   private stopping = false;
   private readonly abort = new AbortController();
   private startFailure: Error | undefined;
@@ -79,7 +82,9 @@ export class InferenceWorker {
     this.connection = new KafkaConnection(config, logger, 'inference');
     this.admin = this.connection.admin();
     this.brokers = this.admin.watch();
-    this.diskTier = new LmdbTier(config.stateDir !== '' ? config.stateDir : join(tmpdir(), `streamcell-inference-${process.pid}`));
+    const stateDir = config.stateDir !== '' ? config.stateDir : join(tmpdir(), `streamcell-inference-${process.pid}`);
+    this.diskTier = new LmdbTier(join(stateDir, 'spill'), config.stateTtlMs > 0);
+    this.checkpoint = config.stateDir !== '' ? new LocalCheckpoint(join(stateDir, 'checkpoint'), `${config.groupId}|${config.inferenceState}`) : undefined;
     this.store = new StreamStore(new HostStateCache(config.stateMemoryBytes, this.diskTier), (reason) => metrics.evictions.inc({ reason }));
     this.scheduler = new StepScheduler(
       () => this.requireModel(),
@@ -171,11 +176,13 @@ export class InferenceWorker {
       );
       await task.commitChain.catch(() => undefined);
     }
+    await this.writeCheckpoint();
     await this.consumer?.stop().catch((e: unknown) => this.logger.warn('consumer stop failed', { error: String(e) }));
     for (const task of this.tasks.values()) await task.producer?.disconnect().catch(() => undefined);
     await this.outputProducer?.disconnect().catch(() => undefined);
     await this.model?.dispose();
     this.diskTier.close();
+    await this.checkpoint?.close().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
 
@@ -336,17 +343,20 @@ export class InferenceWorker {
         t.startOffset = c >= 0n ? c : (earliest.get(t.partition) ?? 0n);
         t.expectedOffset = t.startOffset;
       }
-      const { records, streams: restored } = await restoreStreams(
-        (topic, partitions, onMessage) => this.connection.readToEnd(topic, partitions, onMessage),
+      const { records, streams: restored, fromCheckpoint } = await restoreStreams(
+        (topic, partitions, onMessage, from) => this.connection.readToEnd(topic, partitions, onMessage, undefined, from),
         this.config.inferenceState,
         tasks,
         this.store,
         t0,
+        this.warmStart(),
       );
+      this.metrics.restoreRecords.inc({ source: 'checkpoint' }, fromCheckpoint);
+      this.metrics.restoreRecords.inc({ source: 'changelog' }, records);
       for (const t of tasks) t.status = 'ready';
       this.metrics.restoredStreams.inc(restored);
       this.metrics.restoreDuration.observe((Date.now() - t0) / 1000);
-      this.logger.info('partitions restored', { partitions: tasks.map((t) => t.partition), streams: restored, records, ms: Date.now() - t0 });
+      this.logger.info('partitions restored', { partitions: tasks.map((t) => t.partition), streams: restored, fromCheckpoint, records, ms: Date.now() - t0 });
     } catch (e) {
       for (const t of tasks) t.status = 'broken';
       this.logger.error('partition initialisation failed; will retry on the next batch', { partitions: tasks.map((t) => t.partition), error: String(e) });
@@ -552,6 +562,29 @@ export class InferenceWorker {
       model.evictIdle(Date.now());
       return Promise.resolve();
     });
+  }
+
+  private warmStart(): WarmStart | undefined {
+    if (this.checkpoint === undefined) return undefined;
+    const topic = this.config.inferenceState;
+    return {
+      checkpoint: this.checkpoint,
+      offsets: async () => ({ start: await this.admin.startOffsets(topic), end: await this.admin.endOffsets(topic) }),
+      maxAgeMs: this.config.checkpointMaxAgeMs,
+    };
+  }
+
+  /** At a clean stop, after the final commits: the partitions' states for a warm restart. */
+  private async writeCheckpoint(): Promise<void> {
+    if (this.checkpoint === undefined || this.model === undefined || this.tasks.size === 0) return;
+    try {
+      const end = await this.admin.endOffsets(this.config.inferenceState);
+      const { partitions, streams } = checkpointPartitions(this.checkpoint, this.tasks.values(), this.store, end);
+      this.logger.info('state checkpoint written for a warm restart', { partitions, streams });
+    } catch (e) {
+      // Only a slower next start: it restores from the changelog.
+      this.logger.warn('could not write the state checkpoint', { error: String(e) });
+    }
   }
 
   /** State TTL sweep, between steps; the tombstones go out with each partition's next commit. */

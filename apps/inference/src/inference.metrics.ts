@@ -19,6 +19,7 @@ export class InferenceMetrics {
   readonly stateStreams;
   readonly evictions;
   readonly restoredStreams;
+  readonly restoreRecords;
   readonly stateExpired;
   readonly restoreDuration;
   readonly modelVersion;
@@ -43,6 +44,7 @@ export class InferenceMetrics {
     this.stateExpired = m.counter('streamcell_inference_state_expired_total', 'Stream states dropped by the state TTL (INFERENCE_STATE_TTL_MS) and tombstoned in the changelog.');
     this.evictions = m.counter('streamcell_inference_evictions_total', 'Streams moved off the engine table, by reason (idle, lru).', ['reason']);
     this.restoredStreams = m.counter('streamcell_inference_restored_streams_total', 'Stream states restored from the changelog.');
+    this.restoreRecords = m.counter('streamcell_inference_restore_records_total', 'Stream records read to restore partitions, by source: checkpoint (local, warm restart) or changelog.', ['source']);
     this.restoreDuration = m.histogram('streamcell_inference_restore_duration_seconds', 'Time to restore newly assigned partitions from the changelog.', [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
     this.modelVersion = m.gauge('streamcell_inference_model_version', 'Version of the model being served (0 = none).');
     this.weightsRefused = m.counter('streamcell_inference_weights_refused_total', 'Weights bundles refused (corrupt, wrong shape, other model input width), by error.', ['error']);
@@ -54,6 +56,7 @@ export class InferenceMetrics {
     initLabels(this.streamResets, { reason: ['state_not_finite'] });
     initLabels(this.transactionFailures, { outcome: ['retried', 'fenced', 'reinitialised'] });
     initLabels(this.evictions, { reason: ['idle', 'lru'] });
+    initLabels(this.restoreRecords, { source: ['checkpoint', 'changelog'] });
     initLabels(this.weightsRefused, {
       error: ['BundleFormatError', 'UnsupportedBundleVersionError', 'BundleChecksumError', 'BundleShapeError', 'BundleNonFiniteError', 'ModelSpecError', 'EngineUnavailableError', 'Error'],
     });

@@ -77,7 +77,7 @@ export class StreamStore {
 
   /** The stream's changelog record, or null when it has no state (ended, expired, never seen). */
   record(stream: string): Uint8Array | null {
-    const snapshot = this.table().snapshot(stream);
+    const snapshot = this.model?.table.snapshot(stream);
     if (snapshot !== undefined) return encodeStateRecord({ state: snapshot, residual: this.residuals.get(stream) ?? newResidualState() });
     return this.host.get(stream)?.bytes ?? null;
   }

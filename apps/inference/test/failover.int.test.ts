@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@streamcell/config';
 import { TopicReader, waitFor } from '@streamcell/testing';
@@ -92,6 +94,57 @@ describe('inference failover', () => {
       await send(producer, config, phase2);
       await reader.waitForCount(phase1.length + phase2.length, 90_000);
       await assertExactlyOnce(reader.messages.map(predictionOf), [...phase1, ...phase2]);
+    } finally {
+      await reader.stop().catch(() => undefined);
+      for (const a of apps) await a.close();
+      await producer.disconnect();
+    }
+  });
+
+  it('restarts warm on its own state directory: checkpoint plus changelog tail give the uninterrupted sequence', async () => {
+    const env = inferenceTestEnv({ EVENTS_PARTITIONS: '6' });
+    const config = loadConfig(inferenceSchema, env);
+    const dirOf = (name: string): string => mkdtempSync(join(tmpdir(), `sc-warm-${name}-`));
+    const configIn = (dir: string): InferenceConfig => loadConfig(inferenceSchema, { ...env, INFERENCE_STATE_DIR: dir });
+    const dirA = dirOf('a');
+    await createTopics(config);
+    const producer = new TestProducer(config);
+    await producer.connect();
+    const reader = new TopicReader(config, config.predictions);
+    const apps: NestFastifyApplication[] = [];
+    const start = async (dir: string): Promise<NestFastifyApplication> => {
+      const app = await createInferenceApp(configIn(dir));
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      apps.push(app);
+      const url = await app.getUrl();
+      await waitFor('ready', async () => (await fetch(`${url}/health/ready`)).status === 200, { timeoutMs: 60_000 });
+      return app;
+    };
+    try {
+      await producer.send(config.modelWeights, [{ key: 'm', value: encodeBundle(v1) }]);
+      const a = await start(dirA);
+      const b = await start(dirOf('b'));
+      await reader.start();
+      const phase1 = makeEvents(12, 0, 20);
+      await send(producer, config, phase1);
+      await reader.waitForCount(phase1.length, 60_000);
+      // A stops cleanly (checkpoint of its partitions); B goes on with them, so the changelog moves
+      // past A's checkpoint; then B stops too, and A comes back on its directory and gets them all.
+      await a.close();
+      apps.splice(apps.indexOf(a), 1);
+      const phase2 = makeEvents(12, 20, 35);
+      await send(producer, config, phase2);
+      await reader.waitForCount(phase1.length + phase2.length, 90_000);
+      await b.close();
+      apps.splice(apps.indexOf(b), 1);
+      const again = await start(dirA);
+      const phase3 = makeEvents(12, 35, 50);
+      await send(producer, config, phase3);
+      await reader.waitForCount(phase1.length + phase2.length + phase3.length, 90_000);
+      await assertExactlyOnce(reader.messages.map(predictionOf), [...phase1, ...phase2, ...phase3]);
+      const metrics = await (await fetch(`${await again.getUrl()}/metrics`)).text();
+      const fromCheckpoint = Number(/streamcell_inference_restore_records_total\{[^}]*source="checkpoint"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      assert.ok(fromCheckpoint > 0, `the restarted worker loaded streams from its checkpoint (${fromCheckpoint})`);
     } finally {
       await reader.stop().catch(() => undefined);
       for (const a of apps) await a.close();

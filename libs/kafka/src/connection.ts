@@ -33,8 +33,8 @@ export class KafkaConnection {
   }
 
   /** Reads partitions of a topic from the start to their current end (state restore). */
-  readToEnd(topic: string, partitions: readonly number[], onMessage: (m: ConsumedMessage) => void, timeoutMs?: number): Promise<{ records: number }> {
-    return readPartitionsToEnd(this.kafka, topic, partitions, onMessage, this.logger, timeoutMs);
+  readToEnd(topic: string, partitions: readonly number[], onMessage: (m: ConsumedMessage) => void, timeoutMs?: number, from?: ReadonlyMap<number, bigint>): Promise<{ records: number }> {
+    return readPartitionsToEnd(this.kafka, topic, partitions, onMessage, this.logger, timeoutMs, from);
   }
 
   admin(): KafkaAdmin {

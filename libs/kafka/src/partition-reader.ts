@@ -31,8 +31,9 @@ function fixedAssigner(topic: string, partitions: readonly number[]): PartitionA
 }
 
 /**
- * Reads the given partitions from their start to their current end (read_committed), handing every
- * record to `onMessage`, and resolves when all are consumed. Used to restore state from a compacted
+ * Reads the given partitions from their start (or from `from`'s offset for a partition: a warm
+ * restart's changelog tail) to their current end (read_committed), handing every record to
+ * `onMessage`, and resolves when all are consumed. Used to restore state from a compacted
  * changelog. The end is the high watermark seen when reading starts; "reached" is judged from the
  * consumer's batch events, which also count transaction markers (which are never delivered as
  * records and may be the last offsets of a partition).
@@ -44,6 +45,7 @@ export async function readPartitionsToEnd(
   onMessage: (m: ConsumedMessage) => void,
   logger: KafkaLogger,
   timeoutMs = 120_000,
+  from: ReadonlyMap<number, bigint> = new Map(),
 ): Promise<{ records: number }> {
   if (partitions.length === 0) return { records: 0 };
   const admin = kafka.admin();
@@ -52,7 +54,8 @@ export async function readPartitionsToEnd(
     const offsets = await admin.fetchTopicOffsets(topic);
     const pending = new Map<number, bigint>();
     for (const o of offsets) {
-      if (partitions.includes(o.partition) && BigInt(o.high) > BigInt(o.low)) pending.set(o.partition, BigInt(o.high));
+      const start = from.get(o.partition) ?? BigInt(o.low);
+      if (partitions.includes(o.partition) && BigInt(o.high) > start) pending.set(o.partition, BigInt(o.high));
     }
     if (pending.size === 0) return { records: 0 };
 
@@ -75,13 +78,20 @@ export async function readPartitionsToEnd(
       await consumer.run({
         autoCommit: false,
         eachBatch: ({ batch }) => {
+          const start = from.get(batch.partition);
           for (const m of batch.messages) {
+            // A fetch that began before the seek took effect may still deliver earlier records.
+            if (start !== undefined && BigInt(m.offset) < start) continue;
             records += 1;
             onMessage(fromKafkaMessage(topic, batch.partition, m));
           }
           return Promise.resolve();
         },
       });
+      for (const p of pending.keys()) {
+        const offset = from.get(p);
+        if (offset !== undefined) consumer.seek({ topic, partition: p, offset: offset.toString() });
+      }
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`restore of ${topic} ${[...pending.keys()].join(',')} not finished after ${timeoutMs} ms`)), timeoutMs);

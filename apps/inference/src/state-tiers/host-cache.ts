@@ -26,7 +26,7 @@ export interface SpillTier {
 const ENTRY_OVERHEAD_BYTES = 160;
 
 /** Records spilled per disk transaction when memory is over its bound (one write each is slow). */
-const SPILL_BATCH = 512;
+const SPILL_BATCH = 4096;
 
 /**
  * The host tiers of stream state below the engine's table: a bounded in-memory cache of encoded

@@ -16,7 +16,14 @@ export class LmdbTier implements SpillTier {
   private readonly records: Database<Buffer, string>;
   private readonly seen: Database<null, [number, string]>;
 
-  constructor(private readonly dir: string) {
+  /**
+   * `indexLastSeen`: keep the (lastSeen, stream) index the state TTL needs. Without a TTL it is
+   * skipped: it doubles the writes and adds a read per spilled record.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly indexLastSeen = true,
+  ) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     this.root = open({ path: dir, noSync: true, maxDbs: 2, compression: false, useWritemap: true });
@@ -35,14 +42,16 @@ export class LmdbTier implements SpillTier {
   }
 
   putMany(entries: readonly (readonly [string, HostRecord])[]): void {
+    // Key order: neighbouring inserts share B-tree pages, so a batch dirties fewer of them.
+    const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     this.root.transactionSync(() => {
-      for (const [stream, r] of entries) {
-        this.unindex(stream);
+      for (const [stream, r] of sorted) {
+        if (this.indexLastSeen) this.unindex(stream);
         const v = Buffer.allocUnsafe(8 + r.bytes.byteLength);
         v.writeDoubleLE(r.lastSeen, 0);
         v.set(r.bytes, 8);
         this.records.putSync(stream, v);
-        this.seen.putSync([r.lastSeen, stream], Buffer.alloc(0) as unknown as null);
+        if (this.indexLastSeen) this.seen.putSync([r.lastSeen, stream], Buffer.alloc(0) as unknown as null);
       }
     });
   }
@@ -54,7 +63,7 @@ export class LmdbTier implements SpillTier {
     if (present.length === 0) return;
     this.root.transactionSync(() => {
       for (const s of present) {
-        this.unindex(s);
+        if (this.indexLastSeen) this.unindex(s);
         this.records.removeSync(s);
       }
     });
