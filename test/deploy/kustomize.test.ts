@@ -52,6 +52,15 @@ const knownVariables = new Set([
   'STREAMCELL_APP',
 ]);
 
+/** Pod controllers: Deployments, and the inference StatefulSet (it keeps its state volume). */
+const isWorkload = (o: K8sObject): boolean => o.kind === 'Deployment' || o.kind === 'StatefulSet';
+
+function findWorkload(objects: K8sObject[], name: string): K8sObject {
+  const o = objects.find((x) => isWorkload(x) && x.metadata.name === name);
+  assert.ok(o, `missing Deployment or StatefulSet ${name}`);
+  return o;
+}
+
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
   assert.ok(o, `${kind} ${name} is rendered`);
@@ -129,7 +138,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     it('has every object the issue asks for', () => {
       for (const [kind, name] of [
         ['Deployment', 'ingest'], ['Service', 'ingest'], ['PodDisruptionBudget', 'ingest'],
-        ['Deployment', 'inference'], ['Service', 'inference'], ['PodDisruptionBudget', 'inference'], ['ScaledObject', 'inference'],
+        ['StatefulSet', 'inference'], ['Service', 'inference'], ['PodDisruptionBudget', 'inference'], ['ScaledObject', 'inference'],
         ['Deployment', 'trainer'], ['Service', 'trainer'], ['Job', 'create-topics'], ['ServiceMonitor', 'streamcell'],
         ['Deployment', 'alerts'], ['Service', 'alerts'], ['PodDisruptionBudget', 'alerts'],
       ] as const) find(objects, kind, name);
@@ -142,7 +151,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     });
 
     it('configures every container with variables its app knows, and the values parse under its schema', () => {
-      for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'Job')) {
+      for (const o of objects.filter((x) => isWorkload(x) || x.kind === 'Job')) {
         for (const c of podOf(o).containers) {
           const app = appOf(c);
           const environment = environmentOf(objects, c);
@@ -163,7 +172,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
 
     it('probes /health/live and /health/ready on each service port, runs as non-root, sets resources', () => {
       for (const app of ['ingest', 'inference', 'trainer', 'alerts']) {
-        const pod = podOf(find(objects, 'Deployment', app));
+        const pod = podOf(findWorkload(objects, app));
         const [c] = pod.containers;
         assert.ok(c);
         const http = c.ports?.find((p) => p.name === 'http');
@@ -178,19 +187,19 @@ for (const overlay of ['cpu', 'gpu'] as const) {
         assert.ok((pod.securityContext.runAsUser ?? 0) > 0);
         const svc = find(objects, 'Service', app).spec as { selector: Record<string, string>; ports: { port: number; targetPort: string | number }[] };
         assert.equal(svc.ports[0]?.port, ports[app]);
-        const labels = workload(find(objects, 'Deployment', app)).template.metadata.labels;
+        const labels = workload(findWorkload(objects, app)).template.metadata.labels;
         for (const [k, v] of Object.entries(svc.selector)) assert.equal(labels[k], v, `Service ${app} selects the ${app} pods`);
       }
     });
 
     it('gives inference and trainer more time to stop than a commit takes; trainer is a single Recreate replica', () => {
-      const inference = find(objects, 'Deployment', 'inference');
+      const inference = findWorkload(objects, 'inference');
       const [c] = podOf(inference).containers;
       assert.ok(c);
       const config = loadConfig(inferenceSchema, environmentOf(objects, c));
       const graceMs = (podOf(inference).terminationGracePeriodSeconds ?? 30) * 1000;
       assert.ok(graceMs > config.commitIntervalMs + config.transactionTimeoutMs, `grace ${graceMs} ms > commit interval + transaction timeout`);
-      const trainer = find(objects, 'Deployment', 'trainer');
+      const trainer = findWorkload(objects, 'trainer');
       assert.equal(workload(trainer).replicas, 1);
       assert.equal(workload(trainer).strategy?.type, 'Recreate');
       assert.ok((podOf(trainer).terminationGracePeriodSeconds ?? 30) >= 60);
@@ -199,7 +208,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     it('PodDisruptionBudgets select Deployment pods; the ServiceMonitor selects the four Services', () => {
       for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
         const sel = (pdb.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-        const target = find(objects, 'Deployment', pdb.metadata.name);
+        const target = findWorkload(objects, pdb.metadata.name);
         const labels = workload(target).template.metadata.labels;
         for (const [k, v] of Object.entries(sel)) assert.equal(labels[k], v);
         // maxUnavailable, never minAvailable: a budget on a Deployment that is down to one
@@ -223,7 +232,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     it('leaves the replica count of every KEDA-scaled Deployment to KEDA, and sets it on the others', () => {
       const scaled = new Set(scaledObjects(objects).map((so) => so.scaleTargetRef.name));
       assert.ok(scaled.has('inference'));
-      for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      for (const d of objects.filter(isWorkload)) {
         const spec = d.spec as Record<string, unknown>;
         if (scaled.has(d.metadata.name)) assert.ok(!('replicas' in spec), `Deployment ${d.metadata.name} is scaled by KEDA and sets replicas: ${String(spec.replicas)}`);
         else assert.equal(typeof spec.replicas, 'number', `Deployment ${d.metadata.name} sets replicas`);
@@ -233,19 +242,21 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     it(`names the image through the one images: setting (components/image, version ${version})`, () => {
       const setting = imageSetting();
       const references = new Set(setting.map((i) => `${i.newName}:${i.newTag}`));
-      for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'Job')) {
+      for (const o of objects.filter((x) => isWorkload(x) || x.kind === 'Job')) {
         for (const c of podOf(o).containers) assert.ok(references.has(c.image), `${o.kind} ${o.metadata.name}: ${c.image} comes from components/image`);
       }
-      const images = new Set(objects.filter((x) => x.kind === 'Deployment' || x.kind === 'Job').flatMap((o) => podOf(o).containers.map((c) => c.image)));
+      const images = new Set(objects.filter((x) => isWorkload(x) || x.kind === 'Job').flatMap((o) => podOf(o).containers.map((c) => c.image)));
       assert.deepEqual([...images].sort(), overlay === 'gpu' ? [`ghcr.io/streamcell/streamcell:${version}`, `ghcr.io/streamcell/streamcell:${version}-gpu`] : [`ghcr.io/streamcell/streamcell:${version}`]);
     });
 
     it('scales inference with KEDA on the lag of its own consumer group and topic', () => {
       const so = find(objects, 'ScaledObject', 'inference').spec as ScaledObjectSpec;
       assert.equal(so.scaleTargetRef.name, 'inference');
+      // KEDA's default target kind is Deployment: a StatefulSet must be named as one.
+      assert.equal(so.scaleTargetRef.kind ?? 'Deployment', findWorkload(objects, 'inference').kind);
       const [trigger] = so.triggers;
       assert.equal(trigger?.type, 'kafka');
-      const [c] = podOf(find(objects, 'Deployment', 'inference')).containers;
+      const [c] = podOf(findWorkload(objects, 'inference')).containers;
       assert.ok(c);
       const environment = environmentOf(objects, c);
       const config = loadConfig(inferenceSchema, environment);
@@ -277,7 +288,7 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     });
 
     it(overlay === 'gpu' ? 'puts inference on a GPU with the CUDA provider' : 'keeps inference on the CPU', () => {
-      const pod = podOf(find(objects, 'Deployment', 'inference'));
+      const pod = podOf(findWorkload(objects, 'inference'));
       const [c] = pod.containers;
       assert.ok(c);
       const config = loadConfig(inferenceSchema, environmentOf(objects, c));
@@ -289,14 +300,15 @@ for (const overlay of ['cpu', 'gpu'] as const) {
         assert.equal(config.engine, 'onnx');
         assert.equal(config.onnxProvider, 'cuda');
         assert.match(c.image, /-gpu$/);
-        // Peak GPUs: every replica KEDA may run, plus the one a rolling update surges.
+        // Peak GPUs: every replica KEDA may run, plus one spare (a StatefulSet replaces pods in
+        // place; the spare covers a drained node's pod rescheduling before the old one is gone).
         const so = find(objects, 'ScaledObject', 'inference').spec as ScaledObjectSpec;
-        const surge = Number(workload(find(objects, 'Deployment', 'inference')).strategy?.rollingUpdate?.maxSurge ?? 1);
+        const surge = 1;
         const gpus = Number(c.resources?.limits?.['nvidia.com/gpu']);
         assert.ok((so.maxReplicaCount + surge) * gpus <= gpuBudget, `(maxReplicaCount ${so.maxReplicaCount} + surge ${surge}) x ${gpus} GPU <= budget ${gpuBudget}`);
         assert.ok((so.minReplicaCount ?? 1) <= so.maxReplicaCount);
         for (const app of ['ingest', 'trainer']) {
-          const other = podOf(find(objects, 'Deployment', app)).containers[0];
+          const other = podOf(findWorkload(objects, app)).containers[0];
           assert.doesNotMatch(other?.image ?? '', /-gpu$/, `${app} stays on the CPU image`);
         }
       } else {
@@ -344,7 +356,7 @@ describe('the image reference', () => {
         writeFileSync(join(dir, 'kustomization.yaml'), `${readFileSync(join(dir, 'kustomization.yaml'), 'utf8')}images:\n  - name: ghcr.io/streamcell/streamcell\n    newName: registry.example.com/team/streamcell\n`);
       }
       const images = render(dir)
-        .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
+        .filter((o) => isWorkload(o) || o.kind === 'Job')
         .flatMap((o) => podOf(o).containers.map((c) => c.image));
       assert.deepEqual([...new Set(images)].sort(), [`registry.example.com/team/streamcell:${version}`, `registry.example.com/team/streamcell:${version}-gpu`]);
     } finally {

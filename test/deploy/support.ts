@@ -88,6 +88,7 @@ export const models: Record<string, ModelClass> = {
   'v1/Secret': model(k8s, 'v1', 'Secret'),
   'v1/Service': model(k8s, 'v1', 'Service'),
   'apps/v1/Deployment': model(k8s, 'apps/v1', 'Deployment'),
+  'apps/v1/StatefulSet': model(k8s, 'apps/v1', 'StatefulSet'),
   'batch/v1/Job': model(k8s, 'batch/v1', 'Job'),
   'policy/v1/PodDisruptionBudget': model(k8s, 'policy/v1', 'PodDisruptionBudget'),
   'keda.sh/v1alpha1/ScaledObject': model('@kubernetes-models/keda', 'keda.sh/v1alpha1', 'ScaledObject'),
