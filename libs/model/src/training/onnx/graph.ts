@@ -86,7 +86,8 @@ export function buildTrainingGraph(spec: ResolvedSpec, shape: WindowShape): { gr
   let x: T = 'x';
   let s = 0;
   // Per layer, so mixed stacks (spec.stack: e.g. a SimpleRNN under an LSTM) work as uniform ones.
-  layerSpecs(spec).forEach((ls, l) => {
+  const stack = layerSpecs(spec);
+  stack.forEach((ls, l) => {
     const initial = ls.cell === 'lstm' ? [stateInputs[s], stateInputs[s + 1]] : [stateInputs[s]];
     s += initial.length;
     const layer = unroll(ls, {
@@ -103,7 +104,7 @@ export function buildTrainingGraph(spec: ResolvedSpec, shape: WindowShape): { gr
       recurrentActivation: ls.recurrentActivation,
     });
     layers.push(layer);
-    x = b.concat([...layer.hs], 0, `H${l}`);
+    if (l < stack.length - 1) x = b.concat([...layer.hs], 0, `H${l}`);
   });
 
   // Head and loss on the top layer's newest lossSteps states, all steps in one GEMM.

@@ -20,7 +20,10 @@ function loadOrt(): Promise<OrtModule> {
 
 export interface WindowResult {
   readonly loss: number;
-  /** Per weight tensor, weightShapes(spec) order. */
+  /**
+   * Per weight tensor, weightShapes(spec) order. Pre-allocated and overwritten by the next run of
+   * this program: use them (Adam, a sum) before running it again.
+   */
   readonly grads: Float32Array[];
   /** States after each requested offset, stateTensors order, [batch, size] each. */
   readonly emitted: ReadonlyMap<number, Float32Array[]>;
@@ -28,12 +31,21 @@ export interface WindowResult {
 
 /** One compiled window graph: weights, inputs and states in; loss, gradients and states out. */
 export class WindowProgram {
+  /** Loss and gradients are written into these by every run (session.run's fetches), not allocated. */
+  private readonly lossOut = new Float32Array(1);
+  private readonly gradsOut: Float32Array[];
+  private readonly fixedFetches: Record<string, Ort.Tensor>;
+
   private constructor(
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
     private readonly io: WindowIo,
     private readonly dims: { weights: number[][]; x: number[]; y: number[]; states: number[][] },
-  ) {}
+  ) {
+    this.gradsOut = dims.weights.map((d) => new Float32Array(d.reduce((a, b) => a * b, 1)));
+    this.fixedFetches = { [io.loss]: new ort.Tensor('float32', this.lossOut, []) };
+    io.grads.forEach((name, i) => (this.fixedFetches[name] = new ort.Tensor('float32', this.gradsOut[i], dims.weights[i])));
+  }
 
   static async create(spec: ResolvedSpec, shape: WindowShape, threads: number): Promise<WindowProgram> {
     const ort = await loadOrt();
@@ -57,12 +69,16 @@ export class WindowProgram {
     const feeds: Record<string, Ort.Tensor> = { [this.io.x]: new Tensor('float32', x, this.dims.x), [this.io.y]: new Tensor('float32', y, this.dims.y) };
     this.io.weights.forEach((name, i) => (feeds[name] = new Tensor('float32', weights[i], this.dims.weights[i])));
     this.io.states.forEach((name, i) => (feeds[name] = new Tensor('float32', states[i], this.dims.states[i])));
-    const out = await this.session.run(feeds);
-    return {
-      loss: (out[this.io.loss].data as Float32Array)[0],
-      grads: this.io.grads.map((name) => out[name].data as Float32Array),
-      emitted: new Map([...this.io.emitted].map(([k, names]) => [k, names.map((name) => out[name].data as Float32Array)])),
-    };
+    // Emitted states outlive the run (the next window starts from them): fresh arrays each time.
+    const fetches: Record<string, Ort.Tensor> = { ...this.fixedFetches };
+    const emitted = new Map<number, Float32Array[]>();
+    for (const [k, names] of this.io.emitted) {
+      const arrays = names.map((_, i) => new Float32Array(this.dims.states[i][0] * this.dims.states[i][1]));
+      names.forEach((name, i) => (fetches[name] = new Tensor('float32', arrays[i], this.dims.states[i])));
+      emitted.set(k, arrays);
+    }
+    await this.session.run(feeds, fetches);
+    return { loss: this.lossOut[0], grads: this.gradsOut, emitted };
   }
 
   release(): Promise<void> {
