@@ -14,9 +14,10 @@
  * - `warmSeconds`: a warm restart on the same directory: the checkpoint loaded, then the changelog
  *   tail read (1 % of the streams updated after the checkpoint, as during a rolling restart).
  *
- * SIGKILL → first committed prediction is not measured here yet (null, with the reason); the
- * failover tests check its correctness.
- * Last line: {"bench":"restore","streams":…,"coldSeconds":…,"warmSeconds":…,"rssMb":…,"killToCommitSeconds":null,…}.
+ * - `killToCommitSeconds`: SIGKILL → first committed prediction with the real service under load
+ *   (restore/kill-to-commit.ts: BENCH_KILL_STREAMS streams at BENCH_KILL_RATE events/s, the
+ *   service's default session timeout unless BENCH_KILL_SESSION_TIMEOUT_MS), with a breakdown.
+ * Last line: {"bench":"restore","streams":…,"coldSeconds":…,"warmSeconds":…,"rssMb":…,"killToCommitSeconds":…,…}.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +36,13 @@ import { LocalCheckpoint } from '../../apps/inference/src/state-tiers/local-chec
 import { checkpointPartitions, restoreStreams, type ChangelogReader } from '../../apps/inference/src/state-tiers/restorer';
 import { StreamStore } from '../../apps/inference/src/stream-store';
 import { benchBroker, emit } from './broker';
+import { measureKillToCommit } from './restore/kill-to-commit';
 import { benchList, benchNumber } from './small';
 
 const PARTITIONS = 12;
 const updates = benchNumber('BENCH_RESTORE_UPDATES', 2, 2);
 const memoryBytes = benchNumber('BENCH_RESTORE_MEMORY_BYTES', 256 * 1024 * 1024, 1024 * 1024);
 const sizes = benchList('BENCH_RESTORE_STREAMS', '100000,1000000', '2000').map(Number);
-const notYet = 'killToCommitSeconds: SIGKILL → first committed prediction is not measured by this benchmark yet';
 
 /** One stream's changelog record as the service writes it, after a few events. */
 async function sampleRecord(): Promise<Buffer> {
@@ -96,7 +97,6 @@ async function main(): Promise<void> {
   await admin.connect();
   const value = await sampleRecord();
   const partitions = Array.from({ length: PARTITIONS }, (_, p) => p);
-  const offsetsAdmin = connection.admin();
   let last: Record<string, unknown> = {};
   try {
     for (const streams of sizes) {
@@ -106,6 +106,8 @@ async function main(): Promise<void> {
         topics: [{ topic, numPartitions: PARTITIONS, configEntries: Object.entries(layout.configs).map(([name, v]) => ({ name, value: v })) }],
         waitForLeaders: true,
       });
+      // One admin per topic: a kafkajs admin keeps the metadata of the topics it has seen.
+      const offsetsAdmin = connection.admin();
       const f0 = Date.now();
       await fill(kafka, topic, streams, value);
       const fillSeconds = (Date.now() - f0) / 1000;
@@ -175,14 +177,20 @@ async function main(): Promise<void> {
         rssMb,
         memoryBoundMb: Math.round(memoryBytes / 1024 / 1024),
         ...tiers,
-        killToCommitSeconds: null,
-        notMeasured: notYet,
       };
       emit({ ...last, bench: 'restore.size', fillSeconds, readRecords: read.records });
+      await offsetsAdmin.disconnect().catch(() => undefined);
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     }
+    const sessionTimeoutMs = benchNumber('BENCH_KILL_SESSION_TIMEOUT_MS', 0, 0);
+    const kill = await measureKillToCommit(broker.brokers, {
+      streams: benchNumber('BENCH_KILL_STREAMS', 200, 20),
+      rate: benchNumber('BENCH_KILL_RATE', 1000, 200),
+      ...(sessionTimeoutMs > 0 ? { sessionTimeoutMs } : {}),
+    });
+    emit({ bench: 'restore.kill', ...kill });
+    last = { ...last, killToCommitSeconds: kill.killToCommitSeconds, killBreakdown: kill.breakdown };
   } finally {
-    await offsetsAdmin.disconnect().catch(() => undefined);
     await admin.disconnect();
     broker.stop();
   }

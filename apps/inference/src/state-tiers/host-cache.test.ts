@@ -80,3 +80,19 @@ describe('HostStateCache', () => {
     assert.deepEqual(cache.takeSeenBefore(10, 100).sort(), Array.from({ length: 10 }, (_, i) => `s${i}`).sort());
   });
 });
+
+describe('LmdbTier without the TTL index', () => {
+  it('stores the record bytes alone and reads them back', () => {
+    const tier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'sc-tier-')), 'db'), false);
+    try {
+      const cache = new HostStateCache(8 * 1024, tier);
+      for (let i = 0; i < 200; i++) cache.put(`s${i}`, rec(i));
+      assert.ok(cache.diskCount > 100);
+      assert.deepEqual([...cache.get('s0')!.bytes], [...rec(0).bytes]);
+      cache.delete('s0');
+      assert.equal(cache.get('s0'), undefined);
+    } finally {
+      tier.close();
+    }
+  });
+});

@@ -38,6 +38,8 @@ export class LmdbTier implements SpillTier {
   get(stream: string): HostRecord | undefined {
     const v = this.records.getBinary(stream);
     if (v === undefined) return undefined;
+    // Without the TTL index the value is the record alone (no last-seen time: nothing reads it).
+    if (!this.indexLastSeen) return { lastSeen: 0, bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) };
     return { lastSeen: v.readDoubleLE(0), bytes: new Uint8Array(v.buffer, v.byteOffset + 8, v.byteLength - 8) };
   }
 
@@ -46,12 +48,16 @@ export class LmdbTier implements SpillTier {
     const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     this.root.transactionSync(() => {
       for (const [stream, r] of sorted) {
-        if (this.indexLastSeen) this.unindex(stream);
+        if (!this.indexLastSeen) {
+          this.records.putSync(stream, Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength));
+          continue;
+        }
+        this.unindex(stream);
         const v = Buffer.allocUnsafe(8 + r.bytes.byteLength);
         v.writeDoubleLE(r.lastSeen, 0);
         v.set(r.bytes, 8);
         this.records.putSync(stream, v);
-        if (this.indexLastSeen) this.seen.putSync([r.lastSeen, stream], Buffer.alloc(0) as unknown as null);
+        this.seen.putSync([r.lastSeen, stream], Buffer.alloc(0) as unknown as null);
       }
     });
   }
