@@ -46,6 +46,20 @@ describe('LocalCheckpoint', () => {
     assert.equal(checkpoint('other|inference.state').usable(2, 0n, 500n, 5_000, 11_000), undefined, 'another group');
   });
 
+  it('packs many streams per value and reads every one back, in any key alphabet', () => {
+    const c = checkpoint();
+    const entries = Array.from({ length: 10_000 }, (_, i) => [`dev-${i}-é✓`, Uint8Array.from({ length: i % 50 }, (_, j) => (i + j) % 256)] as const);
+    assert.equal(c.write(4, 77n, entries), 10_000);
+    const back = new Map<string, number[]>();
+    c.forEach(4, (s, bytes) => back.set(s, [...bytes]));
+    assert.equal(back.size, 10_000);
+    for (const [s, r] of entries) assert.deepEqual(back.get(s), [...r], s);
+    c.write(4, 78n, entries.slice(0, 3)); // a smaller rewrite leaves no stale chunk behind
+    let n = 0;
+    c.forEach(4, () => (n += 1));
+    assert.equal(n, 3);
+  });
+
   it('is gone once discarded', () => {
     const c = checkpoint();
     c.write(3, 5n, [['y', rec(0)]]);

@@ -9,6 +9,41 @@ export interface PartitionCheckpoint {
   readonly streams: number;
 }
 
+/** Streams per stored value. */
+const CHUNK_STREAMS = 4096;
+
+/** u32 count, then per stream: u16 key bytes, key (UTF-8), u32 record bytes, record. */
+function pack(entries: readonly (readonly [string, Uint8Array])[]): Buffer {
+  const keys = entries.map(([k]) => Buffer.from(k, 'utf8'));
+  let size = 4;
+  entries.forEach(([, r], i) => (size += 2 + keys[i].length + 4 + r.byteLength));
+  const out = Buffer.allocUnsafe(size);
+  let o = out.writeUInt32LE(entries.length, 0);
+  entries.forEach(([, r], i) => {
+    o = out.writeUInt16LE(keys[i].length, o);
+    o += keys[i].copy(out, o);
+    o = out.writeUInt32LE(r.byteLength, o);
+    out.set(r, o);
+    o += r.byteLength;
+  });
+  return out;
+}
+
+function unpack(value: Buffer, onRecord: (stream: string, bytes: Uint8Array) => void): void {
+  const count = value.readUInt32LE(0);
+  let o = 4;
+  for (let i = 0; i < count; i++) {
+    const k = value.readUInt16LE(o);
+    const stream = value.toString('utf8', o + 2, o + 2 + k);
+    o += 2 + k;
+    const n = value.readUInt32LE(o);
+    o += 4;
+    // A copy per record: the stream keeps only its own bytes, not the whole chunk.
+    onRecord(stream, new Uint8Array(value.buffer.slice(value.byteOffset + o, value.byteOffset + o + n)));
+    o += n;
+  }
+}
+
 interface Meta {
   readonly offset: string;
   readonly writtenAt: number;
@@ -31,7 +66,8 @@ interface Meta {
 export class LocalCheckpoint {
   private readonly root: RootDatabase;
   private readonly meta: Database<Meta, number>;
-  private readonly records: Database<Buffer, [number, string]>;
+  /** [partition, chunk] → CHUNK_STREAMS streams' records, packed (see pack()). */
+  private readonly chunks: Database<Buffer, [number, number]>;
 
   constructor(
     dir: string,
@@ -40,18 +76,30 @@ export class LocalCheckpoint {
     mkdirSync(dir, { recursive: true });
     this.root = open({ path: dir, maxDbs: 2, compression: false });
     this.meta = this.root.openDB<Meta, number>({ name: 'meta' });
-    this.records = this.root.openDB<Buffer, [number, string]>({ name: 'records', encoding: 'binary' });
+    this.chunks = this.root.openDB<Buffer, [number, number]>({ name: 'chunks', encoding: 'binary' });
   }
 
-  /** Replaces the partition's checkpoint (one transaction, flushed to disk before it returns). */
+  /**
+   * Replaces the partition's checkpoint (one transaction, flushed to disk before it returns).
+   * Streams are packed CHUNK_STREAMS to a value: one entry per stream made a warm start of 100k
+   * streams spend ~0.4 s decoding keys alone.
+   */
   write(partition: number, offset: bigint, entries: Iterable<readonly [string, Uint8Array]>, now = Date.now()): number {
     let streams = 0;
     this.root.transactionSync(() => {
       this.removePartition(partition);
-      for (const [stream, bytes] of entries) {
-        this.records.putSync([partition, stream], Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      let chunk: (readonly [string, Uint8Array])[] = [];
+      let n = 0;
+      const flush = (): void => {
+        if (chunk.length > 0) this.chunks.putSync([partition, n++], pack(chunk));
+        chunk = [];
+      };
+      for (const entry of entries) {
+        chunk.push(entry);
         streams += 1;
+        if (chunk.length >= CHUNK_STREAMS) flush();
       }
+      flush();
       this.meta.putSync(partition, { offset: offset.toString(), writtenAt: now, streams, identity: this.identity });
     });
     return streams;
@@ -68,9 +116,7 @@ export class LocalCheckpoint {
 
   /** Hands every stream of the partition's checkpoint to `onRecord`. */
   forEach(partition: number, onRecord: (stream: string, bytes: Uint8Array) => void): void {
-    for (const { key, value } of this.records.getRange({ start: [partition, ''], end: [partition + 1, ''] })) {
-      onRecord(key[1], new Uint8Array(value));
-    }
+    for (const { value } of this.chunks.getRange({ start: [partition, 0], end: [partition + 1, 0] })) unpack(value, onRecord);
   }
 
   /** Deletes the partition's checkpoint (it is loaded now, or it cannot be used). */
@@ -89,7 +135,7 @@ export class LocalCheckpoint {
 
   private removePartition(partition: number): void {
     this.meta.removeSync(partition);
-    const keys = [...this.records.getKeys({ start: [partition, ''], end: [partition + 1, ''] })];
-    for (const key of keys) this.records.removeSync(key);
+    const keys = [...this.chunks.getKeys({ start: [partition, 0], end: [partition + 1, 0] })];
+    for (const key of keys) this.chunks.removeSync(key);
   }
 }
