@@ -19,8 +19,9 @@ export interface OnnxRunOptions {
 /**
  * TBPTT over the data with the ONNX window graph: the same windows, losses and state carrying as
  * the TF.js path (tbptt.ts's runTbptt), one session run per window. `onWindow` gets the window's
- * gradients (weightShapes order, fresh arrays it may modify) and loss; it may update `weights` in
- * place before the next window runs. Returns the states after the last step.
+ * gradients (weightShapes order; the program's output arrays, overwritten by its next run) and
+ * loss; it may update `weights` in place before the next window runs. Returns the states after the
+ * last step.
  */
 async function runWindows(
   spec: ResolvedSpec,
