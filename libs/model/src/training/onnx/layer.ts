@@ -4,8 +4,8 @@ import type { GraphBuilder, T } from './builder';
 /**
  * One recurrent layer unrolled over a window, as graph pieces: the forward pass builds the
  * per-step nodes and returns what the backward pass needs. Layers are unrolled one after another
- * (the whole window of layer l, then layer l+1), so each layer's input projection for all steps
- * is one GEMM over [steps·batch, in], and so are the weight gradients: only the recurrent
+ * (the whole window of layer l, then layer l+1), so each layer's weight gradients are one GEMM
+ * over [steps·batch, ·], and so can be its input projection (GRU, SimpleRNN): only the recurrent
  * products stay per step.
  */
 export interface LayerContext {
