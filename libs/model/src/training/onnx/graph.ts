@@ -95,6 +95,7 @@ export function buildTrainingGraph(spec: ResolvedSpec, shape: WindowShape): { gr
       steps,
       batch,
       units: ls.units,
+      inputWidth: l === 0 ? spec.inputWidth : stack[l - 1].units,
       x,
       initial,
       kernel: byName.get(`layer${l}/kernel`)!,

@@ -13,6 +13,8 @@ export interface LayerContext {
   readonly steps: number;
   readonly batch: number;
   readonly units: number;
+  /** Width of the layer's input (the spec's input width, or the units of the layer below). */
+  readonly inputWidth: number;
   /** The layer's input for all steps, step-major: [steps·batch, in]. */
   readonly x: T;
   /** Initial states: h (and c for LSTM), [batch, units]. */

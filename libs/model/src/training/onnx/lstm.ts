@@ -1,5 +1,5 @@
 import type { T } from './builder';
-import { type LayerContext, perStep, previous, projectionGradients, timeConcat, type UnrolledLayer } from './layer';
+import { type LayerContext, perStep, previous, timeConcat, type UnrolledLayer } from './layer';
 
 /**
  * Keras LSTM (gates i, f, c, o): z = [x, h]·[W; U] + b; c' = f∘c + i∘act(z_c); h' = o∘act(c').
@@ -17,6 +17,8 @@ export function unrollLstm(ctx: LayerContext): UnrolledLayer {
   const xs = perStep(ctx, ctx.x, 'x');
   const WU = b.concat([ctx.kernel, ctx.recurrent], 0, 'WU');
   const zs: T[] = [];
+  /** [x_t, h_{t-1}] per step: concatenated over time they are [X, Hprev], for [dW; dU] in one GEMM. */
+  const xhs: T[] = [];
   const is: T[] = [];
   const fs: T[] = [];
   const gs: T[] = [];
@@ -26,7 +28,9 @@ export function unrollLstm(ctx: LayerContext): UnrolledLayer {
   const hs: T[] = [];
   let [h, c] = ctx.initial;
   for (let t = 0; t < steps; t++) {
-    const z = b.gemm(b.concat([xs[t], h], 1, 'xh'), WU, ctx.bias, 'z');
+    const xh = b.concat([xs[t], h], 1, 'xh');
+    xhs.push(xh);
+    const z = b.gemm(xh, WU, ctx.bias, 'z');
     const [zi, zf, zc, zo] = b.split(z, [u, u, u, u], 1, 'zg');
     const i = b.act(ctx.recurrentActivation, zi);
     const f = b.act(ctx.recurrentActivation, zf);
@@ -78,12 +82,12 @@ export function unrollLstm(ctx: LayerContext): UnrolledLayer {
         dz[t] = b.mul(b.concat([dc, dc, dc, dh], 1, 'dcat'), q[t]);
       }
       const dZ = timeConcat(b, dz, 'dZ');
-      const proj = projectionGradients(ctx, dZ, needInput);
+      const [dW, dU] = b.split(b.gemm(timeConcat(b, xhs, 'XH'), dZ, null, 'dWU', true), [ctx.inputWidth, u], 0, 'dWU');
       return {
-        kernel: proj.kernel,
-        recurrent: b.gemm(previous(b, ctx.initial[0], hs), dZ, null, 'dU', true),
+        kernel: dW,
+        recurrent: dU,
         bias: ctx.bias === null ? null : b.sumRows(dZ),
-        input: proj.input,
+        input: needInput ? b.gemm(dZ, ctx.kernel, null, 'dX', false, true) : null,
       };
     },
   };
