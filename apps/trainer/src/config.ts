@@ -82,9 +82,14 @@ export const trainerSchema = {
     doc: 'Seasonal period in events (e.g. 288 for a daily cycle of 5-minute samples). Bootstrap spec: each stream\'s adaptation also weighs seasonal-naive (spec.seasonality; 4 × period × forecast features bytes of state per stream); the publish gate also compares with seasonal-naive. 0 = none.',
   }),
   revertAfterRejections: env.int('TRAINER_REVERT_AFTER_REJECTIONS', { default: 10, min: 0, doc: 'After this many rejected candidates in a row, restart from the published version (0 = never).' }),
+  trainingEngine: env.oneOf('TRAINER_ENGINE', ['onnx', 'tfjs'] as const, {
+    default: 'onnx',
+    doc: 'What computes the gradients: onnx = generated forward+backward graphs in ONNX Runtime (fast); tfjs = TensorFlow.js autograd (TRAINER_BACKEND), e.g. for a TF.js GPU backend.',
+  }),
+  trainingThreads: env.int('TRAINER_THREADS', { default: 1, min: 1, max: 64, doc: 'ONNX Runtime intra-op threads for training (TRAINER_ENGINE=onnx).' }),
   backend: env.oneOf('TRAINER_BACKEND', ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const, {
     default: 'wasm',
-    doc: 'TensorFlow.js backend for training (tensorflow/-gpu need @tensorflow/tfjs-node(-gpu)).',
+    doc: 'TensorFlow.js backend when TRAINER_ENGINE=tfjs (tensorflow/-gpu need @tensorflow/tfjs-node(-gpu)).',
   }),
   logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
 };

@@ -218,6 +218,8 @@ export class OnlineTrainer {
           learningRate: s.learningRate,
           ...(s.clipNorm > 0 ? { clipNorm: s.clipNorm } : {}),
           backend: s.backend,
+          engine: s.trainingEngine ?? 'onnx',
+          threads: s.trainingThreads ?? 1,
           ...(this.optimizer !== undefined ? { optimizerState: this.optimizer } : {}),
           modelSpace: true,
         });

@@ -1,4 +1,4 @@
-import type { TfjsBackendName, TrainOptions, TrainResult, WeightsBundle } from '@streamcell/model';
+import type { TfjsBackendName, TrainingEngine, TrainOptions, TrainResult, WeightsBundle } from '@streamcell/model';
 import type { TrainerCheckpoint } from './checkpoint';
 import type { LossName, Sequences } from './evaluation';
 
@@ -27,6 +27,9 @@ export interface TrainingSettings {
   readonly scalingHalfLife: number;
   readonly revertAfterRejections: number;
   readonly backend: TfjsBackendName;
+  /** Training engine (libs/model trainTbptt `engine`) and its ORT threads. Default onnx, 1. */
+  readonly trainingEngine?: TrainingEngine;
+  readonly trainingThreads?: number;
   readonly seed: number;
 }
 
