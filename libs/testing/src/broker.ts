@@ -1,11 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const script = resolve(__dirname, '../../../scripts/kafka/kafka.sh');
+
+/** Whether every thread of the process is stopped (Linux /proc; elsewhere assumed so). */
+function stopped(pid: number): boolean {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.every((t) => /^\d+ \(.*\) [Tt] /.test(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')));
+  } catch {
+    return true;
+  }
+}
 
 /** Bootstrap brokers for integration tests; `npm test` sets KAFKA_BROKERS to the broker it started or found. */
 export function testBrokers(): string[] {
@@ -51,9 +61,13 @@ export class DedicatedBroker {
    * Freezes the broker process (SIGSTOP): connections stay open and requests pile up unanswered,
    * as with a long GC pause or a partitioned network. `resume()` lets it answer them late.
    */
-  pause(): Promise<void> {
-    process.kill(this.pid(), 'SIGSTOP');
-    return Promise.resolve();
+  async pause(): Promise<void> {
+    const pid = this.pid();
+    process.kill(pid, 'SIGSTOP');
+    // kill() returns before every thread of the JVM has stopped: a request sent in that window
+    // may still be answered (seen in CI under load). Wait until the kernel reports it stopped.
+    const deadline = Date.now() + 5000;
+    while (!stopped(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   resume(): Promise<void> {
