@@ -1,4 +1,5 @@
-import { ProducerFencedError, type KafkaAdmin, type KafkaConnection, type OutgoingMessage, type TransactionalProducer } from '@streamcell/kafka';
+import { randomUUID } from 'node:crypto';
+import { KafkaError, ProducerFencedError, type KafkaAdmin, type KafkaConnection, type OutgoingMessage, type TransactionalProducer } from '@streamcell/kafka';
 import { encodeBundle, type WeightsBundle } from '@streamcell/model';
 import { CompactedTopicReader } from './compacted-reader';
 import { pinKey, versionKey } from './keys';
@@ -28,7 +29,8 @@ export class ModelRegistry {
   private readonly log: VersionLog;
   private readonly reader: CompactedTopicReader;
   private writer: TransactionalProducer | undefined;
-  private readonly own = new Set<number>();
+  /** Publish ids of this registry's writes: a head carrying one is our own (even read back after a lost answer). */
+  private readonly own = new Set<string>();
   private emitted: number | undefined;
   private headBundle: WeightsBundle | null = null;
   private serial: Promise<unknown> = Promise.resolve();
@@ -114,31 +116,38 @@ export class ModelRegistry {
    * the same transaction. Resolves with the bundle as published.
    */
   publish(draft: WeightsBundle, o: PublishOptions): Promise<WeightsBundle> {
-    return this.exclusive(async () => {
-      for (let attempt = 1; ; attempt++) {
-        await this.takeWriter();
-        if (o.ifHead !== undefined) {
-          const pin = this.log.pin;
-          if (pin !== null) throw new ModelPinnedError(this.model, pin.version);
-          const head = this.log.head()?.version ?? null;
-          if (head !== o.ifHead) throw new HeadMovedError(o.ifHead, head);
-        }
-        const version = this.log.nextVersion();
-        const bundle: WeightsBundle = { ...draft, name: this.model, version, parentVersion: o.parentVersion };
-        const bytes = encodeBundle(bundle);
-        checkSize(`bundle ${this.model} v${version}`, bytes, this.options.maxModelBytes);
-        const plan = this.log.plan(version, this.options.keepVersions ?? defaultKeepVersions, o.protect);
-        const messages: OutgoingMessage[] = [
-          ...plan.copies.map((e) => ({ key: versionKey(this.model, e.version), value: e.bytes, headers: { 'x-streamcell-migrated-from-offset': e.offset } })),
-          { key: versionKey(this.model, version), value: Buffer.from(bytes), headers: this.headers(version) },
-          ...plan.retire.map((v) => ({ key: versionKey(this.model, v), value: null })),
-          ...(plan.retireLegacyKey ? [{ key: this.model, value: null }] : []),
-        ];
-        this.own.add(version);
-        if (await this.commit(messages, attempt)) return bundle;
-        this.own.delete(version);
+    const publishId = randomUUID();
+    this.own.add(publishId);
+    // Our head is announced inside the call (commit, or the read-back before a retry), so the id
+    // can go afterwards; the set stays as small as the writes in flight.
+    return this.exclusive(() => this.publishOnce(draft, o, publishId)).finally(() => this.own.delete(publishId));
+  }
+
+  private async publishOnce(draft: WeightsBundle, o: PublishOptions, publishId: string): Promise<WeightsBundle> {
+    for (let attempt = 1; ; attempt++) {
+      await this.takeWriter();
+      // A previous attempt whose commit answer was lost may have landed: it is read back by now.
+      const landed = attempt > 1 ? this.log.entries().find((e) => e.publishId === publishId) : undefined;
+      if (landed !== undefined) return bundleOf(landed);
+      if (o.ifHead !== undefined) {
+        const pin = this.log.pin;
+        if (pin !== null) throw new ModelPinnedError(this.model, pin.version);
+        const head = this.log.head()?.version ?? null;
+        if (head !== o.ifHead) throw new HeadMovedError(o.ifHead, head);
       }
-    });
+      const version = this.log.nextVersion();
+      const bundle: WeightsBundle = { ...draft, name: this.model, version, parentVersion: o.parentVersion };
+      const bytes = encodeBundle(bundle);
+      checkSize(`bundle ${this.model} v${version}`, bytes, this.options.maxModelBytes);
+      const plan = this.log.plan(version, this.options.keepVersions ?? defaultKeepVersions, o.protect);
+      const messages: OutgoingMessage[] = [
+        ...plan.copies.map((e) => ({ key: versionKey(this.model, e.version), value: e.bytes, headers: { 'x-streamcell-migrated-from-offset': e.offset } })),
+        { key: versionKey(this.model, version), value: Buffer.from(bytes), headers: { ...this.headers(version), [publisherHeaders.publishId]: publishId } },
+        ...plan.retire.map((v) => ({ key: versionKey(this.model, v), value: null })),
+        ...(plan.retireLegacyKey ? [{ key: this.model, value: null }] : []),
+      ];
+      if (await this.commit(messages, attempt)) return bundle;
+    }
   }
 
   /** Pins the head to a valid version (null: unpin, the head is the highest valid version again). */
@@ -174,7 +183,10 @@ export class ModelRegistry {
       // Whatever happened (fenced, or an unknown outcome), the next write takes a new epoch and
       // reads to the end first: a commit that did land is then seen, never numbered over.
       await this.dropWriter();
-      if (!(e instanceof ProducerFencedError) || attempt >= maxPublishAttempts) throw e;
+      // Fenced, or an answer that leaves the outcome open (the broker answers EndTxn with
+      // UNKNOWN_SERVER_ERROR when another writer's InitProducerId bumps the epoch mid-commit).
+      const retry = e instanceof ProducerFencedError || (e instanceof KafkaError && e.retriable);
+      if (!retry || attempt >= maxPublishAttempts) throw e;
       // Two writers retrying in lockstep would fence each other forever: back off a little.
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 200));
       return false;
@@ -229,7 +241,7 @@ export class ModelRegistry {
     const bundle = bundleOf(e);
     this.emitted = e.version;
     this.headBundle = bundle;
-    await this.listener.onHead?.(bundle, this.own.has(e.version));
+    await this.listener.onHead?.(bundle, e.publishId !== null && this.own.has(e.publishId));
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

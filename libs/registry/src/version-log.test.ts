@@ -32,12 +32,14 @@ describe('version log', () => {
   it('keeps the highest valid version as head when a garbage record comes last', () => {
     const log = new VersionLog('m');
     log.apply(rec(versionKey('m', 1), bytesOf(1)));
-    log.apply(rec(versionKey('m', 2), bytesOf(2), { 'x-streamcell-publisher': 'trainer', 'x-streamcell-host': 'h1' }));
+    log.apply(rec(versionKey('m', 2), bytesOf(2), { 'x-streamcell-publisher': 'trainer', 'x-streamcell-host': 'h1', 'x-streamcell-publish-id': 'p-2' }));
     const truncated = bytesOf(3).subarray(0, 40);
     const applied = log.apply(rec(versionKey('m', 3), truncated));
     assert.equal(applied.kind, 'version');
     assert.equal(log.head()?.version, 2);
     assert.deepEqual(log.entry(2)?.publisher, { role: 'trainer', host: 'h1' });
+    assert.equal(log.entry(2)?.publishId, 'p-2', 'a retried publish finds its own landed write by this id');
+    assert.equal(log.entry(1)?.publishId, null);
     assert.match(log.entry(3)?.error ?? '', /./);
     assert.equal(log.nextVersion(), 4, 'an invalid version still holds its number');
   });

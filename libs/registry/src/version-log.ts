@@ -8,7 +8,7 @@ export interface Publisher {
   readonly host: string;
 }
 
-export const publisherHeaders = { role: 'x-streamcell-publisher', host: 'x-streamcell-host' } as const;
+export const publisherHeaders = { role: 'x-streamcell-publisher', host: 'x-streamcell-host', publishId: 'x-streamcell-publish-id' } as const;
 
 /** One version of the model as read from model.weights: always listed, valid or not. */
 export interface VersionEntry {
@@ -24,6 +24,8 @@ export interface VersionEntry {
   /** The error's class (BundleChecksumError, …; KeyMismatchError for a name or version its key contradicts). */
   readonly errorKind: string | null;
   readonly publisher: Publisher | null;
+  /** The writer's id for the publish call, so a retry can tell that an unconfirmed commit landed. */
+  readonly publishId: string | null;
   /** Record timestamp (ms). */
   readonly timestamp: number;
 }
@@ -193,7 +195,8 @@ function readEntry(model: string, r: LogRecord, bytes: Buffer, source: VersionEn
   }
   const role = r.headers[publisherHeaders.role];
   const publisher = role === undefined ? null : { role, host: r.headers[publisherHeaders.host] ?? '?' };
-  return { version, source, offset: r.offset, bytes, manifest, error, errorKind, publisher, timestamp: r.timestamp };
+  const publishId = r.headers[publisherHeaders.publishId] ?? null;
+  return { version, source, offset: r.offset, bytes, manifest, error, errorKind, publisher, publishId, timestamp: r.timestamp };
 }
 
 function parsePin(value: Buffer): Pin | null {
