@@ -41,7 +41,10 @@ export function encodeAlert(a: AlertV1): string {
 export const alertRejectReasons = ['malformed_json', 'unsupported_version', 'invalid_alert'] as const;
 export type AlertRejectReason = (typeof alertRejectReasons)[number];
 
-export type DecodedAlert = { readonly ok: true; readonly alert: AlertV1 } | { readonly ok: false; readonly reason: AlertRejectReason; readonly detail: string };
+/** As with predictions, the vectors come back as plain arrays, so readers need not copy them. */
+export type DecodedAlert =
+  | { readonly ok: true; readonly alert: AlertV1 & { readonly expected: readonly number[]; readonly actual: readonly number[] } }
+  | { readonly ok: false; readonly reason: AlertRejectReason; readonly detail: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** encodeAlert writes a non-finite number as null; read it back as NaN rather than refuse the alert. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodePrediction, float32Json } from './prediction';
+import { decodePrediction, encodePrediction, float32Json, type PredictionV1 } from './prediction';
 
 describe('float32Json', () => {
   it('reads back as exactly the same float32, for values across the whole range', () => {
@@ -44,5 +44,68 @@ describe('encodePrediction', () => {
       output: [0.25, -1.125, null],
       latencyMs: 12,
     });
+  });
+});
+
+describe('decodePrediction', () => {
+  const prediction: PredictionV1 = {
+    stream: 'pump-17',
+    ts: 1764420000000,
+    partition: 3,
+    offset: '9007199254740993', // above 2^53: why offsets are strings
+    model: { name: 'default', version: 7 },
+    output: [0.25, -1.125],
+    latencyMs: 1.5,
+    threshold: 0.5,
+  };
+  const encoded = (changes: Record<string, unknown>): string => JSON.stringify({ ...(JSON.parse(encodePrediction(prediction)) as object), ...changes });
+
+  it('reads back what encodePrediction wrote, from bytes or text', () => {
+    assert.deepEqual(decodePrediction(Buffer.from(encodePrediction(prediction))), { ok: true, prediction });
+    assert.deepEqual(decodePrediction(encodePrediction(prediction)), { ok: true, prediction });
+  });
+
+  it('reads back float32 outputs exactly, nulls as NaN, escaped names, and no threshold while warming up', () => {
+    const output = Float32Array.from([0.1, -3.4028234663852886e38, 1.401298464324817e-45, NaN, Infinity]);
+    const decoded = decodePrediction(Buffer.from(encodePrediction({ ...prediction, stream: 'pump "17"\n é', output, threshold: undefined })));
+    assert.ok(decoded.ok);
+    assert.equal(decoded.prediction.stream, 'pump "17"\n é');
+    assert.deepEqual(decoded.prediction.output.slice(0, 3).map(Math.fround), [...output.slice(0, 3)]);
+    assert.ok(Number.isNaN(decoded.prediction.output[3]) && Number.isNaN(decoded.prediction.output[4]));
+    assert.equal('threshold' in decoded.prediction, false, 'absent, not undefined');
+    // A non-finite threshold is written as absent too, and an empty head output is still a prediction.
+    const bare = decodePrediction(encodePrediction({ ...prediction, output: [], threshold: NaN }));
+    assert.ok(bare.ok);
+    assert.deepEqual(bare.prediction.output, []);
+    assert.equal(bare.prediction.threshold, undefined);
+  });
+
+  it('refuses what is not prediction v1 JSON, with the reason and the field', () => {
+    const cases: [string | null, string, RegExp][] = [
+      [null, 'malformed_json', /no value/],
+      ['{"v":1,', 'malformed_json', /not JSON/],
+      ['[1]', 'invalid_prediction', /an array/],
+      ['null', 'invalid_prediction', /got null/],
+      [encoded({ v: 2 }), 'unsupported_version', /"v" is 2/],
+      [JSON.stringify({ stream: 'x' }), 'unsupported_version', /"v" is missing/],
+      [encoded({ stream: '' }), 'invalid_prediction', /"stream"/],
+      [encoded({ ts: '2026' }), 'invalid_prediction', /"ts"/],
+      [encoded({ partition: -1 }), 'invalid_prediction', /"partition"/],
+      [encoded({ offset: 42 }), 'invalid_prediction', /"offset"/],
+      [encoded({ model: { name: 'm', version: 1.5 } }), 'invalid_prediction', /"model"/],
+      [encoded({ model: { version: 1 } }), 'invalid_prediction', /"model"/],
+      [encoded({ output: ['0.5'] }), 'invalid_prediction', /"output"/],
+      [encoded({ output: undefined }), 'invalid_prediction', /"output"/],
+      [encoded({ latencyMs: null }), 'invalid_prediction', /"latencyMs"/],
+      [encoded({ threshold: null }), 'invalid_prediction', /"threshold"/],
+    ];
+    for (const [input, reason, detail] of cases) {
+      const decoded = decodePrediction(input);
+      assert.equal(decoded.ok, false, String(input));
+      if (!decoded.ok) {
+        assert.equal(decoded.reason, reason, String(input));
+        assert.match(decoded.detail, detail, String(input));
+      }
+    }
   });
 });

@@ -52,3 +52,71 @@ export function float32Json(x: number): string {
   if (s.charCodeAt(cut - 1) === 46 /* . */) cut--;
   return cut === end ? s : s.slice(0, cut) + s.slice(end);
 }
+
+/** Why a `predictions` record could not be read as a prediction. */
+export const predictionRejectReasons = ['malformed_json', 'unsupported_version', 'invalid_prediction'] as const;
+export type PredictionRejectReason = (typeof predictionRejectReasons)[number];
+
+/** A prediction as read back: the outputs come back as a plain array, so readers need not copy them. */
+export type DecodedPrediction =
+  | { readonly ok: true; readonly prediction: PredictionV1 & { readonly output: readonly number[] } }
+  | { readonly ok: false; readonly reason: PredictionRejectReason; readonly detail: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** The outputs as encodePrediction writes them: numbers, with null for a non-finite float32 (read back as NaN). */
+function outputsOf(v: unknown): number[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out = new Array<number>(v.length);
+  for (let j = 0; j < v.length; j++) {
+    const x: unknown = v[j];
+    if (typeof x === 'number') out[j] = x;
+    else if (x === null) out[j] = NaN;
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * Reads prediction v1 JSON as encodePrediction writes it; the one decoder every reader of
+ * `predictions` shares, so "valid on the topic" means one thing. Anything else is refused with a
+ * reason and a detail naming the first bad field, never thrown.
+ */
+export function decodePrediction(bytes: Buffer | string | null): DecodedPrediction {
+  const refuse = (reason: PredictionRejectReason, detail: string): DecodedPrediction => ({ ok: false, reason, detail });
+  if (bytes === null) return refuse('malformed_json', 'the record has no value');
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString());
+  } catch (e) {
+    return refuse('malformed_json', `not JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(value)) return refuse('invalid_prediction', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  if (value.v !== 1) return refuse('unsupported_version', `"v" is ${JSON.stringify(value.v) ?? 'missing'}; this reader understands version 1`);
+  const { stream, ts, partition, offset, model, latencyMs, threshold } = value;
+  if (typeof stream !== 'string' || stream === '') return refuse('invalid_prediction', '"stream" must be a non-empty string');
+  if (!isFiniteNumber(ts)) return refuse('invalid_prediction', '"ts" must be a number (ms since the epoch)');
+  if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) return refuse('invalid_prediction', '"partition" must be a non-negative integer');
+  // A string because Kafka offsets are int64 and may exceed 2^53.
+  if (typeof offset !== 'string' || offset === '') return refuse('invalid_prediction', '"offset" must be a non-empty string');
+  if (!isObject(model) || typeof model.name !== 'string' || typeof model.version !== 'number' || !Number.isInteger(model.version)) {
+    return refuse('invalid_prediction', '"model" must be {"name": string, "version": integer}');
+  }
+  const output = outputsOf(value.output);
+  if (output === undefined) return refuse('invalid_prediction', '"output" must be an array of numbers (null for a non-finite value)');
+  if (!isFiniteNumber(latencyMs)) return refuse('invalid_prediction', '"latencyMs" must be a number');
+  // encodePrediction leaves threshold out while a stream warms up; present, it is always finite.
+  if (threshold !== undefined && !isFiniteNumber(threshold)) return refuse('invalid_prediction', '"threshold" must be a number when present');
+  const prediction = {
+    stream,
+    ts,
+    partition,
+    offset,
+    model: { name: model.name, version: model.version },
+    output,
+    latencyMs,
+    ...(threshold === undefined ? {} : { threshold }),
+  };
+  return { ok: true, prediction };
+}

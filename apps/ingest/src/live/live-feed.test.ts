@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { encodeAlert } from '@streamcell/events';
 import type { KafkaAdmin, KafkaConnection } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import { LiveFeed, type LiveItem } from './live-feed';
@@ -58,7 +59,30 @@ describe('LiveFeed aggregation', () => {
   it('skips records it cannot read by throwing, leaving its state as it was', () => {
     const f = feed();
     assert.throws(() => f.record('events', '{not json'));
+    // Predictions and alerts are held to their libs/events formats too, not just parsed.
+    assert.throws(() => f.record('predictions', JSON.stringify({ v: 1, stream: 'a', ts: 1, output: [0] })), /invalid_prediction: "partition"/);
+    assert.throws(() => f.record('predictions', JSON.stringify({ v: 2, stream: 'a' })), /unsupported_version/);
+    assert.throws(() => f.record('alerts', JSON.stringify({ v: 1, stream: 'a', ts: 1 })), /invalid_alert/);
+    assert.throws(() => f.record('alerts', null), /malformed_json/);
     assert.deepEqual(f.streams(), []);
+    assert.equal(f.stats().alertsTotal, 0);
+    assert.equal(f.stats().modelVersion, 0);
+  });
+
+  it('hands alerts as encodeAlert wrote them to the stream\'s watchers', () => {
+    const f = feed();
+    const seen: LiveItem[] = [];
+    f.subscribe('a', (i) => seen.push(i));
+    const alert = { stream: 'a', ts: 5, rule: 'residual_zscore', score: 7.5, threshold: 1, residual: 3, expected: [1, NaN], actual: [4, 2], model: { name: 'm', version: 3 } };
+    f.record('alerts', Buffer.from(encodeAlert(alert)));
+    assert.equal(f.stats().alertsTotal, 1);
+    assert.equal(seen.length, 1);
+    const item = seen[0];
+    assert.ok(item.kind === 'alert');
+    assert.equal(item.score, 7.5);
+    assert.equal(item.version, 3);
+    assert.deepEqual(item.actual, [4, 2]);
+    assert.ok(Number.isNaN(item.expected[1]), 'a null in the alert reads as NaN');
   });
 });
 

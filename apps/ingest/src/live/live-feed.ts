@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchConsumer, ConsumedMessage, KafkaAdmin, KafkaConnection } from '@streamcell/kafka';
-import { anyWidth, decodeEvent } from '@streamcell/events';
+import { anyWidth, decodeAlert, decodeEvent, decodePrediction } from '@streamcell/events';
 import type { JsonLogger } from '@streamcell/observability';
 import { LiveHistory, type HistoryOptions, type LiveItem } from './live-history';
 import { QualityTracker, type OverallQuality, type QualityOptions, type StreamQuality } from './stream-quality';
@@ -29,9 +29,6 @@ export interface LiveFeedOptions {
   readonly history?: HistoryOptions;
   readonly quality?: QualityOptions;
 }
-
-/** A JSON array of numbers as numbers: null (a non-finite float written by JSON) becomes NaN. */
-const numbers = (xs: readonly (number | null)[]): number[] => xs.map((x) => (typeof x === 'number' ? x : NaN));
 
 /**
  * Feeds the live view: follows `events`, `predictions` and `alerts` (read_committed, from their
@@ -75,8 +72,10 @@ export class LiveFeed {
         for (const m of messages) {
           try {
             handle(m);
-          } catch {
+          } catch (e) {
             // A record the view cannot read is skipped: the view is best-effort, the topic is not ours.
+            // Debug, not warn: the writers' own dead-letter paths are where a bad record is reported.
+            this.logger.debug('live view skipped a record it cannot read', { topic, partition: m.partition, offset: m.offset, error: e });
           }
         }
         return Promise.resolve();
@@ -98,17 +97,19 @@ export class LiveFeed {
   }
 
   private async followAll(follow: (topic: string, handle: (m: ConsumedMessage) => void) => Promise<void>): Promise<void> {
-    await follow(this.topics.events, (m) => this.record('events', m.value!.toString()));
-    await follow(this.topics.predictions, (m) => this.record('predictions', m.value!.toString()));
-    await follow(this.topics.alerts, (m) => this.record('alerts', m.value!.toString()));
+    await follow(this.topics.events, (m) => this.record('events', m.value));
+    await follow(this.topics.predictions, (m) => this.record('predictions', m.value));
+    await follow(this.topics.alerts, (m) => this.record('alerts', m.value));
   }
 
-  /** Takes one record's JSON text; throws on one it cannot read (the caller skips it). */
-  record(topic: LiveTopic, json: string): void {
+  /**
+   * Takes one record's value, read with the libs/events decoder of its topic (as the trainer,
+   * inference and the alerts service read them); throws on one it cannot read (the caller skips it).
+   */
+  record(topic: LiveTopic, value: Buffer | string | null): void {
     switch (topic) {
       case 'events': {
-        // Read the way the trainer and inference read events (libs/events).
-        const d = decodeEvent(json, anyWidth, { now: Date.now() });
+        const d = decodeEvent(value, anyWidth, { now: Date.now() });
         if (!d.ok) throw new Error(`${d.reason}: ${d.detail}`);
         const e = d.event;
         this.counts.events += 1;
@@ -117,16 +118,19 @@ export class LiveFeed {
         return;
       }
       case 'predictions': {
-        const p = JSON.parse(json) as { stream: string; ts: number; output: (number | null)[]; model: { version: number }; threshold?: number };
-        const output = numbers(p.output);
+        const d = decodePrediction(value);
+        if (!d.ok) throw new Error(`${d.reason}: ${d.detail}`);
+        const p = d.prediction;
         this.counts.predictions += 1;
         this.modelVersion = p.model.version;
-        this.errors.forecast(p.stream, p.ts, output);
-        this.add(p.stream, { kind: 'prediction', ts: p.ts, output, version: p.model.version, ...(typeof p.threshold === 'number' ? { threshold: p.threshold } : {}) });
+        this.errors.forecast(p.stream, p.ts, p.output);
+        this.add(p.stream, { kind: 'prediction', ts: p.ts, output: p.output, version: p.model.version, ...(p.threshold === undefined ? {} : { threshold: p.threshold }) });
         return;
       }
       case 'alerts': {
-        const a = JSON.parse(json) as { stream: string; ts: number; score: number; expected: number[]; actual: number[]; model: { version: number } };
+        const d = decodeAlert(value);
+        if (!d.ok) throw new Error(`${d.reason}: ${d.detail}`);
+        const a = d.alert;
         this.alertsTotal += 1;
         this.add(a.stream, { kind: 'alert', ts: a.ts, score: a.score, expected: a.expected, actual: a.actual, version: a.model.version });
         return;
