@@ -34,7 +34,7 @@ export class BatchProcessor {
   async process(task: PartitionTask, messages: readonly ConsumedMessage[]): Promise<void> {
     const started = Date.now();
     const items = this.parse(task, messages, started);
-    const waves = planWaves((i) => items[i].event.stream, items.length);
+    const waves = planWaves((i) => items[i].event.stream, items.length, this.model().table.capacity);
     for (const wave of waves) await this.stepWave(task, items, wave, started);
     this.metrics.eventsProcessed.inc(items.length);
     const last = messages[messages.length - 1];

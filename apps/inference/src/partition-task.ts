@@ -1,22 +1,30 @@
-import type { ConsumedMessage, OutgoingMessage, TopicMessages, TransactionalProducer } from '@streamcell/kafka';
+import type { OutgoingMessage, TopicMessages } from '@streamcell/kafka';
 
 /** A commit's content, taken from the task at once so processing can go on while it is written. */
 export interface CommitSnapshot {
+  readonly partition: number;
   readonly records: TopicMessages[];
   readonly nextOffset: string;
   readonly eventTimes: number[];
   readonly epoch: number;
 }
 
+/** Where a commit's records go. */
+export interface CommitTopics {
+  readonly predictions: string;
+  readonly alerts: string;
+  readonly dlq: string;
+  readonly state: string;
+}
+
 /**
- * One input partition owned by this worker: the fetched batches waiting to be processed, what was
- * produced since the last commit (outputs, streams whose state changed, next offset), and the
- * chain of commits in flight. Batches are processed one at a time and in order; commits are
- * written one at a time and in order, overlapping with the processing of later batches.
+ * What one input partition owned by this worker has produced and holds: the streams whose state
+ * it owns, the outputs and changed states since the last commit, and the offsets they cover. The
+ * batch processor, the restorer and the state TTL write here; the partition runner (control flow:
+ * inbox, commits, re-initialisation) takes snapshots of it.
  */
 export class PartitionTask {
   status: 'initializing' | 'ready' | 'broken' = 'initializing';
-  producer: TransactionalProducer | undefined;
   /** Offset from which this worker (re)started the partition: the committed one. */
   startOffset = 0n;
   /** Next offset this worker has not processed yet. */
@@ -34,33 +42,21 @@ export class PartitionTask {
   readonly streams = new Set<string>();
   /** Event times of the pending outputs, for the end-to-end latency metric. */
   readonly eventTimes: number[] = [];
-  lastCommitAt = Date.now();
-  /** Fetched batches not processed yet. */
-  readonly inbox: (readonly ConsumedMessage[])[] = [];
-  inboxMessages = 0;
-  pumping = false;
-  /** Commits written or waiting to be written, in order. */
-  commitsInFlight = 0;
-  /** A commit was due while one was on the wire: send the pending work when it completes. */
-  commitWanted = false;
-  commitChain: Promise<void> = Promise.resolve();
-  private tail: Promise<unknown> = Promise.resolve();
+  lastCommitAt: number;
 
-  constructor(readonly partition: number) {}
+  constructor(
+    readonly partition: number,
+    now = Date.now(),
+  ) {
+    this.lastCommitAt = now;
+  }
 
   get hasPending(): boolean {
     return this.nextOffset !== undefined;
   }
 
-  /** Runs `fn` after every earlier one for this partition: processing steps never interleave. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
   /** Takes the pending outputs and the changed streams' records as one commit's content. */
-  takeSnapshot(topics: { predictions: string; alerts: string; dlq: string; state: string }, recordOf: (stream: string) => Uint8Array | null): CommitSnapshot {
+  takeSnapshot(topics: CommitTopics, recordOf: (stream: string) => Uint8Array | null, now = Date.now()): CommitSnapshot {
     const state: OutgoingMessage[] = [];
     for (const s of this.dirty) {
       const r = recordOf(s);
@@ -72,24 +68,21 @@ export class PartitionTask {
       { topic: topics.dlq, messages: this.deadLetters.splice(0) },
       { topic: topics.state, messages: state },
     ].filter((t) => t.messages.length > 0);
-    const snapshot = { records, nextOffset: this.nextOffset!, eventTimes: this.eventTimes.splice(0), epoch: this.epoch };
+    const snapshot = { partition: this.partition, records, nextOffset: this.nextOffset!, eventTimes: this.eventTimes.splice(0), epoch: this.epoch };
     this.dirty.clear();
     this.nextOffset = undefined;
-    this.lastCommitAt = Date.now();
+    this.lastCommitAt = now;
     return snapshot;
   }
 
   /** Forgets everything not committed (re-initialisation). */
   reset(): void {
     this.epoch += 1;
-    this.commitWanted = false;
     this.predictions.length = 0;
     this.alerts.length = 0;
     this.deadLetters.length = 0;
     this.eventTimes.length = 0;
     this.dirty.clear();
     this.nextOffset = undefined;
-    this.inbox.length = 0;
-    this.inboxMessages = 0;
   }
 }

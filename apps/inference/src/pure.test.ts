@@ -10,6 +10,10 @@ describe('planWaves', () => {
     assert.deepEqual(planWaves((i) => streams[i], streams.length), [[0, 1, 3], [2, 5], [4]]);
   });
   it('is empty for no items', () => assert.deepEqual(planWaves(() => 'x', 0), []));
+  it('cuts waves longer than the state table into consecutive ones, keeping each stream in order', () => {
+    const streams = ['a', 'b', 'a', 'c', 'd', 'b'];
+    assert.deepEqual(planWaves((i) => streams[i], streams.length, 2), [[0, 1], [3, 4], [2, 5]]);
+  });
 });
 
 describe('scoreEvent', () => {

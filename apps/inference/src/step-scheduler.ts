@@ -80,9 +80,12 @@ export class StepScheduler {
   private takeSteps(): StepRequest[] {
     const taken: StepRequest[] = [];
     const seen = new Set<string>();
+    // A step may not hold more streams than the state table: merged waves of several partitions
+    // beyond it would fail the step (and re-initialise the partitions) for good.
+    const capacity = this.model().table.capacity;
     while (this.queue.length > 0 && this.queue[0].kind === 'step') {
       const next = this.queue[0];
-      if (taken.length > 0 && next.streams.some((s) => seen.has(s))) break;
+      if (taken.length > 0 && (seen.size + next.streams.length > capacity || next.streams.some((s) => seen.has(s)))) break;
       for (const s of next.streams) seen.add(s);
       taken.push(next);
       this.queue.shift();

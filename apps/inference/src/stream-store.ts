@@ -55,6 +55,9 @@ export class StreamStore {
     this.lastSeen.set(stream, now);
     const table = this.table();
     if (table.has(stream)) {
+      // Most recently used now: reviving another stream of this wave must not evict this one
+      // before the step (it would be stepped from a zero state).
+      table.acquire(stream, now);
       let r = this.residuals.get(stream);
       if (r === undefined) this.residuals.set(stream, (r = newResidualState()));
       return r;

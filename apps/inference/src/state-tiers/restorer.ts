@@ -78,12 +78,19 @@ export async function restoreStreams(read: ChangelogReader, topic: string, tasks
  * checkpoint with the changelog offset they correspond to. Only partitions whose last commit went
  * through (ready, nothing pending or in flight) are written; others are left to a full restore.
  */
-export function checkpointPartitions(checkpoint: LocalCheckpoint, tasks: Iterable<PartitionTask>, store: StreamStore, changelogEnd: ReadonlyMap<number, bigint>): { partitions: number; streams: number } {
+export function checkpointPartitions(
+  checkpoint: LocalCheckpoint,
+  tasks: Iterable<PartitionTask>,
+  store: StreamStore,
+  changelogEnd: ReadonlyMap<number, bigint>,
+  /** Whether the partition's last commit went through (the runner knows what is on the wire). */
+  settled: (t: PartitionTask) => boolean = (t) => t.status === 'ready' && !t.hasPending,
+): { partitions: number; streams: number } {
   let partitions = 0;
   let streams = 0;
   for (const t of tasks) {
     const end = changelogEnd.get(t.partition);
-    if (t.status !== 'ready' || t.hasPending || t.commitsInFlight > 0 || end === undefined) {
+    if (!settled(t) || end === undefined) {
       checkpoint.discard(t.partition);
       continue;
     }

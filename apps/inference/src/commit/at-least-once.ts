@@ -1,0 +1,47 @@
+import type { KafkaConnection, KafkaProducer } from '@streamcell/kafka';
+import type { CommitSnapshot } from '../partition-task';
+import type { Guarantee, PartitionCommitter } from './committer';
+
+/** Commits the consumer offset of `events` (the group's consumer). */
+export type OffsetCommit = (offsets: readonly { topic: string; partition: number; offset: string }[]) => Promise<void>;
+
+/**
+ * At-least-once: after every batch, the outputs are produced (acknowledged by all in-sync
+ * replicas), then the offset is committed through the group. A crash between the two re-processes
+ * the batch: duplicates, never losses.
+ */
+export class AtLeastOnce implements Guarantee {
+  readonly pipelined = false;
+  private producer: KafkaProducer | undefined;
+
+  constructor(
+    private readonly connection: Pick<KafkaConnection, 'producer'>,
+    private readonly events: string,
+    private readonly commitOffsets: OffsetCommit,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.producer !== undefined) return;
+    const producer = this.connection.producer({ maxQueuedMessages: 1_000_000, ackTimeoutMs: 30_000 });
+    await producer.connect();
+    this.producer = producer;
+  }
+
+  async stop(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    await p?.disconnect().catch(() => undefined);
+  }
+
+  committer(partition: number): PartitionCommitter {
+    return {
+      open: () => Promise.resolve(),
+      write: async (s: CommitSnapshot) => {
+        if (this.producer === undefined) throw new Error('at-least-once producer not started');
+        if (s.records.length > 0) await this.producer.send(s.records);
+        await this.commitOffsets([{ topic: this.events, partition, offset: s.nextOffset }]);
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+}
