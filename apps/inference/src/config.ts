@@ -44,6 +44,12 @@ export const inferenceSchema = {
     min: 0,
     doc: 'Drop the state of a stream with no event for this long (tombstoned in the changelog, counted in streamcell_inference_state_expired_total); it starts fresh if it returns. 0 = keep states forever.',
   }),
+  threads: env.int('INFERENCE_THREADS', {
+    default: 0,
+    min: 0,
+    max: 256,
+    doc: 'Worker threads, each its own member of the consumer group with its share of the partitions, its own engine and a 1/N share of INFERENCE_STATE_CAPACITY and INFERENCE_STATE_MEMORY_BYTES. 0 = the cores the process may use (CPU affinity and the cgroup CPU limit).',
+  }),
   commitIntervalMs: env.int('INFERENCE_COMMIT_INTERVAL_MS', { default: 100, min: 1, max: 60_000, doc: 'How often outputs, state changes and offsets are committed (one transaction per partition; while one is on the wire, the next waits for it and then takes everything processed meanwhile).' }),
   guarantee: env.oneOf('PROCESSING_GUARANTEE', ['exactly_once', 'at_least_once'] as const, { default: 'exactly_once', doc: 'exactly_once: transactions; at_least_once: faster, duplicates after a crash.' }),
   transactionTimeoutMs: env.int('INFERENCE_TRANSACTION_TIMEOUT_MS', { default: 10_000, min: 1000, max: 900_000, doc: 'Broker aborts a transaction left open this long (e.g. by a killed worker).' }),

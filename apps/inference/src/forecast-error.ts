@@ -27,6 +27,7 @@ export class ForecastErrorMeter {
       'streamcell_inference_forecast_error_ratio',
       'Served forecast error / baseline forecast error over recent events (exponentially weighted, each stream in its own scale); below 1 = better than the baseline.',
       ['baseline'],
+      'average', // across worker threads
     );
     this.total.inc({ forecast: 'model' }, 0);
     this.total.inc({ forecast: 'last_value' }, 0);

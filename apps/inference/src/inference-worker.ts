@@ -58,12 +58,17 @@ export class InferenceWorker {
     private readonly config: InferenceConfig,
     private readonly metrics: InferenceMetrics,
     private readonly logger: JsonLogger,
+    /** Which of the process's worker threads this is (INFERENCE_THREADS): each spills to its own directory. */
+    thread = 0,
   ) {
     this.connection = new KafkaConnection(config, logger, 'inference');
     this.admin = this.connection.admin();
     this.brokers = this.admin.watch();
     const stateDir = config.stateDir !== '' ? config.stateDir : join(tmpdir(), `streamcell-inference-${process.pid}`);
-    this.diskTier = new LmdbTier(join(stateDir, 'spill'), config.stateTtlMs > 0);
+    // The spill tier is a cache of this thread's streams; the checkpoint directory is shared (LMDB
+    // takes writers from several threads), so a partition's checkpoint is found by whichever
+    // thread gets the partition after a restart.
+    this.diskTier = new LmdbTier(join(stateDir, thread === 0 ? 'spill' : `spill-${thread}`), config.stateTtlMs > 0);
     this.checkpoint = config.stateDir !== '' ? new LocalCheckpoint(join(stateDir, 'checkpoint'), `${config.groupId}|${config.inferenceState}`) : undefined;
     this.store = new StreamStore(new HostStateCache(config.stateMemoryBytes, this.diskTier), (reason) => metrics.evictions.inc({ reason }));
     this.scheduler = new StepScheduler(

@@ -46,7 +46,8 @@ export class InferenceMetrics {
     this.restoredStreams = m.counter('streamcell_inference_restored_streams_total', 'Stream states restored from the changelog.');
     this.restoreRecords = m.counter('streamcell_inference_restore_records_total', 'Stream records read to restore partitions, by source: checkpoint (local, warm restart) or changelog.', ['source']);
     this.restoreDuration = m.histogram('streamcell_inference_restore_duration_seconds', 'Time to restore newly assigned partitions from the changelog.', [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
-    this.modelVersion = m.gauge('streamcell_inference_model_version', 'Version of the model being served (0 = none).');
+    // With INFERENCE_THREADS > 1 the process reports the lowest version any thread serves.
+    this.modelVersion = m.gauge('streamcell_inference_model_version', 'Version of the model being served (0 = none).', [], 'min');
     this.weightsRefused = m.counter('streamcell_inference_weights_refused_total', 'Weights bundles refused (corrupt, wrong shape, other model input width), by error.', ['error']);
     this.stateResets = m.counter('streamcell_inference_state_resets_total', 'Model swaps that reset all stream states (architecture changed).');
     this.streamResets = m.counter('streamcell_inference_stream_resets_total', 'Single streams whose state was dropped, by reason (state_not_finite: the state or output overflowed).', ['reason']);

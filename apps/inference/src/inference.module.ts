@@ -4,6 +4,9 @@ import { JsonLogger, Metrics, ObservabilityModule, Readiness } from '@streamcell
 import type { InferenceConfig } from './config';
 import { InferenceWorker } from './inference-worker';
 import { InferenceMetrics } from './inference.metrics';
+import { INFERENCE_SERVICE, type InferenceService } from './threads/inference-service';
+import { threadCount } from './threads/thread-count';
+import { ThreadedInference } from './threads/threaded-inference';
 
 /**
  * Starts the worker after the HTTP server is up (health answers during a slow start) and stops
@@ -15,7 +18,7 @@ import { InferenceMetrics } from './inference.metrics';
 @Injectable()
 class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(InferenceWorker) private readonly worker: InferenceWorker,
+    @Inject(INFERENCE_SERVICE) private readonly worker: InferenceService,
     @Inject(Readiness) readiness: Readiness,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
@@ -52,10 +55,13 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 export class InferenceModule {
   static forRoot(config: InferenceConfig, logger: JsonLogger): DynamicModule {
     const metrics = new Metrics('inference');
+    const threads = threadCount(config.threads);
+    // One thread: the worker runs here. More: one worker per thread; this thread serves HTTP.
+    const service: InferenceService = threads > 1 ? new ThreadedInference(config, threads, metrics, logger) : new InferenceWorker(config, new InferenceMetrics(metrics), logger);
     return {
       module: InferenceModule,
       imports: [ObservabilityModule.forRoot({ metrics, logger })],
-      providers: [{ provide: InferenceWorker, useValue: new InferenceWorker(config, new InferenceMetrics(metrics), logger) }, InferenceLifecycle],
+      providers: [{ provide: INFERENCE_SERVICE, useValue: service }, InferenceLifecycle],
     };
   }
 }

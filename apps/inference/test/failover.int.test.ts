@@ -66,7 +66,8 @@ const send = (producer: TestProducer, config: InferenceConfig, evs: TestEvent[])
 
 describe('inference failover', () => {
   it('splits partitions between two workers and hands states over when one stops', async () => {
-    const env = inferenceTestEnv({ EVENTS_PARTITIONS: '6' });
+    // Two threads per worker: four group members, each partition still with one owner.
+    const env = inferenceTestEnv({ EVENTS_PARTITIONS: '6', INFERENCE_THREADS: '2' });
     const config = loadConfig(inferenceSchema, env);
     await createTopics(config);
     const producer = new TestProducer(config);
@@ -102,7 +103,7 @@ describe('inference failover', () => {
   });
 
   it('restarts warm on its own state directory: checkpoint plus changelog tail give the uninterrupted sequence', async () => {
-    const env = inferenceTestEnv({ EVENTS_PARTITIONS: '6' });
+    const env = inferenceTestEnv({ EVENTS_PARTITIONS: '6', INFERENCE_THREADS: '2' });
     const config = loadConfig(inferenceSchema, env);
     const dirOf = (name: string): string => mkdtempSync(join(tmpdir(), `sc-warm-${name}-`));
     const configIn = (dir: string): InferenceConfig => loadConfig(inferenceSchema, { ...env, INFERENCE_STATE_DIR: dir });
@@ -168,7 +169,7 @@ describe('inference failover', () => {
     };
 
     before(async () => {
-      env = inferenceTestEnv({ EVENTS_PARTITIONS: '4', INFERENCE_COMMIT_INTERVAL_MS: '30', INFERENCE_TRANSACTION_TIMEOUT_MS: '5000' });
+      env = inferenceTestEnv({ EVENTS_PARTITIONS: '4', INFERENCE_COMMIT_INTERVAL_MS: '30', INFERENCE_TRANSACTION_TIMEOUT_MS: '5000', INFERENCE_THREADS: '2' });
       ({ config, producer } = await setup(env));
     });
 

@@ -1,4 +1,10 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+/** Metrics as another registry exports them (`Metrics.json()`), e.g. from a worker thread. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/** How a gauge's values from several threads combine into the one the process reports. */
+export type GaugeAggregation = 'sum' | 'min' | 'max' | 'average' | 'first';
 
 /**
  * One Prometheus registry per app instance (not prom-client's global one), so tests can run
@@ -7,18 +13,36 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  */
 export class Metrics {
   readonly registry = new Registry();
+  private readonly sources: (() => Promise<MetricsJson[]>)[] = [];
 
-  constructor(readonly service: string) {
+  /** `processMetrics: false` in a worker thread: CPU, memory and the like belong to the process, reported once by the main thread. */
+  constructor(
+    readonly service: string,
+    options: { readonly processMetrics?: boolean } = {},
+  ) {
     this.registry.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.registry, prefix: 'streamcell_' });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'streamcell_' });
+  }
+
+  /**
+   * Adds other registries' metrics (worker threads') to what render() reports: counters and
+   * histograms are summed, gauges combined as each declares (sum unless told otherwise).
+   */
+  addSource(source: () => Promise<MetricsJson[]>): void {
+    this.sources.push(source);
+  }
+
+  /** This registry's metrics as data, for another thread's addSource. */
+  async json(): Promise<MetricsJson> {
+    return this.registry.getMetricsAsJSON();
   }
 
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], aggregator: GaugeAggregation = 'sum'): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry], aggregator });
   }
 
   histogram<L extends string = never>(
@@ -30,8 +54,10 @@ export class Metrics {
     return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    if (this.sources.length === 0) return this.registry.metrics();
+    const others = await Promise.all(this.sources.map((s) => s()));
+    return AggregatorRegistry.aggregate([await this.json(), ...others.flat()]).metrics();
   }
 
   get contentType(): string {
