@@ -6,9 +6,14 @@
  * In the same run a bare kafkajs pass-through (consume `events`, produce as many equally sized
  * messages, one send per fetched batch, commit) measures the I/O ceiling.
  *
+ * Each mode runs at every INFERENCE_THREADS of BENCH_THREADS (default 1,2). The live phase is
+ * paced at half the rate that mode and thread count drained the backlog at (BENCH_LIVE_RATE to
+ * set it), in 100 ms ticks.
+ *
  * Env: KAFKA_BROKERS (else a local broker is started), BENCH_EVENTS, BENCH_ENGINE (onnx),
- * BENCH_MODES (at_least_once,exactly_once). `--small` (or BENCH_SMALL=1): 2,000 events, exactly-once
- * only, a 1 s live phase, a smoke run for `npm test` (the at-least-once fields are then null).
+ * BENCH_MODES (at_least_once,exactly_once), BENCH_THREADS, BENCH_LIVE_RATE. `--small` (or
+ * BENCH_SMALL=1): 2,000 events, exactly-once only, 2 threads, a 1 s live phase, a smoke run for
+ * `npm test` (the at-least-once fields are then null).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -22,7 +27,9 @@ import { benchList, benchNumber, small } from './small';
 const total = benchNumber('BENCH_EVENTS', 200_000, 2_000);
 const engine = process.env.BENCH_ENGINE ?? 'onnx';
 const modes = benchList('BENCH_MODES', 'at_least_once,exactly_once', 'exactly_once');
-const liveTicks = small ? 10 : 50; // 100 ms apart, 40 events each
+const liveTicks = small ? 10 : 50; // 100 ms apart
+const threadCounts = benchList('BENCH_THREADS', '1,2', '2').map(Number);
+const liveRate = benchNumber('BENCH_LIVE_RATE', 0, 400); // 0: half the drain rate
 const streams = 1000;
 const width = 8;
 const partitions = 12;
@@ -82,8 +89,15 @@ function startWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
-async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'exactly_once' | 'at_least_once'): Promise<{ eventsPerSec: number; p50Ms: number; p99Ms: number }> {
-  const id = `${prefix}-${mode}`;
+interface ModeResult {
+  readonly eventsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly liveRate: number;
+}
+
+async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'exactly_once' | 'at_least_once', threads: number): Promise<ModeResult> {
+  const id = `${prefix}-${mode}-t${threads}`;
   const port = 18500 + Math.floor(Math.random() * 400);
   const env = {
     KAFKA_BROKERS: brokers,
@@ -99,6 +113,7 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     INFERENCE_HOST: '127.0.0.1',
     INFERENCE_ENGINE: engine,
     PROCESSING_GUARANTEE: mode,
+    INFERENCE_THREADS: String(threads),
     MODEL_NAME: 'bench',
     LOG_LEVEL: 'warn',
   };
@@ -115,7 +130,7 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     await waitUntil('backlog drained', async () => (await committedTotal(kafka, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS)) >= total, 1_800_000);
     const eventsPerSec = total / ((Date.now() - t0) / 1000);
     const drained = await scrape(port);
-    emitWhereTimeGoes(mode, 'drain', (Date.now() - t0) / 1000, () => NaN, drained);
+    emitWhereTimeGoes(mode, threads, 'drain', (Date.now() - t0) / 1000, () => NaN, drained);
 
     // Live phase: paced events stamped at send time; latency = visible to read_committed - ts.
     const latencies: number[] = [];
@@ -138,20 +153,23 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     await producer.connect();
     const liveFrom = await scrape(port);
     const liveStart = Date.now();
+    const rate = liveRate > 0 ? liveRate : Math.max(10, Math.round(eventsPerSec / 2));
+    const perTick = Math.max(1, Math.round(rate / 10));
     for (let tick = 0; tick < liveTicks; tick++) {
       const ts = Date.now();
       const messages = [];
-      for (let i = 0; i < 40; i++, live++) messages.push({ key: `sensor-${live % streams}`, value: eventJson(total + live, ts) });
+      for (let i = 0; i < perTick; i++, live++) messages.push({ key: `sensor-${live % streams}`, value: eventJson(total + live, ts) });
       await producer.send({ topic: env.TOPIC_EVENTS, acks: -1, messages });
-      await new Promise((r) => setTimeout(r, 100));
+      // Ticks 100 ms apart from start to start: the send's own time is part of the interval.
+      await new Promise((r) => setTimeout(r, Math.max(0, liveStart + (tick + 1) * 100 - Date.now())));
     }
     await waitUntil('live predictions', () => Promise.resolve(latencies.length >= live), 60_000).catch(() => undefined);
-    emitWhereTimeGoes(mode, 'live', (Date.now() - liveStart) / 1000, liveFrom, await scrape(port));
+    emitWhereTimeGoes(mode, threads, 'live', (Date.now() - liveStart) / 1000, liveFrom, await scrape(port));
     await producer.disconnect();
     await consumer.disconnect();
     latencies.sort((a, b) => a - b);
-    const result = { eventsPerSec: Math.round(eventsPerSec), p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) };
-    emit({ bench: 'pipeline.mode', mode, engine, events: total, ...result, liveEvents: live, liveSeen: latencies.length });
+    const result = { eventsPerSec: Math.round(eventsPerSec), p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), liveRate: rate };
+    emit({ bench: 'pipeline.mode', mode, threads, engine, events: total, ...result, liveEvents: live, liveSeen: latencies.length });
     return result;
   } finally {
     worker.kill('SIGTERM');
@@ -167,7 +185,7 @@ async function scrape(port: number): Promise<MetricValues> {
 }
 
 /** The worker's own histograms between two scrapes: how long steps and commits took, and how big. */
-function emitWhereTimeGoes(mode: string, phase: 'drain' | 'live', seconds: number, before: MetricValues, after: MetricValues): void {
+function emitWhereTimeGoes(mode: string, threads: number, phase: 'drain' | 'live', seconds: number, before: MetricValues, after: MetricValues): void {
   const value = (name: string): number => after(name) - (Number.isNaN(before(name)) ? 0 : before(name));
   const avg = (h: string): number => value(`${h}_sum`) / value(`${h}_count`);
   const steps = value('streamcell_inference_step_duration_seconds_count');
@@ -175,6 +193,7 @@ function emitWhereTimeGoes(mode: string, phase: 'drain' | 'live', seconds: numbe
   emit({
     bench: 'pipeline.profile',
     mode,
+    threads,
     phase,
     seconds: Math.round(seconds * 100) / 100,
     steps,
@@ -242,12 +261,29 @@ async function main(): Promise<void> {
     await producer.disconnect();
 
     const passthrough = await passThrough(kafka, prefix, 230);
-    const skipped = { eventsPerSec: NaN, p50Ms: NaN, p99Ms: NaN };
-    const alos = modes.includes('at_least_once') ? await benchMode(kafka, broker.brokers, prefix, 'at_least_once') : skipped;
-    const eos = modes.includes('exactly_once') ? await benchMode(kafka, broker.brokers, prefix, 'exactly_once') : skipped;
+    const skipped: ModeResult = { eventsPerSec: NaN, p50Ms: NaN, p99Ms: NaN, liveRate: NaN };
     const ratio = (x: number) => Math.round((x / passthrough) * 1000) / 1000;
+    const byThreads: Record<string, { eosRatio: number; alosRatio: number; eosP50Ms: number; eosP99Ms: number; alosP99Ms: number; eosLiveRate: number; alosLiveRate: number }> = {};
+    let first: { alos: ModeResult; eos: ModeResult } | undefined;
+    for (const threads of threadCounts) {
+      const alos = modes.includes('at_least_once') ? await benchMode(kafka, broker.brokers, prefix, 'at_least_once', threads) : skipped;
+      const eos = modes.includes('exactly_once') ? await benchMode(kafka, broker.brokers, prefix, 'exactly_once', threads) : skipped;
+      first ??= { alos, eos };
+      byThreads[String(threads)] = {
+        eosRatio: ratio(eos.eventsPerSec),
+        alosRatio: ratio(alos.eventsPerSec),
+        eosP50Ms: eos.p50Ms,
+        eosP99Ms: eos.p99Ms,
+        alosP99Ms: alos.p99Ms,
+        eosLiveRate: eos.liveRate,
+        alosLiveRate: alos.liveRate,
+      };
+    }
+    const { alos, eos } = first!;
+    // The flat fields are the first thread count's (BENCH_THREADS order); byThreads has them all.
     emit({
       bench: 'pipeline',
+      threads: threadCounts[0],
       eosEventsPerSec: eos.eventsPerSec,
       alosEventsPerSec: alos.eventsPerSec,
       passthroughEventsPerSec: Math.round(passthrough),
@@ -256,6 +292,8 @@ async function main(): Promise<void> {
       p50Ms: eos.p50Ms,
       p99Ms: eos.p99Ms,
       alosP99Ms: alos.p99Ms,
+      commitIntervalMs: 100,
+      byThreads,
       eventBytes: valueBytes,
     });
   } finally {
