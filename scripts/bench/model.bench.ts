@@ -18,7 +18,7 @@
  *
  * Env: BENCH_SECONDS (time per configuration and side, default 1.5), BENCH_ROUNDS (slices it is
  * split into, default 15), BENCH_ENGINES (comma list, default
- * reference,onnx,tfjs-wasm; also available: onnx-fused, tfjs-cpu), BENCH_THREADS (ONNX intra-op
+ * reference,onnx,tfjs-wasm; also available: onnx-fused, tfjs-cpu, onnx-cuda), BENCH_THREADS (ONNX intra-op
  * threads and PyTorch's equal-thread run, default 1), BENCH_UNITS / BENCH_BATCHES (comma lists).
  * `--small` (or BENCH_SMALL=1): 2,000 streams, units 128, batch 64 only, 0.1 s each, a smoke run
  * for `npm test`.
@@ -49,6 +49,8 @@ const ENGINES: Record<string, EngineConfig> = {
   'onnx-fused': { kind: 'onnx', intraOpThreads: THREADS, fusedCells: true },
   'tfjs-wasm': { kind: 'tfjs', backend: 'wasm' },
   'tfjs-cpu': { kind: 'tfjs', backend: 'cpu' },
+  // Needs an NVIDIA GPU and onnxruntime-node's CUDA build (scripts/bench/gpu.sh).
+  'onnx-cuda': { kind: 'onnx', executionProvider: 'cuda' },
 };
 const selected = benchList('BENCH_ENGINES', 'reference,onnx,tfjs-wasm', 'reference,onnx,tfjs-wasm');
 
