@@ -21,7 +21,7 @@ export async function createHttpApp(
 
 /**
  * Runs a service: main() builds and starts the app; SIGTERM/SIGINT close it gracefully (Nest's
- * shutdown hooks: finish work, commit, leave groups) and exit 0. Signals arriving while it closes
+ * shutdown hooks: finish work, commit, leave groups) and exit 0 (or process.exitCode). Signals arriving while it closes
  * are ignored: a Ctrl-C reaches a whole process group, so a supervisor's SIGTERM often follows the
  * terminal's SIGINT, and neither should cut the graceful close short (the supervisor or the
  * orchestrator's grace period ends with SIGKILL if it hangs). A failure to start exits 1.
@@ -35,7 +35,8 @@ export function runService(name: string, main: () => Promise<INestApplication>):
         closing = true;
         process.stderr.write(`${name}: ${signal}, shutting down\n`);
         app.close().then(
-          () => process.exit(0),
+          // 0, unless a part that shut the service down on a failure set process.exitCode.
+          () => process.exit(),
           (e: unknown) => {
             process.stderr.write(`${name}: shutdown failed: ${String(e)}\n`);
             process.exit(1);

@@ -38,6 +38,15 @@ export class ThreadedInference implements InferenceService {
     private readonly count: number,
     metrics: Metrics,
     private readonly logger: JsonLogger,
+    /**
+     * A thread died of an uncaught error. As a single-threaded worker would crash, the process
+     * shuts down (the other threads commit and leave the group) and exits non-zero, for the
+     * orchestrator to restart it, rather than staying up unready with fewer members.
+     */
+    private readonly onCrash: () => void = () => {
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    },
   ) {
     metrics.addSource(() => this.collectMetrics());
   }
@@ -103,7 +112,8 @@ export class ThreadedInference implements InferenceService {
     });
     worker.on('error', (e) => {
       thread.crashed = e;
-      this.logger.error('inference thread crashed', { thread: index, error: String(e) });
+      this.logger.error('inference thread crashed; shutting down', { thread: index, error: String(e) });
+      this.onCrash();
     });
     return thread;
   }
