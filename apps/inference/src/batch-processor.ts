@@ -13,6 +13,9 @@ interface Item {
   readonly event: EventV1;
 }
 
+/** Streams whose partition is cached (routedHere) before the cache starts over: bounds it under stream churn. */
+const MAX_CACHED_ROUTES = 100_000;
+
 /**
  * Turns one fetched batch of a partition into pending outputs on its task: invalid events to the
  * dead-letter list, `end` events drop their stream, the rest are stepped in waves (each stream at
@@ -30,6 +33,10 @@ export class BatchProcessor {
     /** Partitions of the events topic, once known: events on another partition than their stream hashes to are dead-lettered. */
     private readonly partitionCount: () => number | undefined = () => undefined,
   ) {}
+
+  /** Each stream's partition under `routesFor` partitions: a stream's events keep coming, murmur2 of its id need not. */
+  private readonly routes = new Map<string, number>();
+  private routesFor: number | undefined;
 
   async process(task: PartitionTask, messages: readonly ConsumedMessage[]): Promise<void> {
     const started = Date.now();
@@ -63,12 +70,22 @@ export class BatchProcessor {
   private routedHere(task: PartitionTask, m: ConsumedMessage, stream: string, now: number): boolean {
     const partitions = this.partitionCount();
     if (partitions === undefined) return true;
-    const expected = partitionOfKey(stream, partitions);
+    const expected = this.expectedPartition(stream, partitions);
     if (expected === m.partition) return true;
     this.metrics.misrouted.inc();
     const detail = `stream ${JSON.stringify(stream)} belongs on partition ${expected} of ${partitions} (murmur2 of the stream id, as the Java client's default partitioner), not ${m.partition}; produce with key = stream id and the default partitioner`;
     this.deadLetter(task, m, { reason: 'misrouted', detail }, now);
     return false;
+  }
+
+  private expectedPartition(stream: string, partitions: number): number {
+    if (this.routesFor !== partitions || this.routes.size >= MAX_CACHED_ROUTES) {
+      this.routes.clear();
+      this.routesFor = partitions;
+    }
+    let p = this.routes.get(stream);
+    if (p === undefined) this.routes.set(stream, (p = partitionOfKey(stream, partitions)));
+    return p;
   }
 
   private deadLetter(task: PartitionTask, m: ConsumedMessage, r: { readonly reason: DeadLetterReason; readonly detail: string }, now: number): void {
@@ -94,16 +111,17 @@ export class BatchProcessor {
     }
     if (stepped.length === 0) return;
     const input = new Float32Array(stepped.length * width);
-    const residuals = stepped.map((it, b) => {
-      input.set(it.event.values, b * width);
-      task.streams.add(it.event.stream);
-      task.dirty.add(it.event.stream);
-      return this.store.ensureHot(it.event.stream, started);
-    });
-    const { output, outputWidth, modelVersion } = await this.scheduler.step(
-      stepped.map((it) => it.event.stream),
-      input,
-    );
+    const residuals: ResidualState[] = new Array<ResidualState>(stepped.length);
+    const streams: string[] = new Array<string>(stepped.length);
+    for (let b = 0; b < stepped.length; b++) {
+      const stream = stepped[b].event.stream;
+      input.set(stepped[b].event.values, b * width);
+      task.streams.add(stream);
+      task.dirty.add(stream);
+      residuals[b] = this.store.ensureHot(stream, started);
+      streams[b] = stream;
+    }
+    const { output, outputWidth, modelVersion } = await this.scheduler.step(streams, input);
     const reset = this.resetNonFinite(task, stepped, output, outputWidth, started);
     const name = this.model().bundle.name;
     const model = { name, version: modelVersion };
@@ -122,10 +140,12 @@ export class BatchProcessor {
         const t = alertThreshold(residual, this.rule);
         if (Number.isFinite(t)) threshold = t;
       }
-      task.predictions.push({
-        key: event.stream,
-        value: encodePrediction({ stream: event.stream, ts: event.ts, partition: message.partition, offset: message.offset, model, output: forecast, latencyMs, ...(threshold !== undefined ? { threshold } : {}) }),
-      });
+      // As UTF-8 bytes at once: the text is a tree of many small strings until something
+      // flattens it, and pending predictions live until their commit (old-generation GC work
+      // per piece); the producer then copies bytes instead of encoding text (measured:
+      // docs/decisions.md, issue 12 speed).
+      const text = encodePrediction({ stream: event.stream, ts: event.ts, partition: message.partition, offset: message.offset, model, output: forecast, latencyMs, threshold });
+      task.predictions.push({ key: event.stream, value: Buffer.from(text, 'utf8') });
       task.eventTimes.push(event.ts);
     }
     this.metrics.predictions.inc(stepped.length - reset.size);
@@ -137,7 +157,8 @@ export class BatchProcessor {
    * last-value's, relative to the stream's scale) feed the quality metrics.
    */
   private judge(task: PartitionTask, event: EventV1, residual: ResidualState, features: readonly number[], name: string): void {
-    const actual = Float32Array.from(features, (f) => event.values[f]);
+    const actual = new Float32Array(features.length);
+    for (let j = 0; j < features.length; j++) actual[j] = event.values[features[j]];
     const verdict = scoreEvent(residual, actual, event.ts, this.rule);
     if (verdict === undefined) return;
     if (Number.isFinite(verdict.relativeError) && Number.isFinite(verdict.relativeNaiveError)) {

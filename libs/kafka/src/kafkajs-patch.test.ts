@@ -41,3 +41,107 @@ describe('the kafkajs request-queue patch', () => {
     assert.equal(queue.throttleCheckTimeoutId ?? null, null, 'no timer for an idle, unthrottled queue');
   });
 });
+
+// The same patch makes kafkajs's produce path allocate less (issue 12, docs/decisions.md): an
+// unpooled, zero-filled buffer per record, varints through temporary arrays and Buffers, Long
+// objects for every varlong and for murmur2. Each rewrite must put the very same bytes on the wire.
+type EncoderLike = { buffer: Buffer; size(): number };
+interface EncoderClass {
+  new (size?: number): EncoderLike & { writeVarLong(v: number): EncoderLike; writeVarInt(v: number): EncoderLike; writeInt64(v: number | string): EncoderLike };
+  sizeOfVarLong(v: number): number;
+}
+const kafkajsModule = async <T>(path: string): Promise<T> => ((await import(require.resolve(`kafkajs/src/${path}`))) as { default: T }).default;
+
+/** Zig-zag LEB128 of a signed 64-bit value, from its definition (BigInt). */
+function varlongReference(v: bigint): Buffer {
+  let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+  const out: number[] = [];
+  while (z >= 0x80n) {
+    out.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  out.push(Number(z));
+  return Buffer.from(out);
+}
+
+/** murmur2 as the Java client computes it (32-bit int arithmetic), written with BigInt. */
+function murmur2Reference(data: Buffer): number {
+  const m = 0x5bd1e995n;
+  const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
+  let h = u32(0x9747b28cn ^ BigInt(data.length));
+  const n4 = data.length >> 2;
+  for (let i = 0; i < n4; i++) {
+    let k = BigInt(data.readUInt32LE(i * 4));
+    k = u32(k * m);
+    k ^= k >> 24n;
+    k = u32(k * m);
+    h = u32(h * m) ^ k;
+  }
+  const tail = data.length & ~3;
+  const rest = data.length % 4;
+  if (rest >= 3) h ^= BigInt(data[tail + 2]) << 16n;
+  if (rest >= 2) h ^= BigInt(data[tail + 1]) << 8n;
+  if (rest >= 1) h = u32((h ^ BigInt(data[tail])) * m);
+  h ^= h >> 13n;
+  h = u32(h * m);
+  h ^= h >> 15n;
+  return Number(BigInt.asIntN(32, h));
+}
+
+describe('the kafkajs produce-encoding patch', () => {
+  it('writes varlongs and int64s as their definitions say, on both the number fast path and the Long path', async () => {
+    const Encoder = await kafkajsModule<EncoderClass>('protocol/encoder');
+    assert.match(readFileSync(require.resolve('kafkajs/src/protocol/encoder'), 'utf8'), /streamcell patch/);
+    const values = [0, 1, -1, 63, 64, -64, -65, 127, 128, 300, -300, 2 ** 30, -(2 ** 30), 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 2 ** 40, 1733170000123, -1733170000123, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (const v of values) {
+      assert.deepEqual(new Encoder().writeVarLong(v).buffer, varlongReference(BigInt(v)), `varlong ${v}`);
+      assert.equal(Encoder.sizeOfVarLong(v), varlongReference(BigInt(v)).length, `size of varlong ${v}`);
+      const int64 = Buffer.alloc(8);
+      int64.writeBigInt64BE(BigInt(v));
+      assert.deepEqual(new Encoder().writeInt64(v).buffer, int64, `int64 ${v}`);
+    }
+    const big = Buffer.alloc(8);
+    big.writeBigInt64BE(123456789012345678n);
+    assert.deepEqual(new Encoder().writeInt64('123456789012345678').buffer, big, 'int64 from a string (Long path)');
+  });
+
+  it('hashes keys exactly as the Java client does (murmur2), strings as their UTF-8 bytes', async () => {
+    const murmur2 = await kafkajsModule<(key: string | Buffer) => number>('producer/partitioners/default/murmur2');
+    const keys = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'sensor-1', 'sensor-999', 'ünïcødé-ß', '日本語のキー', '\u0000\u007f\u0080\uffff'];
+    for (let i = 0; i < 500; i++) keys.push(Buffer.from(Array.from({ length: i % 37 }, (_, j) => (i * 31 + j * 7) & 0xff)).toString('latin1'));
+    for (const k of keys) {
+      const bytes = Buffer.from(k, 'utf8');
+      assert.equal(murmur2(k), murmur2Reference(bytes), `string ${JSON.stringify(k)}`);
+      assert.equal(murmur2(bytes), murmur2Reference(bytes), `buffer ${bytes.toString('hex')}`);
+    }
+  });
+
+  it('encodes an uncompressed batch written into one encoder byte for byte as record by record, and it reads back', async () => {
+    const Record = await kafkajsModule<((r: object) => EncoderLike) & { writeRecord: (e: EncoderLike, ...a: unknown[]) => EncoderLike }>('protocol/recordBatch/record/v0');
+    const { RecordBatch } = await kafkajsModule<{ RecordBatch: (o: object) => Promise<EncoderLike> }>('protocol/recordBatch/v0');
+    const Encoder = await kafkajsModule<EncoderClass>('protocol/encoder');
+    const Decoder = await kafkajsModule<new (b: Buffer) => unknown>('protocol/decoder');
+    const decodeBatch = await kafkajsModule<(d: unknown) => Promise<{ records: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[]>; offset: string }[] }>>('protocol/recordBatch/v0/decoder');
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      key: i % 3 === 0 ? null : i % 3 === 1 ? Buffer.from(`k${i}`) : `sensor-${i}`,
+      value: i % 5 === 0 ? null : i % 5 === 1 ? Buffer.from('x'.repeat(i)) : `{"i":${i},"ü":"${'y'.repeat(i % 200)}"}`,
+      headers: i % 4 === 0 ? { h: 'v', many: ['1', Buffer.from('2')] } : i % 4 === 1 ? undefined : {},
+      timestampDelta: i % 7 === 0 ? 2 ** 33 + i : i % 2 === 0 ? 0 : -i,
+    }));
+    const common = { firstTimestamp: 1733170000000, maxTimestamp: 1733170000300, producerId: 7, producerEpoch: 2, firstSequence: 11, transactional: true, lastOffsetDelta: messages.length - 1 };
+    const records = messages.map((m, i) => Record({ ...m, headers: m.headers ?? {}, offsetDelta: i }));
+    const encodedRecords = new Encoder();
+    messages.forEach((m, i) => Record.writeRecord(encodedRecords, i, m.timestampDelta, m.key, m.value, m.headers));
+    const perRecord = (await RecordBatch({ ...common, records })).buffer;
+    const oneEncoder = (await RecordBatch({ ...common, encodedRecords, recordCount: messages.length })).buffer;
+    assert.deepEqual(oneEncoder, perRecord);
+    const read = await decodeBatch(new Decoder(oneEncoder));
+    assert.equal(read.records.length, messages.length);
+    read.records.forEach((r, i) => {
+      const m = messages[i];
+      assert.equal(r.key?.toString() ?? null, m.key === null ? null : m.key.toString());
+      assert.equal(r.value?.toString() ?? null, m.value === null ? null : m.value.toString());
+      if (i % 4 === 0) assert.deepEqual(Object.keys(r.headers), ['h', 'many']);
+    });
+  });
+});

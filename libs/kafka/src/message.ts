@@ -38,7 +38,7 @@ const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Kafka headers may repeat; the last value wins, decoded as UTF-8. */
 export function decodeHeaders(raw: RawHeaders): Readonly<Record<string, string>> {
-  if (raw === undefined) return noHeaders;
+  if (raw === undefined || isEmpty(raw)) return noHeaders;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;
@@ -46,4 +46,10 @@ export function decodeHeaders(raw: RawHeaders): Readonly<Record<string, string>>
     if (last !== undefined) out[k] = last.toString();
   }
   return Object.keys(out).length === 0 ? noHeaders : out;
+}
+
+/** kafkajs hands every record a fresh `{}` when it has no headers: checked without allocating. */
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

@@ -189,8 +189,12 @@ export class KafkaProducer {
   }
 }
 
-/** Our message shape to kafkajs's. */
+/**
+ * Our message shape to kafkajs's. Without headers or timestamp it already is one (kafkajs only
+ * reads it): passed as is, not copied; one object less per produced record.
+ */
 export function toKafkaMessage(m: OutgoingMessage): Message {
+  if (m.headers === undefined && m.timestamp === undefined) return m as Message;
   return {
     key: m.key,
     value: m.value,
