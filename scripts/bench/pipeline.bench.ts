@@ -6,6 +6,9 @@
  * In the same run a bare kafkajs pass-through (consume `events`, produce as many equally sized
  * messages, one send per fetched batch, commit) measures the I/O ceiling.
  *
+ * Throughput is the rate between 10 % and 90 % of the backlog, for the worker from its readiness
+ * on (every thread in the group): start-up (group join, restore) and the tail are not counted.
+ * The pass-through is measured the same way, best of three runs.
  * Each mode runs at every INFERENCE_THREADS of BENCH_THREADS (default 1,2). The live phase is
  * paced at half the rate that mode and thread count drained the backlog at (BENCH_LIVE_RATE to
  * set it), in 100 ms ticks.
@@ -16,6 +19,7 @@
  * `npm test` (the at-least-once fields are then null).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { resolve } from 'node:path';
 // The pass-through baseline is the bare library by definition.
 // eslint-disable-next-line no-restricted-imports
@@ -83,9 +87,12 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 function startWorker(env: Record<string, string>): ChildProcess {
   // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker.
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // BENCH_WORKER_LOG=<file>: the worker's log lines (at BENCH_WORKER_LOG_LEVEL, default info) go there.
+  const logFile = process.env.BENCH_WORKER_LOG;
+  const log = logFile === undefined ? 'ignore' : openSync(logFile, 'a');
   return spawn(process.execPath, [...nodeArgs, '-r', resolve(__dirname, '../register.cjs'), resolve(__dirname, '../../apps/inference/src/main.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, ...(logFile === undefined ? {} : { LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info' }) },
+    stdio: ['ignore', log, 'inherit'],
   });
 }
 
@@ -119,16 +126,18 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
   };
   const worker = startWorker(env);
   try {
-    await waitUntil('worker ready', async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-      } catch {
-        return false;
-      }
-    }, 120_000);
-    const t0 = Date.now();
-    await waitUntil('backlog drained', async () => (await committedTotal(kafka, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS)) >= total, 1_800_000);
-    const eventsPerSec = total / ((Date.now() - t0) / 1000);
+    // Progress sampled from the spawn on; the rate is taken between 10 % and 90 % of the backlog,
+    // and not before the worker (every thread) is ready: start-up and the tail are not throughput.
+    const samples: Sample[] = [];
+    let readyAt = Infinity;
+    await waitUntil('backlog drained', async () => {
+      if (readyAt === Infinity && (await ready(port))) readyAt = Date.now();
+      const n = await committedTotal(kafka, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS);
+      samples.push({ t: Date.now(), n });
+      return n >= total && readyAt !== Infinity;
+    }, 1_800_000);
+    const eventsPerSec = steadyRate(samples, readyAt);
+    const t0 = samples.find((x) => x.n > 0)?.t ?? Date.now();
     const drained = await scrape(port);
     emitWhereTimeGoes(mode, threads, 'drain', (Date.now() - t0) / 1000, () => NaN, drained);
 
@@ -177,6 +186,26 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
   }
 }
 
+interface Sample {
+  readonly t: number;
+  readonly n: number;
+}
+
+/** Events/s between 10 % and 90 % of the backlog (from readiness on, when that is later). */
+function steadyRate(samples: readonly Sample[], readyAt = 0): number {
+  const from = samples.find((x) => x.n >= 0.1 * total && x.t >= readyAt) ?? samples.find((x) => x.n > 0)!;
+  const to = samples.find((x) => x.n >= 0.9 * total && x.t > from.t) ?? samples[samples.length - 1];
+  return (to.n - from.n) / ((to.t - from.t) / 1000);
+}
+
+async function ready(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
 type MetricValues = (name: string) => number;
 
 async function scrape(port: number): Promise<MetricValues> {
@@ -207,9 +236,9 @@ function emitWhereTimeGoes(mode: string, threads: number, phase: 'drain' | 'live
   });
 }
 
-async function passThrough(kafka: Kafka, prefix: string, valueBytes: number): Promise<number> {
-  const groupId = `${prefix}-passthrough`;
-  const out = `${prefix}.passthrough`;
+async function passThrough(kafka: Kafka, prefix: string, valueBytes: number, round: number): Promise<number> {
+  const groupId = `${prefix}-passthrough-${round}`;
+  const out = `${prefix}.passthrough-${round}`;
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: out, numPartitions: partitions }], waitForLeaders: true });
@@ -221,25 +250,28 @@ async function passThrough(kafka: Kafka, prefix: string, valueBytes: number): Pr
   await consumer.connect();
   await consumer.subscribe({ topics: [`${prefix}.events`], fromBeginning: true });
   let seen = 0;
-  let t0 = 0;
+  const samples: Sample[] = [];
   await consumer.run({
     partitionsConsumedConcurrently: partitions,
     eachBatch: async ({ batch }) => {
-      if (t0 === 0) t0 = Date.now();
       await producer.send({ topic: out, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: payload })) });
       seen += batch.messages.length;
+      samples.push({ t: Date.now(), n: seen });
     },
   });
   await waitUntil('pass-through drained', () => Promise.resolve(seen >= total), 1_800_000);
-  const perSec = total / ((Date.now() - t0) / 1000);
+  const perSec = steadyRate(samples);
   await consumer.disconnect();
   await producer.disconnect();
-  emit({ bench: 'pipeline.passthrough', events: total, eventsPerSec: Math.round(perSec), valueBytes });
+  emit({ bench: 'pipeline.passthrough', round, events: total, eventsPerSec: Math.round(perSec), valueBytes });
   return perSec;
 }
 
 async function main(): Promise<void> {
-  const broker = benchBroker(29392);
+  // Kafka's default initial rebalance delay (the test broker has 0): the threads of a worker then
+  // join the group's first generation together, as on a production broker, instead of the first
+  // draining the backlog alone while the others wait for a rebalance.
+  const broker = benchBroker(29392, { KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '3000' });
   const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
   const prefix = `pipe-${Date.now().toString(36)}`;
   try {
@@ -260,7 +292,10 @@ async function main(): Promise<void> {
     await producer.send({ topic: `${prefix}.weights`, messages: [{ key: 'bench', value: encodeBundle(bundle) }] });
     await producer.disconnect();
 
-    const passthrough = await passThrough(kafka, prefix, 230);
+    // The best of three: a full drain takes about a second, so one run is at the mercy of noise;
+    // the best is the ceiling the ratios are taken against (conservative for the worker).
+    let passthrough = 0;
+    for (let round = 0; round < (small ? 1 : 3); round++) passthrough = Math.max(passthrough, await passThrough(kafka, prefix, 230, round));
     const skipped: ModeResult = { eventsPerSec: NaN, p50Ms: NaN, p99Ms: NaN, liveRate: NaN };
     const ratio = (x: number) => Math.round((x / passthrough) * 1000) / 1000;
     const byThreads: Record<string, { eosRatio: number; alosRatio: number; eosP50Ms: number; eosP99Ms: number; alosP99Ms: number; eosLiveRate: number; alosLiveRate: number }> = {};

@@ -64,7 +64,8 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=12
 # Tests create and join many groups; waiting 3 s for more members would only slow them.
-group.initial.rebalance.delay.ms=0
+# (KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=3000, Kafka's default, for benchmarks of several members.)
+group.initial.rebalance.delay.ms=${KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS:-0}
 auto.create.topics.enable=false
 message.max.bytes=16777216
 log.retention.hours=24

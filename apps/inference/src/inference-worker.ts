@@ -269,7 +269,7 @@ export class InferenceWorker {
       if (this.stopping) return 'rewound';
       return this.partitions.offer(messages);
     });
-    if (this.guarantee.pipelined) this.commitTimer = setInterval(() => void this.partitions.commitAll('interval'), this.config.commitIntervalMs);
+    if (this.guarantee.onInterval) this.commitTimer = setInterval(() => void this.partitions.commitAll('interval'), this.config.commitIntervalMs);
     this.idleTimer = setInterval(() => void this.host.evictIdle(Date.now()), Math.min(60_000, Math.max(1000, Math.floor(this.config.idleTimeoutMs / 4))));
     const ttl = this.config.stateTtlMs;
     if (ttl > 0) this.expiryTimer = setInterval(() => this.expireStates(ttl), Math.min(60_000, Math.max(1000, Math.floor(ttl / 4))));

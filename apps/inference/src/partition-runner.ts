@@ -15,8 +15,8 @@ export interface RunnerContext {
   readonly processor: () => BatchProcessor;
   readonly store: StreamStore;
   readonly topics: CommitTopics;
-  /** Exactly-once: commit every interval, pipelined; at-least-once: after every batch. */
-  readonly pipelined: boolean;
+  /** Exactly-once: commit every commit interval; at-least-once: after every batch. Both overlap with processing. */
+  readonly onInterval: boolean;
   readonly commitIntervalMs: number;
   readonly clock: () => number;
   /** (Re)initialises runners: open their committers, read committed offsets, restore their streams. */
@@ -89,9 +89,9 @@ export class PartitionRunner {
 
   /** `flush`: commit now even with a transaction on the wire (rebalance, shutdown). Resolves once written. */
   async commitNow(flush: boolean): Promise<void> {
-    await this.exclusive(async () => {
-      if (this.ctx.pipelined) this.commit(flush);
-      else await this.writeNow();
+    await this.exclusive(() => {
+      this.commit(flush);
+      return Promise.resolve();
     });
     await this.commitChain;
   }
@@ -145,11 +145,9 @@ export class PartitionRunner {
     if (fresh.length === 0) return;
     await this.ctx.processor().process(task, fresh);
     task.expectedOffset = BigInt(fresh[fresh.length - 1].offset) + 1n;
-    if (!this.ctx.pipelined) {
-      await this.writeNow();
-      return;
-    }
-    if (this.ctx.clock() - task.lastCommitAt >= this.ctx.commitIntervalMs) this.commit();
+    // At-least-once writes after every batch, exactly-once every commit interval; either way the
+    // write overlaps with processing the next batches (one on the wire, the rest coalesced).
+    if (!this.ctx.onInterval || this.ctx.clock() - task.lastCommitAt >= this.ctx.commitIntervalMs) this.commit();
     // Bound the work not yet durable: past a limit, wait for the transaction on the wire.
     if (this.commitsInFlight > 0 && task.eventTimes.length >= MAX_UNCOMMITTED_EVENTS) await this.commitChain;
   }
@@ -202,12 +200,6 @@ export class PartitionRunner {
         }
       }
     });
-  }
-
-  /** At-least-once: write what is pending now, in the processing path. */
-  private async writeNow(): Promise<void> {
-    if (!this.task.hasPending || this.task.status !== 'ready') return;
-    await this.write(this.snapshot());
   }
 
   private snapshot(): CommitSnapshot {

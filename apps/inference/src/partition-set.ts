@@ -9,7 +9,7 @@ import type { StreamStore } from './stream-store';
 /** Fetched but unprocessed messages per partition before the fetch loop waits. */
 const MAX_QUEUED_PER_PARTITION = 20_000;
 
-export type SetContext = Omit<RunnerContext, 'pipelined'> & { readonly guarantee: Guarantee };
+export type SetContext = Omit<RunnerContext, 'onInterval'> & { readonly guarantee: Guarantee };
 
 /**
  * The partitions this worker owns, one runner each: follows the group's assignments (restoring
@@ -27,7 +27,7 @@ export class PartitionSet {
     private readonly store: StreamStore,
     private readonly logger: JsonLogger,
   ) {
-    this.ctx = { ...set, pipelined: set.guarantee.pipelined };
+    this.ctx = { ...set, onInterval: set.guarantee.onInterval };
   }
 
   get size(): number {
@@ -79,7 +79,8 @@ export class PartitionSet {
 
   /** `interval`: commit partitions with no transaction on the wire; `rebalance`: everything, now. */
   async commitAll(why: 'interval' | 'rebalance'): Promise<void> {
-    if (!this.set.guarantee.pipelined) return;
+    // At-least-once writes after every batch; only a rebalance has something to force out.
+    if (why === 'interval' && !this.set.guarantee.onInterval) return;
     await Promise.all([...this.runners.values()].map((r) => r.commitNow(why === 'rebalance'))).catch((e: unknown) =>
       this.logger.warn('commit failed', { why, error: String(e) }),
     );
@@ -107,7 +108,7 @@ export class PartitionSet {
   expire(now: number, ttlMs: number): number {
     const { touched, expired } = expireIdleStates(this.store, this.tasks(), now, ttlMs);
     // At-least-once commits only after a batch: write the tombstones of idle partitions now.
-    if (!this.set.guarantee.pipelined) {
+    if (!this.set.guarantee.onInterval) {
       for (const t of touched) {
         void this.runners
           .get(t.partition)

@@ -16,10 +16,11 @@ export interface PartitionCommitter {
 /** The delivery guarantee: one committer per partition, and when commits are taken. */
 export interface Guarantee {
   /**
-   * Exactly-once: a transaction per partition every commit interval, written while later batches
-   * are processed (pipelined). At-least-once: produce then commit the offset after every batch.
+   * Exactly-once: a transaction per partition every commit interval (the interval sets how much
+   * one transaction carries). At-least-once: a write after every batch. Either way the write
+   * overlaps with processing later batches, one per partition on the wire.
    */
-  readonly pipelined: boolean;
+  readonly onInterval: boolean;
   committer(partition: number): PartitionCommitter;
   /** Connects what the committers share (the at-least-once producer). */
   start(): Promise<void>;

@@ -14,7 +14,7 @@ export interface ExactlyOnceOptions {
  * so whichever worker owns the partition next fences this one.
  */
 export class ExactlyOnce implements Guarantee {
-  readonly pipelined = true;
+  readonly onInterval = true;
 
   constructor(
     private readonly connection: Pick<KafkaConnection, 'transactionalProducer'>,

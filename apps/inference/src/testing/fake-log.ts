@@ -75,9 +75,9 @@ export class FakeLog {
   }
 
   /** Exactly-once over this log: atomic writes of records + offset, fenced by epoch. */
-  guarantee(pipelined = true): Guarantee {
+  guarantee(onInterval = true): Guarantee {
     return {
-      pipelined,
+      onInterval,
       committer: (p) => this.committer(p),
       start: () => Promise.resolve(),
       stop: () => Promise.resolve(),
