@@ -32,7 +32,7 @@ export const inferenceSchema = {
   }),
   stateDir: env.string('INFERENCE_STATE_DIR', {
     default: '',
-    doc: 'Local state directory, one per worker, kept across restarts (a volume): the on-disk tier of stream states (spill/, wiped at start) and the warm-restart checkpoint a clean stop writes (checkpoint/). Empty: a fresh directory under the OS temp dir, so no warm restarts.',
+    doc: 'Local state directory, one per worker, kept across restarts (a volume): the on-disk tier of stream states (spill/, spill-N/ for thread N, wiped at start) and the warm-restart checkpoint a clean stop writes (checkpoint/). Empty: a fresh directory under the OS temp dir, so no warm restarts.',
   }),
   checkpointMaxAgeMs: env.int('INFERENCE_CHECKPOINT_MAX_AGE_MS', {
     default: 12 * 3_600_000,
