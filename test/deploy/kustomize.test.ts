@@ -265,7 +265,9 @@ for (const overlay of ['cpu', 'gpu'] as const) {
       const fromEnv = trigger.metadata.bootstrapServersFromEnv;
       assert.ok(fromEnv !== undefined && environment[fromEnv] !== undefined, 'bootstrapServersFromEnv names a variable of the container');
       assert.ok(Number(trigger.metadata.lagThreshold) > 0);
-      assert.ok(so.maxReplicaCount <= config.eventsPartitions, 'no more replicas than partitions');
+      // Every thread is a group member (INFERENCE_THREADS; 0 would follow the node's cores, which a manifest cannot know).
+      assert.ok(config.threads > 0, 'INFERENCE_THREADS set explicitly');
+      assert.ok(so.maxReplicaCount * config.threads <= config.eventsPartitions, 'no more group members than partitions');
     });
 
     it('runs the topic Job with the create-topics entry point and the shared config', () => {
