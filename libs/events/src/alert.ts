@@ -1,4 +1,5 @@
 import { float32Json } from './prediction';
+import { isRecord, readVersionedObject } from './versioned-json';
 
 /** Alert v1 (on `alerts`, keyed by stream): an event whose value the model did not expect. */
 export interface AlertV1 {
@@ -46,7 +47,6 @@ export type DecodedAlert =
   | { readonly ok: true; readonly alert: AlertV1 & { readonly expected: readonly number[]; readonly actual: readonly number[] } }
   | { readonly ok: false; readonly reason: AlertRejectReason; readonly detail: string };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** encodeAlert writes a non-finite number as null; read it back as NaN rather than refuse the alert. */
 const numberOrNull = (v: unknown): number | undefined => (typeof v === 'number' ? v : v === null ? NaN : undefined);
 
@@ -56,15 +56,9 @@ const numberOrNull = (v: unknown): number | undefined => (typeof v === 'number' 
  */
 export function decodeAlert(bytes: Buffer | string | null): DecodedAlert {
   const refuse = (reason: AlertRejectReason, detail: string): DecodedAlert => ({ ok: false, reason, detail });
-  if (bytes === null) return refuse('malformed_json', 'the record has no value');
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString());
-  } catch (e) {
-    return refuse('malformed_json', `not JSON: ${(e as Error).message}`);
-  }
-  if (!isRecord(value)) return refuse('invalid_alert', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
-  if (value.v !== 1) return refuse('unsupported_version', `"v" is ${JSON.stringify(value.v) ?? 'missing'}; this reader understands version 1`);
+  const read = readVersionedObject(bytes);
+  if (!read.ok) return refuse(read.reason === 'not_an_object' ? 'invalid_alert' : read.reason, read.detail);
+  const value = read.value;
   const { stream, ts, rule, model } = value;
   if (typeof stream !== 'string' || stream === '') return refuse('invalid_alert', '"stream" must be a non-empty string');
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return refuse('invalid_alert', '"ts" must be a number (ms since the epoch)');

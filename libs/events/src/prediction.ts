@@ -1,3 +1,5 @@
+import { isRecord, readVersionedObject } from './versioned-json';
+
 /** Prediction v1 (DESIGN.md, "Topics"): one per stepped event, on `predictions`, keyed by stream. */
 export interface PredictionV1 {
   readonly stream: string;
@@ -62,7 +64,6 @@ export type DecodedPrediction =
   | { readonly ok: true; readonly prediction: PredictionV1 & { readonly output: readonly number[] } }
   | { readonly ok: false; readonly reason: PredictionRejectReason; readonly detail: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** The outputs as encodePrediction writes them: numbers, with null for a non-finite float32 (read back as NaN). */
@@ -85,22 +86,16 @@ function outputsOf(v: unknown): number[] | undefined {
  */
 export function decodePrediction(bytes: Buffer | string | null): DecodedPrediction {
   const refuse = (reason: PredictionRejectReason, detail: string): DecodedPrediction => ({ ok: false, reason, detail });
-  if (bytes === null) return refuse('malformed_json', 'the record has no value');
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString());
-  } catch (e) {
-    return refuse('malformed_json', `not JSON: ${(e as Error).message}`);
-  }
-  if (!isObject(value)) return refuse('invalid_prediction', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
-  if (value.v !== 1) return refuse('unsupported_version', `"v" is ${JSON.stringify(value.v) ?? 'missing'}; this reader understands version 1`);
+  const read = readVersionedObject(bytes);
+  if (!read.ok) return refuse(read.reason === 'not_an_object' ? 'invalid_prediction' : read.reason, read.detail);
+  const value = read.value;
   const { stream, ts, partition, offset, model, latencyMs, threshold } = value;
   if (typeof stream !== 'string' || stream === '') return refuse('invalid_prediction', '"stream" must be a non-empty string');
   if (!isFiniteNumber(ts)) return refuse('invalid_prediction', '"ts" must be a number (ms since the epoch)');
   if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) return refuse('invalid_prediction', '"partition" must be a non-negative integer');
   // A string because Kafka offsets are int64 and may exceed 2^53.
   if (typeof offset !== 'string' || offset === '') return refuse('invalid_prediction', '"offset" must be a non-empty string');
-  if (!isObject(model) || typeof model.name !== 'string' || typeof model.version !== 'number' || !Number.isInteger(model.version)) {
+  if (!isRecord(model) || typeof model.name !== 'string' || typeof model.version !== 'number' || !Number.isInteger(model.version)) {
     return refuse('invalid_prediction', '"model" must be {"name": string, "version": integer}');
   }
   const output = outputsOf(value.output);
