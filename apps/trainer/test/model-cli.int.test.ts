@@ -189,14 +189,15 @@ describe('a trainer and the CLI publishing at the same moments', () => {
     const service = trainerServiceOf(app);
     const env = { KAFKA_BROKERS: config.brokers.join(','), TOPIC_MODEL_WEIGHTS: config.modelWeights, MODEL_NAME: config.modelName };
     let weights: TopicReader | undefined;
+    let producing = true;
+    let feed: Promise<void> = Promise.resolve();
     try {
       // The trainer creates model.weights and bootstraps v1 before it trains.
       await waitFor('the trainer training', () => service.phase === 'training', { timeoutMs: 60_000 });
       const reader = await new TopicReader(config, config.modelWeights).start();
       weights = reader;
       await waitFor('v1', () => bundlesOf(reader, 'sine').length >= 1, { timeoutMs: 60_000 });
-      let producing = true;
-      const feed = (async () => {
+      feed = (async () => {
         for (let t = 0; producing; t += 40) await produceSine(config, 8, 40, t);
       })();
       await waitFor('a version the trainer published', () => bundlesOf(reader, 'sine').some((b) => b.version >= 2), { timeoutMs: 90_000 });
@@ -204,7 +205,10 @@ describe('a trainer and the CLI publishing at the same moments', () => {
       for (let i = 0; i < 4; i++) {
         let out = '';
         let err = '';
-        const code = await runModelCli(['model', 'rollback', '1'], env, { out: (t) => (out += t), err: (t) => (err += t) });
+        // The version before the newest: still retained (the registry keeps the newest 20, and the
+        // trainer may publish more than that while these run; v1 itself may be retired by then).
+        const target = Math.max(1, Math.max(...bundlesOf(reader, 'sine').map((b) => b.version)) - 1);
+        const code = await runModelCli(['model', 'rollback', String(target)], env, { out: (t) => (out += t), err: (t) => (err += t) });
         assert.equal(code, 0, err);
         rolledBack.push(Number(/published as v(\d+)/.exec(out)![1]));
       }
@@ -225,6 +229,9 @@ describe('a trainer and the CLI publishing at the same moments', () => {
       assert.ok(versions.some((v) => by.get(v) === 'trainer' && v > last), `the trainer published after the CLI: ${JSON.stringify([...by])}`);
       assert.equal(service.failedWith, undefined, 'the CLI does not stop the trainer (it fences publishing only for its own write)');
     } finally {
+      // Also after a failed assertion: a feed left running would keep the test process alive.
+      producing = false;
+      await feed;
       await app.close();
       await weights?.stop();
     }
