@@ -6,11 +6,16 @@
  * simulated stream time (quality/simulate.ts). Forecasts are compared, in the same run, with
  * last-value, seasonal-naive and an online River model (quality/river_peer.py; null when River is
  * not installed). Errors are relative to each series' own last-value error (quality/scoring.ts).
+ * On the synthetic workload an oracle is scored too: the generator's own expectation of each
+ * event, from its true parameters and clean state (libs/workload). No real forecaster knows
+ * those, so the oracle's error is a lower bound on what any model could reach there, not a target.
  *
- * Prints JSON lines: one per minute of stream time, one for the real dataset, and last
- * {"bench":"quality","mae","naiveMae","seasonalMae","peerMae","recoverySeconds","alertRecall","alertPrecision",...}.
+ * Prints JSON lines: one per minute of stream time, one for the real dataset, one per workload
+ * kind ({"bench":"quality","kind","series","afterWarmUp":{"mae","naiveMae","oracleMae","peerMae"}}),
+ * and last {"bench":"quality","mae","naiveMae","seasonalMae","oracleMae","peerMae","recoverySeconds",
+ * "alertRecall","alertPrecision",...}.
  */
-import { qualityWorkload, realWorkload, type QualityWorkload } from '@streamcell/workload';
+import { QUALITY_KINDS, qualityWorkload, realWorkload, type QualityWorkload } from '@streamcell/workload';
 import { small } from './small';
 import { runRiverPeer } from './quality/peer';
 import { alertScores, maeTable, recoverySeconds, seriesRatios, type QualityRecord } from './quality/scoring';
@@ -69,6 +74,19 @@ async function main(): Promise<void> {
     published: realSim.versions.length - 1,
   });
 
+  // Per kind: which kinds a model is far from the oracle on, and where nothing is left to gain.
+  for (const kind of QUALITY_KINDS) {
+    const ofKind = (r: QualityRecord): boolean => workload.series[r.series].kind === kind;
+    const after = maeTable(sim.records.filter(ofKind), 60, warmUp).afterWarmUp;
+    const peerAfter = peerRows === null ? null : maeTable(peerRows.filter(ofKind), 60, warmUp).afterWarmUp;
+    print({
+      bench: 'quality',
+      kind,
+      series: after.series,
+      afterWarmUp: { mae: round(after.mae), naiveMae: round(after.naiveMae), oracleMae: round(after.oracleMae), peerMae: peerAfter === null ? null : round(peerAfter.mae) },
+    });
+  }
+
   const worstMinute = Math.max(...table.rows.map((r) => r.mae / r.naiveMae));
   print({
     bench: 'quality',
@@ -82,12 +100,14 @@ async function main(): Promise<void> {
     afterWarmUpMae: round(table.afterWarmUp.mae),
     afterWarmUpNaiveMae: round(table.afterWarmUp.naiveMae),
     afterWarmUpSeasonalMae: round(table.afterWarmUp.seasonalMae),
+    afterWarmUpOracleMae: round(table.afterWarmUp.oracleMae),
     medianSeriesRatio: round(ratios.median),
     p90SeriesRatio: round(ratios.p90),
     alertsAfterShift: alerts.alertsAfterShift,
     mae: round(table.total.mae),
     naiveMae: round(table.total.naiveMae),
     seasonalMae: round(table.total.seasonalMae),
+    oracleMae: round(table.total.oracleMae),
     peerMae: peerTable === null ? null : round(peerTable.total.mae),
     recoverySeconds: recoverySeconds(sim.records, shiftAt),
     alertRecall: round(alerts.recall),

@@ -22,6 +22,10 @@
  * Deterministic for a seed: every series draws from its own PRNG (seeded from the workload seed
  * and the series index), and anomaly placement draws from a second one, so turning anomalies
  * off (`anomalies: false`) leaves the clean values bit-identical. Tests rely on that.
+ *
+ * Every synthetic series also carries the oracle's forecast (`expected`): what the generator
+ * itself expects of each event, knowing its parameters and clean state. No real forecaster can
+ * know those, so its error is a lower bound for the benchmark, not a target.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -39,6 +43,13 @@ export interface QualitySeries {
   readonly kind: string;
   /** Order of magnitude the series was generated at (its level or step unit); 1 for real data. */
   readonly magnitude: number;
+  /**
+   * The oracle's forecast of each event: the generator's conditional median (the MAE-optimal
+   * point forecast) of event k given its true parameters, including the regime shift's, and the
+   * clean state up to k − 1. It forecasts the clean series (anomalies are unpredictable) and is
+   * not rounded. Undefined for real data, which has no known generator.
+   */
+  readonly expected?: Float64Array;
 }
 
 export interface QualityWorkload {
@@ -108,9 +119,10 @@ interface Interval {
   readonly to: number;
 }
 
-/** What generating a kind returns besides the values: where anomalies must not go. */
+/** What generating a kind returns besides the values: the oracle's forecasts, where anomalies must not go. */
 interface Clean {
   readonly values: Float64Array;
+  readonly expected: Float64Array;
   readonly period: number | undefined;
   readonly quiet: readonly Interval[];
 }
@@ -141,7 +153,7 @@ export function qualityWorkload(options: QualityWorkloadOptions): QualityWorkloa
       injectAnomalies(kind, values, anomaly, clean.quiet, shift, new Draw(rng(hash(seed, i, 2))));
     }
     for (let k = 0; k < values.length; k++) values[k] = round(values[k], kind);
-    series.push({ id: `${kind}-${String(i).padStart(2, '0')}`, values, anomaly, period: clean.period, kind, magnitude: scale });
+    series.push({ id: `${kind}-${String(i).padStart(2, '0')}`, values, anomaly, period: clean.period, kind, magnitude: scale, expected: clean.expected });
   }
   return { intervalSeconds: 1, shiftAtEvent: shift, series };
 }
@@ -196,6 +208,7 @@ function seasonal({ n, shift, scale, d }: Shape, noiseLo: number, noiseHi: numbe
   const ramps = withRamps ? pickIntervals(d, n, shift, d.int(1, 3), 8, 30) : [];
   const rampSize = ramps.map(() => d.sign() * d.uniform(5, 15));
   const values = new Float64Array(n);
+  const expected = new Float64Array(n);
   let freq = 1;
   let ar = 0;
   for (let k = 0; k < n; k++) {
@@ -208,12 +221,15 @@ function seasonal({ n, shift, scale, d }: Shape, noiseLo: number, noiseHi: numbe
     ramps.forEach((r, j) => {
       if (k >= r.from && k < r.to) level += (rampSize[j] * noise) / (r.to - r.from);
     });
+    const x = (2 * Math.PI * freq * k) / period + phase;
+    const curve = level + amp * (Math.sin(x) + harmonic * Math.sin(2 * x + 1));
+    // The AR part of the noise is known from the previous event; the innovation is not.
+    expected[k] = curve + (withRamps ? noise * 0.5 * ar : 0);
     // Noisy seasonal series have autocorrelated noise (φ 0.5), as real sensors do.
     ar = withRamps ? 0.5 * ar + d.gauss() : d.gauss();
-    const x = (2 * Math.PI * freq * k) / period + phase;
-    values[k] = level + amp * (Math.sin(x) + harmonic * Math.sin(2 * x + 1)) + noise * ar;
+    values[k] = curve + noise * ar;
   }
-  return { values, period, quiet: ramps };
+  return { values, expected, period, quiet: ramps };
 }
 
 function trendSeasonal({ n, shift, scale, d }: Shape): Clean {
@@ -226,6 +242,7 @@ function trendSeasonal({ n, shift, scale, d }: Shape): Clean {
   let level = scale;
   let freq = 1;
   const values = new Float64Array(n);
+  const expected = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     if (k === shift) {
       // Growth turns into decline (a drifting level that changes direction) and the season doubles.
@@ -234,9 +251,10 @@ function trendSeasonal({ n, shift, scale, d }: Shape): Clean {
       freq = 2;
     }
     level += growth;
-    values[k] = level + amp * Math.sin((2 * Math.PI * freq * k) / period + phase) + noise * d.gauss();
+    expected[k] = level + amp * Math.sin((2 * Math.PI * freq * k) / period + phase);
+    values[k] = expected[k] + noise * d.gauss();
   }
-  return { values, period, quiet: [] };
+  return { values, expected, period, quiet: [] };
 }
 
 /**
@@ -249,16 +267,19 @@ function counter({ n, shift, scale, d }: Shape): Clean {
   const phase = d.uniform(0, 2 * Math.PI);
   let freq = 1;
   const values = new Float64Array(n);
+  const expected = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     if (k === shift) {
       base *= d.uniform(1.5, 3);
       freq = 2;
     }
     const rate = base * (1 + 0.5 * Math.sin((2 * Math.PI * freq * k) / period + phase));
+    // The median of the rounded normal below is the rate rounded (not the rate: counts are whole).
+    expected[k] = (scale / 100) * Math.round(rate);
     // Normal approximation of Poisson(rate): rate ≥ 15 here, close enough and far cheaper.
     values[k] = (scale / 100) * Math.max(0, Math.round(rate + Math.sqrt(rate) * d.gauss()));
   }
-  return { values, period, quiet: [] };
+  return { values, expected, period, quiet: [] };
 }
 
 /**
@@ -273,15 +294,20 @@ function walk({ n, shift, scale, d }: Shape, geometric: boolean): Clean {
   let drift = geometric ? d.uniform(0, 0.0006) : sigma * d.uniform(-0.15, 0.15);
   let x = geometric ? Math.log(scale) : scale * d.uniform(-1, 1);
   const values = new Float64Array(n);
+  const expected = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     if (k === shift) {
       sigma *= d.uniform(2, 4);
       drift = -drift * d.uniform(1, 3);
     }
-    if (!inside(flats, k)) x += drift + sigma * d.gauss();
+    const flat = inside(flats, k);
+    // exp of the log's median is the price's median (its mean would add σ²/2: not MAE-optimal).
+    const next = flat ? x : x + drift;
+    expected[k] = geometric ? Math.exp(next) : next;
+    if (!flat) x += drift + sigma * d.gauss();
     values[k] = geometric ? Math.exp(x) : x;
   }
-  return { values, period: undefined, quiet: flats };
+  return { values, expected, period: undefined, quiet: flats };
 }
 
 /**
@@ -298,6 +324,7 @@ function sensor({ n, shift, scale, d }: Shape, heavy: boolean): Clean {
   const rampSize = ramps.map(() => d.sign() * d.uniform(5, 20) * sigma);
   let x = level;
   const values = new Float64Array(n);
+  const expected = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     if (k === shift) {
       level += d.sign() * d.uniform(10, 30) * sigma;
@@ -311,10 +338,13 @@ function sensor({ n, shift, scale, d }: Shape, heavy: boolean): Clean {
         x += step;
       }
     });
-    if (!inside(flats, k)) x = level + phi * (x - level) + sigma * (heavy ? d.laplace() : d.gauss());
+    const flat = inside(flats, k);
+    // Both innovations are symmetric around 0, so the median is the AR(1) step without them.
+    expected[k] = flat ? x : level + phi * (x - level);
+    if (!flat) x = level + phi * (x - level) + sigma * (heavy ? d.laplace() : d.gauss());
     values[k] = x;
   }
-  return { values, period: undefined, quiet: [...flats, ...ramps] };
+  return { values, expected, period: undefined, quiet: [...flats, ...ramps] };
 }
 
 function inside(intervals: readonly Interval[], k: number): boolean {

@@ -56,6 +56,28 @@ describe('maeTable', () => {
     close(table.afterWarmUp.seasonalRatio, 0.25, 'seasonal ratio after warm-up');
   });
 
+  it('scores the oracle like the forecast, over the series that have one, and null where none does', () => {
+    // Series 0 (1e-3) has an oracle at 0.25× its naive error, then 0.75× from t = 50; series 1
+    // (1e4) at 0.5×; series 2 has none and must not pull the mean.
+    const withOracle = (records: QualityRecord[], ratio: (t: number) => number): QualityRecord[] =>
+      records.map((r) => ({ ...r, oracle: r.actual + ratio(r.t) * (r.actual - r.lastValue) }));
+    const records = [
+      ...withOracle(series(0, 100, 1e-3, () => 1), (t) => (t < 50 ? 0.25 : 0.75)),
+      ...withOracle(series(1, 100, 1e4, () => 1), () => 0.5),
+      ...series(2, 100, 1, () => 1).map((r) => ({ ...r, oracle: null })),
+    ];
+    const table = maeTable(records, 60, 50);
+    close(table.total.oracleMae, ((49 * 0.25 + 51 * 0.75) / 100 + 0.5) / 2, 'mean over the two series with an oracle');
+    close(table.afterWarmUp.oracleMae, (0.75 + 0.5) / 2, 'after warm-up, same whole-run normaliser');
+    close(table.rows[0].oracleMae, (49 * 0.25 + 10 * 0.75 + 59 * 0.5) / 118, 'bucket pooled over its oracle records');
+    assert.equal(table.total.series, 3);
+    const none = maeTable(series(0, 100, 1, () => 1), 60, 50);
+    assert.equal(none.total.oracleMae, null);
+    assert.equal(none.afterWarmUp.oracleMae, null);
+    assert.equal(none.rows[0].oracleMae, null);
+    assert.throws(() => maeTable([{ ...records[0], oracle: Number.POSITIVE_INFINITY }]), /non-finite value in record .*"oracle":"Infinity"/);
+  });
+
   it('leaves out a constant series and refuses non-finite forecasts', () => {
     const constant: QualityRecord = { series: 7, t: 1, actual: 5, forecast: 5, lastValue: 5, seasonal: null, alert: false, anomaly: false };
     const table = maeTable([...series(0, 10, 1, () => 1), constant]);

@@ -9,7 +9,14 @@
  * relative MAE of 1.0 means "as good as last-value on average for that stream"; over the whole
  * run the last-value total is exactly 1 by construction, and the forecast total is the mean over
  * series of each series' forecast/last-value error ratio.
+ *
+ * Where the workload knows its generator, each record also carries the oracle's forecast (the
+ * generator's own conditional median, from libs/workload): scored the same way, it shows how far
+ * below last-value any forecaster could get on that workload.
  */
+import { naiveScales, Sums, totals, validate, type MaeTotals } from './totals';
+
+export type { MaeTotals } from './totals';
 
 export interface QualityRecord {
   /** Index of the series in the workload. */
@@ -28,6 +35,8 @@ export interface QualityRecord {
   readonly alert: boolean;
   /** Whether this event carries a labelled anomaly. */
   readonly anomaly: boolean;
+  /** The oracle's forecast (a lower bound, see the file comment); null or absent when there is none. */
+  readonly oracle?: number | null;
 }
 
 export interface MaeRow {
@@ -43,23 +52,8 @@ export interface MaeRow {
   /** Relative MAE of the forecast over the same records as seasonalMae (the fair comparison). */
   readonly maeWhereSeasonal: number | null;
   readonly seasonalCount: number;
-}
-
-export interface MaeTotals {
-  /** Mean over series of the series' relative forecast MAE. */
-  readonly mae: number;
-  /** Mean over series of the series' relative last-value MAE (exactly 1 over the whole run). */
-  readonly naiveMae: number;
-  /** Mean over series with a seasonal baseline of their relative seasonal-naive MAE. */
-  readonly seasonalMae: number | null;
-  /** Mean over the same series of the relative forecast MAE on the same records. */
-  readonly maeWhereSeasonal: number | null;
-  /** mae / naiveMae. */
-  readonly ratio: number;
-  /** maeWhereSeasonal / seasonalMae. */
-  readonly seasonalRatio: number | null;
-  /** Series that contributed. */
-  readonly series: number;
+  /** Relative MAE of the oracle over the records that have one; null when none do. */
+  readonly oracleMae: number | null;
 }
 
 export interface MaeTable {
@@ -72,7 +66,7 @@ export interface MaeTable {
 }
 
 /**
- * Per-bucket and total relative MAE of the forecast, last-value and seasonal-naive.
+ * Per-bucket and total relative MAE of the forecast, last-value, seasonal-naive and the oracle.
  * @param bucketSeconds bucket width in stream seconds. Default 60.
  * @param warmUpSeconds `afterWarmUp` covers t ≥ this. Default 0 (then it equals `total`).
  */
@@ -301,85 +295,4 @@ export function quantile(values: readonly number[], q: number): number {
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, s.length - 1);
   return s[lo] + (h - lo) * (s[hi] - s[lo]);
-}
-
-/** A forecast that is NaN or infinite is a model failure the benchmark must show, not average away. */
-function validate(records: readonly QualityRecord[]): void {
-  for (const r of records) {
-    if (!Number.isFinite(r.actual) || !Number.isFinite(r.forecast) || !Number.isFinite(r.lastValue) || (r.seasonal !== null && !Number.isFinite(r.seasonal))) {
-      throw new RangeError(`non-finite value in record ${JSON.stringify({ ...r, forecast: String(r.forecast), actual: String(r.actual), lastValue: String(r.lastValue), seasonal: String(r.seasonal) })}`);
-    }
-  }
-}
-
-/** Each series' mean |actual − lastValue| over all its records; series where it is 0 are absent. */
-function naiveScales(records: readonly QualityRecord[]): Map<number, number> {
-  const sum = new Map<number, { e: number; n: number }>();
-  for (const r of records) {
-    const x = sum.get(r.series) ?? { e: 0, n: 0 };
-    x.e += Math.abs(r.lastValue - r.actual);
-    x.n++;
-    sum.set(r.series, x);
-  }
-  const out = new Map<number, number>();
-  for (const [series, x] of sum) if (x.e > 0) out.set(series, x.e / x.n);
-  return out;
-}
-
-class Sums {
-  n = 0;
-  f = 0;
-  lv = 0;
-  ns = 0;
-  s = 0;
-  fs = 0;
-  add(r: QualityRecord, scale: number): void {
-    const e = Math.abs(r.forecast - r.actual) / scale;
-    this.n++;
-    this.f += e;
-    this.lv += Math.abs(r.lastValue - r.actual) / scale;
-    if (r.seasonal !== null) {
-      this.ns++;
-      this.s += Math.abs(r.seasonal - r.actual) / scale;
-      this.fs += e;
-    }
-  }
-  means(): Omit<MaeRow, 'fromSeconds'> {
-    return {
-      count: this.n,
-      mae: this.n > 0 ? this.f / this.n : Number.NaN,
-      naiveMae: this.n > 0 ? this.lv / this.n : Number.NaN,
-      seasonalMae: this.ns > 0 ? this.s / this.ns : null,
-      maeWhereSeasonal: this.ns > 0 ? this.fs / this.ns : null,
-      seasonalCount: this.ns,
-    };
-  }
-}
-
-/** Mean over series of each series' relative MAEs over records with t ≥ from. */
-function totals(records: readonly QualityRecord[], scale: Map<number, number>, from: number): MaeTotals {
-  const per = new Map<number, Sums>();
-  for (const r of records) {
-    const s = scale.get(r.series);
-    if (s === undefined || r.t < from) continue;
-    let sums = per.get(r.series);
-    if (sums === undefined) per.set(r.series, (sums = new Sums()));
-    sums.add(r, s);
-  }
-  const means = [...per.values()].map((s) => s.means());
-  const seasonal = means.filter((m) => m.seasonalMae !== null);
-  const avg = (xs: number[]): number => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
-  const mae = avg(means.map((m) => m.mae));
-  const naiveMae = avg(means.map((m) => m.naiveMae));
-  const seasonalMae = seasonal.length > 0 ? avg(seasonal.map((m) => m.seasonalMae ?? 0)) : null;
-  const maeWhereSeasonal = seasonal.length > 0 ? avg(seasonal.map((m) => m.maeWhereSeasonal ?? 0)) : null;
-  return {
-    mae,
-    naiveMae,
-    seasonalMae,
-    maeWhereSeasonal,
-    ratio: mae / naiveMae,
-    seasonalRatio: seasonalMae !== null && maeWhereSeasonal !== null && seasonalMae > 0 ? maeWhereSeasonal / seasonalMae : null,
-    series: means.length,
-  };
 }

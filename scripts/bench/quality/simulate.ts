@@ -93,6 +93,7 @@ export async function simulate(workload: QualityWorkload, options: SimulationOpt
             seasonal: s.period !== undefined && k >= s.period ? s.values[k - s.period] : null,
             alert: false,
             anomaly: s.anomaly[k] === 1,
+            oracle: s.expected?.[k] ?? null,
           });
         }
         trainer.observe(s.id, [input[r]]);
