@@ -18,20 +18,24 @@
  * recurrent state.
  */
 
+import { solveRidge } from './ridge';
+
 /** Largest float32: sums are clamped to it so a stored state stays finite. */
 const F32_MAX = 3.4028234663852886e38;
 const K = 10;
 const TRI = (K * (K + 1)) / 2;
 /** Smoothing factors of the moving averages whose deviations are regressors 4..6. */
 const EMA_ALPHAS = [0.3, 0.1, 0.03] as const;
-/** Per forecast feature: Σφφᵀ (upper triangle), Σφτ, the last φ, four scalars, then the moving averages (raw units). */
+/** Per forecast feature: Σφφᵀ (upper triangle), Σφτ, the last φ, five scalars, then the moving averages (raw units). */
 const SUM_XY = TRI;
 const LAST_PHI = TRI + K;
 const SCALE_AT = TRI + 2 * K;
 const CHANGE_AT = SCALE_AT + 1;
 const ERR_AT = SCALE_AT + 2;
 const NAIVE_ERR_AT = SCALE_AT + 3;
-const EMA_AT = SCALE_AT + 4;
+/** Raw excess of the last event over what the fit would have accepted (0 = it was ordinary). */
+const SPIKE_AT = SCALE_AT + 4;
+const EMA_AT = SCALE_AT + 5;
 const PER_OUTPUT = EMA_AT + EMA_ALPHAS.length;
 /**
  * Ridge towards zero weights (= last-value), relative to each regressor's own weighted Σφ², so the
@@ -74,6 +78,19 @@ const HUBER = 3;
  * in tens of events instead of the regression's half-life, while a stable stream keeps its memory.
  */
 const STALE_HALF_LIFE = 35;
+/**
+ * An outlier counts as a one-event spike when the next change takes back at least this share of
+ * it. Its value is then replaced by the one the fit would have accepted in everything that
+ * remembers it (the moving averages, the last change, the season ring, the stream's previous
+ * value), so that a spike does not steer the next tens of forecasts; a level shift, which stays,
+ * is kept as it came.
+ */
+const SPIKE_RETURN = 0.5;
+/** Events before spikes are looked for: the running error needs a few events to mean anything. */
+const SPIKE_FROM = 10;
+/** The seasonal regressors (x[t+1−P] − x[t], the change a period ago) while they are too new to weigh. */
+const SEASONAL_LEFT_OUT = [false, false, false, false, false, false, false, true, true, false] as const;
+const NONE_LEFT_OUT = SEASONAL_LEFT_OUT.map(() => false);
 const bound = (v: number): number => (v > LIMIT ? LIMIT : v < -LIMIT ? -LIMIT : v);
 const clamp = (v: number): number => (v > F32_MAX ? F32_MAX : v < -F32_MAX ? -F32_MAX : v);
 
@@ -125,19 +142,28 @@ export class StreamAdaptation {
    * Before this event's step: the change that actually came since the previous event (`current`
    * − `previous` of output k), against what φ said then. One more weighted observation in the
    * stream's least squares, and in the running errors of the adapted change and of no change.
+   * Returns the previous value to remember for the stream: `previous` itself, or, when it turned
+   * out to be a one-event spike, the value the fit would have accepted there.
    */
-  learn(aux: Float32Array, a: number, k: number, current: number, previous: number): void {
-    if (!(this.seen(aux, a) > 0)) return;
+  learn(aux: Float32Array, a: number, k: number, current: number, previous: number): number {
+    if (!(this.seen(aux, a) > 0)) return previous;
     const at = a + 2 + k * PER_OUTPUT;
     const scale = aux[at + SCALE_AT];
-    if (!(scale > 0)) return;
-    const target = bound((current - previous) / scale);
-    if (!Number.isFinite(target)) return;
+    if (!(scale > 0)) return previous;
+    const raw = (current - previous) / scale;
+    const target = bound(raw);
+    if (!Number.isFinite(target)) return previous;
+    const spike = aux[at + SPIKE_AT];
+    aux[at + SPIKE_AT] = 0;
+    if (spike !== 0 && Math.abs(current - previous + spike) < SPIKE_RETURN * Math.abs(spike)) return this.forgetSpike(aux, a, at, previous, spike);
     const g = this.gateDecay;
     const predicted = aux[at + CHANGE_AT];
     // Clipped against the error *before* this event, so the outlier cannot widen its own clip.
     const reach = HUBER * aux[at + ERR_AT];
     const fitted = this.seen(aux, a) > MIN_EVENTS && reach > 0 ? predicted + Math.max(-reach, Math.min(reach, target - predicted)) : target;
+    if (this.seen(aux, a) > SPIKE_FROM && reach > 0 && Math.abs(raw - predicted) > reach) {
+      aux[at + SPIKE_AT] = clamp((raw - predicted - Math.sign(raw - predicted) * reach) * scale);
+    }
     aux[at + ERR_AT] = clamp(g * aux[at + ERR_AT] + (1 - g) * Math.abs(target - predicted));
     aux[at + NAIVE_ERR_AT] = clamp(g * aux[at + NAIVE_ERR_AT] + (1 - g) * Math.abs(target));
     const d = aux[at + ERR_AT] > aux[at + NAIVE_ERR_AT] ? this.staleDecay : this.decay;
@@ -147,6 +173,26 @@ export class StreamAdaptation {
       for (let j = i; j < K; j++, u++) aux[u] = clamp(d * aux[u] + pi * aux[at + LAST_PHI + j]);
       aux[at + SUM_XY + i] = clamp(d * aux[at + SUM_XY + i] + pi * fitted);
     }
+    return previous;
+  }
+
+  /**
+   * The previous event was a spike of `spike` (raw units) that this event took back: it is replaced
+   * by the value the fit would have accepted wherever it is remembered. This event's observation
+   * pairs the spike's φ with the way back, so it teaches nothing and is not added.
+   */
+  private forgetSpike(aux: Float32Array, a: number, at: number, previous: number, spike: number): number {
+    // The averages took α·spike when the spike came; nothing has been added since.
+    for (let e = 0; e < EMA_ALPHAS.length; e++) aux[at + EMA_AT + e] -= EMA_ALPHAS[e] * spike;
+    const scale = aux[at + SCALE_AT];
+    aux[at + LAST_PHI + 1] = bound(aux[at + LAST_PHI + 1] - spike / scale);
+    if (this.period > 0) {
+      const k = (at - a - 2) / PER_OUTPUT;
+      const ring = a + this.ringAt + k * this.period;
+      const pos = (aux[a + 1] + this.period - 1) % this.period;
+      aux[ring + pos] -= spike;
+    }
+    return previous - spike;
   }
 
   /** The adapted change of output k (in the stream's scale); remembers φ for the next learn(). */
@@ -156,6 +202,7 @@ export class StreamAdaptation {
     const s = x.scale;
     const phi = this.phi;
     const lastScale = aux[at + SCALE_AT];
+    if (seen > 0 && lastScale > 0 && lastScale !== s) rescale(aux, at, lastScale / s);
     phi[0] = bound(x.network);
     phi[1] = seen > 0 ? bound((x.current - x.previous) / s) : 0;
     // The previous φ's change, one event older now (and rescaled to this event's scale).
@@ -179,7 +226,10 @@ export class StreamAdaptation {
       if (seen >= p) phi[8] = bound((back - aux[ring + pos]) / s); // x[t+1−P] − x[t−P]
       aux[ring + pos] = x.current;
     }
-    solveRidge(aux, at, this.system, this.weights);
+    // The seasonal regressors exist from a period on; until they have MIN_EVENTS observations of
+    // their own, a fit on a handful of them would weigh them wildly (one event fits any weight).
+    const leftOut = this.period > 0 && seen >= this.period + MIN_EVENTS ? NONE_LEFT_OUT : SEASONAL_LEFT_OUT;
+    solveRidge(aux, at, K, { ridge: RIDGE, floor: RIDGE_FLOOR, leftOut }, this.system, this.weights);
     let change = 0;
     for (let i = 0; i < K; i++) {
       change += this.weights[i] * phi[i];
@@ -202,42 +252,18 @@ export class StreamAdaptation {
 }
 
 /**
- * w = (Σφφᵀ + RIDGE·diag(Σφφᵀ) + RIDGE_FLOOR·I)⁻¹ Σφτ by Gaussian elimination with partial
- * pivoting; the ridge keeps the system positive definite, so it always has a solution. `sums` holds the upper triangle
- * (row-major) then Σφτ from `at`.
+ * Re-expresses one output's sums in a new scale (old/new = r): every regressor but the constant
+ * (index K − 1) and the target scale with the stream, so products of two of them take r², products
+ * with the constant r. Without it, events seen while the scale was small (a young stream, a
+ * quiet regime) weigh (old/new)² more than new ones for as long as the half-life keeps them.
  */
-function solveRidge(sums: Float32Array, at: number, m: Float64Array, w: Float64Array): void {
+function rescale(aux: Float32Array, at: number, r: number): void {
+  const r2 = r * r;
   let u = at;
   for (let i = 0; i < K; i++) {
-    for (let j = i; j < K; j++, u++) {
-      const v = sums[u] + (i === j ? RIDGE * sums[u] + RIDGE_FLOOR : 0);
-      m[i * K + j] = v;
-      m[j * K + i] = v;
-    }
-    m[K * K + i] = sums[at + SUM_XY + i];
+    for (let j = i; j < K; j++, u++) aux[u] = clamp(aux[u] * (j === K - 1 ? (i === K - 1 ? 1 : r) : r2));
+    aux[at + SUM_XY + i] = clamp(aux[at + SUM_XY + i] * (i === K - 1 ? r : r2));
   }
-  for (let c = 0; c < K; c++) {
-    let p = c;
-    for (let r = c + 1; r < K; r++) if (Math.abs(m[r * K + c]) > Math.abs(m[p * K + c])) p = r;
-    if (p !== c) {
-      for (let j = 0; j < K; j++) swap(m, c * K + j, p * K + j);
-      swap(m, K * K + c, K * K + p);
-    }
-    for (let r = c + 1; r < K; r++) {
-      const factor = m[r * K + c] / m[c * K + c];
-      for (let j = c; j < K; j++) m[r * K + j] -= factor * m[c * K + j];
-      m[K * K + r] -= factor * m[K * K + c];
-    }
-  }
-  for (let i = K - 1; i >= 0; i--) {
-    let v = m[K * K + i];
-    for (let j = i + 1; j < K; j++) v -= m[i * K + j] * w[j];
-    w[i] = v / m[i * K + i];
-  }
-}
-
-function swap(m: Float64Array, i: number, j: number): void {
-  const t = m[i];
-  m[i] = m[j];
-  m[j] = t;
+  aux[at + ERR_AT] = clamp(aux[at + ERR_AT] * r);
+  aux[at + NAIVE_ERR_AT] = clamp(aux[at + NAIVE_ERR_AT] * r);
 }

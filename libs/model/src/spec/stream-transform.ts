@@ -127,7 +127,7 @@ export class StreamTransform {
       const a = b * this.auxSize;
       const adaptation = this.adaptation;
       if (adaptation !== null) {
-        for (let k = 0; k < this.o; k++) adaptation.learn(aux, a + this.adaptAt, k, x[b * f + this.features[k]], aux[a + this.prevAt + k]);
+        for (let k = 0; k < this.o; k++) aux[a + this.prevAt + k] = adaptation.learn(aux, a + this.adaptAt, k, x[b * f + this.features[k]], aux[a + this.prevAt + k]);
       }
       if (this.scaling !== null) {
         updateScaler(aux, a, f, x, b * f, this.scaling, this.location, this.scale, b * f);
