@@ -179,7 +179,10 @@ Ctrl-C stops everything.
   });
   const status = setInterval(() => {
     void (async () => {
-      const text = await (await fetch(`${inference.url}/metrics`)).text().catch(() => '');
+      // A status line must never take npm start down: inference may be restarting or busy.
+      const text = await fetch(`${inference.url}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
       const version = /^streamcell_inference_model_version\S* (\S+)$/m.exec(text)?.[1] ?? '?';
       const s = poster!.stats;
       say(`status: posted ${s.sent} (accepted ${s.accepted}), injected anomalies ${s.anomalies}, 503s ${s.unavailable}, model version ${version}`);

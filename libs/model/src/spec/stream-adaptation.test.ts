@@ -88,6 +88,22 @@ describe('StreamAdaptation', () => {
     assert.ok(error(spiked, b.served, 152, 299) < 1.05 * error(clean, a.served, 152, 299));
   });
 
+  it("forecasts the way back after an outlier once its stream's outliers have come back", () => {
+    const clean = season(300);
+    const spiked = clean.map((v, k) => (k === 150 || k === 200 || k === 250 ? v + 6 : v));
+    const { served } = drive(spiked, { period: 120 });
+    const next = (k: number): number => spiked[k] + served[k] * 0.75;
+    // The first spike is a surprise; from the second on, the forecast made at a spike is the way back.
+    assert.ok(Math.abs(next(150) - clean[151]) > 3, `after the first spike ${next(150)} vs ${clean[151]}`);
+    for (const k of [200, 250]) assert.ok(Math.abs(next(k) - clean[k + 1]) < 0.3, `after the spike at ${k}: ${next(k)} vs ${clean[k + 1]}`);
+  });
+
+  it('does not forecast a way back on a stream whose jumps stay', () => {
+    const values = season(300).map((v, k) => v + 6 * [150, 200, 250].filter((at) => k >= at).length);
+    const { served } = drive(values, { period: 120 });
+    for (const k of [200, 250]) assert.ok(Math.abs(served[k] * 0.75) < 1, `after the jump at ${k}: change ${served[k] * 0.75}`);
+  });
+
   it('keeps a level shift that stays', () => {
     const values = season(300).map((v, k) => (k >= 150 ? v + 6 : v));
     const { previous } = drive(values, { period: 120 });

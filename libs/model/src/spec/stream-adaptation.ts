@@ -18,6 +18,7 @@
  * recurrent state.
  */
 
+import { RIDGE, RIDGE_FLOOR, LIMIT, GATE_HALF_LIFE, GATE_MARGIN, MIN_EVENTS, HUBER, STALE_HALF_LIFE, OUTLIER, SPIKE_RETURN, OUTLIER_DECAY, SPIKE_FROM } from './adaptation-tuning';
 import { solveRidge } from './ridge';
 
 /** Largest float32: sums are clamped to it so a stored state stays finite. */
@@ -26,68 +27,23 @@ const K = 10;
 const TRI = (K * (K + 1)) / 2;
 /** Smoothing factors of the moving averages whose deviations are regressors 4..6. */
 const EMA_ALPHAS = [0.3, 0.1, 0.03] as const;
-/** Per forecast feature: Σφφᵀ (upper triangle), Σφτ, the last φ, five scalars, then the moving averages (raw units). */
+/** Per forecast feature: Σφφᵀ (upper triangle), Σφτ, the last φ, nine scalars, then the moving averages (raw units). */
 const SUM_XY = TRI;
 const LAST_PHI = TRI + K;
 const SCALE_AT = TRI + 2 * K;
 const CHANGE_AT = SCALE_AT + 1;
 const ERR_AT = SCALE_AT + 2;
 const NAIVE_ERR_AT = SCALE_AT + 3;
-/** Raw excess of the last event over what the fit would have accepted (0 = it was ordinary). */
+/** How far (raw units) the last event was from what was served when it was an outlier, else 0. */
 const SPIKE_AT = SCALE_AT + 4;
-const EMA_AT = SCALE_AT + 5;
+/** Exponentially weighted counts of the stream's outliers that came back next event, and of all its outliers. */
+const REVERTED_AT = SCALE_AT + 5;
+const OUTLIERS_AT = SCALE_AT + 6;
+/** Running absolute errors of the adapted change and of no change, over events that moved (see learn). */
+const MOVING_ERR_AT = SCALE_AT + 7;
+const MOVING_NAIVE_ERR_AT = SCALE_AT + 8;
+const EMA_AT = SCALE_AT + 9;
 const PER_OUTPUT = EMA_AT + EMA_ALPHAS.length;
-/**
- * Ridge towards zero weights (= last-value), relative to each regressor's own weighted Σφ², so the
- * shrinkage does not depend on the regressor's magnitude (a smooth stream's changes are a small
- * fraction of its scale), plus a tiny absolute term that keeps the system definite.
- */
-const RIDGE = 0.05;
-const RIDGE_FLOOR = 1e-6;
-/**
- * Regressors, targets and the adapted change are clipped to this many scales: after a flat stretch
- * the scale is tiny and the first move is huge in scaled units; one such event must not teach
- * weights that multiply the next huge value (robust regression by winsorising, as the detector).
- */
-const LIMIT = 4;
-/**
- * The served-or-not comparison of the adapted change with no change looks at a short horizon (in
- * events): right after a regime shift the weights are stale for a while, and last-value must take
- * over within seconds, not after the regression's half-life. 40 let the shift's minute of
- * bench:quality end 0.8 % worse than last-value; 20 hands over twice as fast.
- */
-const GATE_HALF_LIFE = 20;
-/** The adapted change must have been at least this much better than no change to be served: on a random walk the two are equal, and chance alone must not switch. */
-const GATE_MARGIN = 0.05;
-/**
- * Events a stream must have seen before its adapted change can be served at all: four per
- * regressor, and two gate half-lives of evidence that it beats no change. Before that the weights
- * are fitted to a handful of events and the first minute of a stream would be a coin toss.
- */
-const MIN_EVENTS = 4 * K;
-/**
- * Huber-like robustness: the target enters the least squares at most this many recent absolute
- * errors (the gate's) away from what the fit predicted. An injected spike, a maintenance drop or a
- * level jump is one or two huge targets that would otherwise bend the weights for a half-life
- * (the ±LIMIT clip alone still lets them in at 4 scales).
- */
-const HUBER = 3;
-/**
- * While the adapted change is doing worse than no change (a regime shift, a new shape), the sums
- * forget at least this fast (half-life in events), so stale weights make way for the new regime
- * in tens of events instead of the regression's half-life, while a stable stream keeps its memory.
- */
-const STALE_HALF_LIFE = 35;
-/**
- * An outlier counts as a one-event spike when the next change takes back at least this share of
- * it. Its value is then replaced by the one the fit would have accepted in everything that
- * remembers it (the moving averages, the last change, the season ring, the stream's previous
- * value), so that a spike does not steer the next tens of forecasts; a level shift, which stays,
- * is kept as it came.
- */
-const SPIKE_RETURN = 0.5;
-/** Events before spikes are looked for: the running error needs a few events to mean anything. */
-const SPIKE_FROM = 10;
 /** The seasonal regressors (x[t+1−P] − x[t], the change a period ago) while they are too new to weigh. */
 const SEASONAL_LEFT_OUT = [false, false, false, false, false, false, false, true, true, false] as const;
 const NONE_LEFT_OUT = SEASONAL_LEFT_OUT.map(() => false);
@@ -155,17 +111,33 @@ export class StreamAdaptation {
     if (!Number.isFinite(target)) return previous;
     const spike = aux[at + SPIKE_AT];
     aux[at + SPIKE_AT] = 0;
-    if (spike !== 0 && Math.abs(current - previous + spike) < SPIKE_RETURN * Math.abs(spike)) return this.forgetSpike(aux, a, at, previous, spike);
-    const g = this.gateDecay;
-    const predicted = aux[at + CHANGE_AT];
-    // Clipped against the error *before* this event, so the outlier cannot widen its own clip.
-    const reach = HUBER * aux[at + ERR_AT];
-    const fitted = this.seen(aux, a) > MIN_EVENTS && reach > 0 ? predicted + Math.max(-reach, Math.min(reach, target - predicted)) : target;
-    if (this.seen(aux, a) > SPIKE_FROM && reach > 0 && Math.abs(raw - predicted) > reach) {
-      aux[at + SPIKE_AT] = clamp((raw - predicted - Math.sign(raw - predicted) * reach) * scale);
+    if (spike !== 0) {
+      const reverted = Math.abs(current - previous + spike) < SPIKE_RETURN * Math.abs(spike);
+      aux[at + OUTLIERS_AT] = OUTLIER_DECAY * aux[at + OUTLIERS_AT] + 1;
+      aux[at + REVERTED_AT] = OUTLIER_DECAY * aux[at + REVERTED_AT] + (reverted ? 1 : 0);
+      if (reverted) return this.forgetSpike(aux, a, at, previous, spike);
     }
+    const g = this.gateDecay;
+    const seen = this.seen(aux, a);
+    const predicted = aux[at + CHANGE_AT];
+    // Errors are measured on events that moved: in a flat stretch (a stuck sensor, a closed market)
+    // every change is exactly 0, and the first move after it is no outlier. The target is clipped
+    // against the error *before* this event, so an outlier cannot widen its own clip.
+    const reach = HUBER * aux[at + MOVING_ERR_AT];
+    const fitted = seen > MIN_EVENTS && reach > 0 ? predicted + Math.max(-reach, Math.min(reach, target - predicted)) : target;
+    // An outlier is judged against what was served (the fit's change or none, as the gate chose
+    // at the previous event), in the error of what was served: an unserved fit that wanders must
+    // not make ordinary events look like outliers.
+    const open = isOpen(seen - 1, aux[at + ERR_AT], aux[at + NAIVE_ERR_AT]);
+    const served = open ? predicted : 0;
+    const spread = HUBER * aux[at + (open ? MOVING_ERR_AT : MOVING_NAIVE_ERR_AT)];
+    if (seen > SPIKE_FROM && spread > 0 && Math.abs(raw - served) > OUTLIER * spread) aux[at + SPIKE_AT] = clamp((raw - served) * scale);
     aux[at + ERR_AT] = clamp(g * aux[at + ERR_AT] + (1 - g) * Math.abs(target - predicted));
     aux[at + NAIVE_ERR_AT] = clamp(g * aux[at + NAIVE_ERR_AT] + (1 - g) * Math.abs(target));
+    if (target !== 0) {
+      aux[at + MOVING_ERR_AT] = clamp(g * aux[at + MOVING_ERR_AT] + (1 - g) * Math.abs(target - predicted));
+      aux[at + MOVING_NAIVE_ERR_AT] = clamp(g * aux[at + MOVING_NAIVE_ERR_AT] + (1 - g) * Math.abs(target));
+    }
     const d = aux[at + ERR_AT] > aux[at + NAIVE_ERR_AT] ? this.staleDecay : this.decay;
     let u = at;
     for (let i = 0; i < K; i++) {
@@ -201,6 +173,7 @@ export class StreamAdaptation {
     const seen = this.seen(aux, a);
     const s = x.scale;
     const phi = this.phi;
+    const predicted = aux[at + CHANGE_AT];
     const lastScale = aux[at + SCALE_AT];
     if (seen > 0 && lastScale > 0 && lastScale !== s) rescale(aux, at, lastScale / s);
     phi[0] = bound(x.network);
@@ -241,7 +214,13 @@ export class StreamAdaptation {
     // Least squares minimises squared error; what a user compares is absolute error against
     // last-value. A stream where the adapted change has recently done worse than no change at
     // all is served last-value until that turns.
-    return seen >= MIN_EVENTS && aux[at + ERR_AT] < (1 - GATE_MARGIN) * aux[at + NAIVE_ERR_AT] ? change : 0;
+    const open = isOpen(seen, aux[at + ERR_AT], aux[at + NAIVE_ERR_AT]);
+    // This event is an outlier, and most of this stream's outliers came back the next event: the
+    // median forecast is where the stream was heading before it (the previous value and two of
+    // the changes served then), not the outlier. A stream whose jumps stay keeps last-value.
+    const reverts = seen >= MIN_EVENTS && aux[at + SPIKE_AT] !== 0 && aux[at + REVERTED_AT] > 0.5 * aux[at + OUTLIERS_AT];
+    if (reverts) return (x.previous - x.current) / s + (open ? 2 * predicted : 0);
+    return open ? change : 0;
   }
 
   /** After every output of the stream was adapted: one more event seen. */
@@ -249,6 +228,11 @@ export class StreamAdaptation {
     aux[a] = Math.min(aux[a] + 1, 1 << 24);
     if (this.period > 0) aux[a + 1] = (aux[a + 1] + 1) % this.period;
   }
+}
+
+/** Whether the adapted change is served: after MIN_EVENTS, while it recently beat no change by GATE_MARGIN. */
+function isOpen(seen: number, err: number, naiveErr: number): boolean {
+  return seen >= MIN_EVENTS && err < (1 - GATE_MARGIN) * naiveErr;
 }
 
 /**
@@ -265,5 +249,7 @@ function rescale(aux: Float32Array, at: number, r: number): void {
     aux[at + SUM_XY + i] = clamp(aux[at + SUM_XY + i] * (i === K - 1 ? r : r2));
   }
   aux[at + ERR_AT] = clamp(aux[at + ERR_AT] * r);
+  aux[at + MOVING_ERR_AT] = clamp(aux[at + MOVING_ERR_AT] * r);
+  aux[at + MOVING_NAIVE_ERR_AT] = clamp(aux[at + MOVING_NAIVE_ERR_AT] * r);
   aux[at + NAIVE_ERR_AT] = clamp(aux[at + NAIVE_ERR_AT] * r);
 }
