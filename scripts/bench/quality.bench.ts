@@ -10,8 +10,13 @@
  * event, from its true parameters and clean state (libs/workload). No real forecaster knows
  * those, so the oracle's error is a lower bound on what any model could reach there, not a target.
  *
- * Prints JSON lines: one per minute of stream time, one for the real dataset, one per workload
- * kind ({"bench":"quality","kind","series","afterWarmUp":{"mae","naiveMae","oracleMae","peerMae"}}),
+ * `npm start`'s own workload (300 sensor streams of width 8, a regime shift at minute 4) is replayed
+ * the same way with npm start's trainer settings (quality/start-replay.ts) and scored per minute
+ * as `check:live` scores a running system: what a new user sees in the first minutes.
+ *
+ * Prints JSON lines: one per minute of stream time, one for the real dataset, one for npm start's
+ * workload ({"bench":"quality","dataset":"npm-start","minutes":[…],"ratio","worstMinuteRatio",…}),
+ * one per workload kind ({"bench":"quality","kind","series","afterWarmUp":{"mae","naiveMae","oracleMae","peerMae"}}),
  * and last {"bench":"quality","mae","naiveMae","seasonalMae","oracleMae","peerMae","recoverySeconds",
  * "alertRecall","alertPrecision",...}.
  */
@@ -20,6 +25,7 @@ import { small } from './small';
 import { runRiverPeer } from './quality/peer';
 import { alertScores, maeTable, recoverySeconds, seriesRatios, type QualityRecord } from './quality/scoring';
 import { simulate } from './quality/simulate';
+import { replayStart } from './quality/start-replay';
 
 const round = (x: number | null | undefined, d = 4): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
 const print = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -72,6 +78,20 @@ async function main(): Promise<void> {
     peerMae: realPeerRows === null ? null : round(maeTable(realPeerRows, 60, 0).total.mae),
     medianRatio: round(seriesRatios(realSim.records).median),
     published: realSim.versions.length - 1,
+  });
+
+  const start = small ? { streams: 60, rate: 60, minutes: 3, shiftAfterSeconds: 120 } : { streams: 300, rate: 300, minutes: 12, shiftAfterSeconds: 240 };
+  const replay = await replayStart(start);
+  print({
+    bench: 'quality',
+    dataset: 'npm-start',
+    streams: start.streams,
+    rate: start.rate,
+    shiftAfterSeconds: start.shiftAfterSeconds,
+    minutes: replay.minutes.map((m) => round(m)),
+    ratio: round(replay.ratio),
+    worstMinuteRatio: round(replay.worstMinuteRatio),
+    published: replay.published,
   });
 
   // Per kind: which kinds a model is far from the oracle on, and where nothing is left to gain.

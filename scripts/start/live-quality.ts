@@ -12,6 +12,7 @@ import { kafkaConnectionSchema } from '@streamcell/kafka';
 import { TopicReader } from '@streamcell/testing';
 import { SignalGenerator } from '@streamcell/workload';
 import { inferenceSchema } from '../../apps/inference/src/config';
+import { minuteSums, summarise } from './minute-ratios';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,39 +65,27 @@ async function main(): Promise<void> {
   for (const p of predictionMsgs) forecastAt.set(`${String(p['stream'])}@${Number(p['ts'])}`, p['output'] as number[]);
   const start = events.reduce((m, e) => Math.min(m, e.ts), Number.POSITIVE_INFINITY);
   const shiftTs = start + shiftAfterSeconds * 1000;
-  const minutes = new Map<number, { model: number; naive: number }>();
-  for (const list of perStream.values()) {
-    let scale = 0;
-    for (let k = 1; k < list.length; k++) for (let j = 0; j < width; j++) scale += Math.abs(list[k].values[j] - list[k - 1].values[j]);
-    scale /= Math.max(1, (list.length - 1) * width);
-    if (!(scale > 0)) continue;
-    for (let k = 1; k < list.length; k++) {
-      const f = forecastAt.get(`${list[k - 1].stream}@${list[k - 1].ts}`);
-      const key = `${list[k].stream}@${list[k].ts}`;
-      if (f === undefined || anomalous.has(key) || anomalous.has(`${list[k - 1].stream}@${list[k - 1].ts}`)) continue;
-      const m = Math.floor((list[k].ts - start) / 60_000);
-      const row = minutes.get(m) ?? { model: 0, naive: 0 };
-      for (let j = 0; j < width; j++) {
-        row.model += Math.abs(f[j] - list[k].values[j]) / scale;
-        row.naive += Math.abs(list[k - 1].values[j] - list[k].values[j]) / scale;
-      }
-      minutes.set(m, row);
-    }
-  }
-  for (const [m, r] of [...minutes.entries()].sort((a, b) => a[0] - b[0])) {
+  const served = [...perStream.values()].map((list) =>
+    list.map((e) => {
+      const key = `${e.stream}@${e.ts}`;
+      return { ts: e.ts, values: e.values, anomaly: anomalous.has(key), forecast: forecastAt.get(key) };
+    }),
+  );
+  const minutes = minuteSums(served, start);
+  for (const [m, r] of minutes) {
     process.stdout.write(`${JSON.stringify({ check: 'live', minute: m, ratioToLastValue: Number((r.model / r.naive).toFixed(4)) })}\n`);
   }
   const alerted = new Set(alertMsgs.map((a) => `${String(a['stream'])}@${Number(a['ts'])}`));
   const hits = [...alerted].filter((k) => anomalous.has(k)).length;
   const afterShift = (keys: Iterable<string>): string[] => [...keys].filter((k) => Number(k.split('@')[1]) >= shiftTs);
-  const total = [...minutes.values()].reduce((a, r) => ({ model: a.model + r.model, naive: a.naive + r.naive }), { model: 0, naive: 0 });
+  const summary = summarise(minutes);
   process.stdout.write(
     `${JSON.stringify({
       check: 'live',
       events: events.length,
       predictions: predictionMsgs.length,
-      ratioToLastValue: Number((total.model / total.naive).toFixed(4)),
-      worstMinuteRatio: Number(Math.max(...[...minutes.values()].map((r) => r.model / r.naive)).toFixed(4)),
+      ratioToLastValue: Number(summary.ratio.toFixed(4)),
+      worstMinuteRatio: Number(summary.worstMinuteRatio.toFixed(4)),
       anomalies: anomalous.size,
       alerts: alerted.size,
       alertPrecision: alerted.size === 0 ? null : Number((hits / alerted.size).toFixed(4)),
