@@ -69,7 +69,9 @@ describe('online learning across a dynamics shift', () => {
       t.diagnostic(`post-shift error / last-value: adapted v${adapted.version} ${adaptedError.toFixed(4)}, frozen v${frozen.version} ${frozenError.toFixed(4)}`);
       assert.ok(adaptedError < 1, `the adapted version beats last-value after the shift: ${adaptedError}`);
       assert.ok(adaptedError < 0.8 * frozenError, `post-shift error / last-value: adapted v${adapted.version} ${adaptedError} vs frozen v${frozen.version} ${frozenError}`);
-      assert.ok(bundlesOf(weights, config.modelName).some((b) => b.version === adapted.version), 'the adapted version is on model.weights');
+      // The head moves when the publish commits; the reader sees it a moment later.
+      const reader = weights;
+      await waitFor('the adapted version on model.weights', () => (bundlesOf(reader, config.modelName).some((b) => b.version === adapted.version) ? true : undefined), { timeoutMs: 15_000 });
     } finally {
       await app.close();
       await weights?.stop();
