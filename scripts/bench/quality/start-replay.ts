@@ -3,7 +3,7 @@
  * (StreamingModel and the online trainer with npm start's trainer settings), scored per minute as
  * `check:live` scores a running system (scripts/start/minute-ratios.ts). It shows, in seconds and
  * without a broker, what a new user sees in the live view's first minutes, and it tracked a real
- * 12-minute `npm start` within about 0.01 in every minute (docs/decisions.md).
+ * 12-minute `npm start` within 0.02 in every minute (docs/decisions.md).
  */
 import { loadConfig } from '@streamcell/config';
 import { StreamingModel } from '@streamcell/model';
