@@ -14,7 +14,7 @@
  * generator's own conditional median, from libs/workload): scored the same way, it shows how far
  * below last-value any forecaster could get on that workload.
  */
-import { naiveScales, Sums, totals, validate, type MaeTotals } from './totals';
+import { naiveScales, Sums, totals, validate, type MaeTotals, type RelativeMeans } from './totals';
 
 export type { MaeTotals } from './totals';
 
@@ -39,21 +39,15 @@ export interface QualityRecord {
   readonly oracle?: number | null;
 }
 
-export interface MaeRow {
+/**
+ * One bucket of maeTable: relative MAEs (see the file comment) of the forecast, last-value,
+ * seasonal-naive (over the records that have one; null when none do), the forecast over those same
+ * records (the fair comparison) and the oracle (null when no record has one), records pooled
+ * within the bucket.
+ */
+export interface MaeRow extends RelativeMeans {
   /** Bucket start, in stream seconds (bucket = [fromSeconds, fromSeconds + bucketSeconds)). */
   readonly fromSeconds: number;
-  readonly count: number;
-  /** Relative MAE of the forecast (see the file comment), records pooled within the bucket. */
-  readonly mae: number;
-  /** Relative MAE of last-value. */
-  readonly naiveMae: number;
-  /** Relative MAE of seasonal-naive over the records that have one; null when none do. */
-  readonly seasonalMae: number | null;
-  /** Relative MAE of the forecast over the same records as seasonalMae (the fair comparison). */
-  readonly maeWhereSeasonal: number | null;
-  readonly seasonalCount: number;
-  /** Relative MAE of the oracle over the records that have one; null when none do. */
-  readonly oracleMae: number | null;
 }
 
 export interface MaeTable {

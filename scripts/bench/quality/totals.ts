@@ -4,7 +4,7 @@
  */
 import type { QualityRecord } from './scoring';
 
-/** Relative MAEs of one bucket or one series (see MaeRow in scoring.ts for each field). */
+/** Relative MAEs of one bucket or one series (see MaeRow in scoring.ts). */
 export interface RelativeMeans {
   readonly count: number;
   readonly mae: number;
