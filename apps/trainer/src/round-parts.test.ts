@@ -45,8 +45,11 @@ describe('RoundReporter', () => {
   };
 
   it('counts rounds by outcome, tracks rejections since the last publication and logs one line per round', async () => {
-    const tally = new RoundTally(1, 0, () => 5);
+    // The stopwatch reads 0 when the round starts and 5 ms at every report.
+    let reads = 0;
+    const tally = new RoundTally(1, () => (reads++ === 0 ? 0 : 5));
     tally.addIteration([0.5, 1.5]);
+    assert.equal(tally.report('skipped', 'timing').durationMs, 5);
     const quality = { streams: 3, medianRatio: 0.8, p90Ratio: 0.9, worseShare: 0, seasonalMedianRatio: null };
     reporter.record(tally.report('rejected', 'not by the margin', { candidate: quality, serving: quality }), 4);
     reporter.record(tally.report('rejected', 'not by the margin'), 4);

@@ -87,6 +87,8 @@ describe('OnlineTrainer', () => {
     assert.equal(report.iterations, 6);
     assert.equal(report.updates, 12, 'k2 / k1 = 2 updates per iteration');
     assert.equal(report.currentLoss, 1, 'the fresh change-forecasting head is exactly last-value');
+    // The scheduling clock (f.clock) stood still, as stream time does in a replay: the round is timed by the stopwatch.
+    assert.ok(report.durationMs > 0, `durationMs ${report.durationMs}`);
     assert.ok(report.validationLoss < 0.9, `median error ratio to last-value ${report.validationLoss}`);
     assert.ok(report.quality !== undefined && report.quality.candidate.worseShare <= 0.25);
     const [v6] = f.published;

@@ -52,6 +52,7 @@ export class OnlineTrainer {
   private lastRoundAt: number;
   private running = false;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
 
   constructor(
     private readonly settings: TrainingSettings,
@@ -61,6 +62,7 @@ export class OnlineTrainer {
     this.stats = new RunningStats(settings.inputWidth);
     this.rng = new SeededRandom(settings.seed);
     this.now = ports.now === undefined ? () => Date.now() : () => ports.now!();
+    this.elapsed = ports.elapsed === undefined ? () => performance.now() : () => ports.elapsed!();
     this.lastRoundAt = this.now();
   }
 
@@ -193,7 +195,7 @@ export class OnlineTrainer {
     this.eventsSinceRound = 0;
     this.lastRoundAt = started;
     this.counters.rounds += 1;
-    return new RoundTally(this.counters.rounds, started, this.now);
+    return new RoundTally(this.counters.rounds, this.elapsed);
   }
 
   /**

@@ -33,12 +33,15 @@ export class RoundTally {
   iterations = 0;
   updates = 0;
   private lossSum = 0;
+  private readonly started: number;
 
+  /** @param elapsed monotonic stopwatch (ms) that times the round */
   constructor(
     readonly round: number,
-    private readonly started: number,
-    private readonly now: () => number,
-  ) {}
+    private readonly elapsed: () => number,
+  ) {
+    this.started = elapsed();
+  }
 
   addIteration(losses: readonly number[]): void {
     this.iterations += 1;
@@ -61,7 +64,7 @@ export class RoundTally {
       currentLoss: evaluated?.serving.medianRatio ?? Number.NaN,
       quality: evaluated,
       version,
-      durationMs: this.now() - this.started,
+      durationMs: this.elapsed() - this.started,
       validationStreams: evaluated?.candidate.streams ?? 0,
       checkpointError: undefined,
     };

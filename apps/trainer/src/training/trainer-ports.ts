@@ -47,8 +47,14 @@ export interface TrainerPorts {
   yieldToEventLoop(): Promise<void>;
   /** Training step; libs/model's trainTbptt unless a test substitutes it. */
   train?(bundle: WeightsBundle, data: Sequences & { initialStates: Float32Array[] }, options: TrainOptions): Promise<TrainResult>;
-  /** Clock (ms). */
+  /** Clock (ms) that schedules rounds and stamps bundles: wall time in the service, stream time in a replay. Default Date.now. */
   now?(): number;
+  /**
+   * Monotonic stopwatch (ms) that times rounds (RoundReport.durationMs). Separate from `now`: a
+   * replay's stream time stands still while a round runs, and a round must not report 0 ms.
+   * Default performance.now.
+   */
+  elapsed?(): number;
 }
 
 export type PublishResult = { readonly published: WeightsBundle } | { readonly superseded: string };
