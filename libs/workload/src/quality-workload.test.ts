@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changeScale, QUALITY_KINDS, qualityWorkload, REAL_SERIES_FIXTURE, realWorkload } from './quality-workload';
+import { QUALITY_KINDS } from './quality-kinds';
+import { changeScale, qualityWorkload } from './quality-workload';
+import { REAL_SERIES_FIXTURE, realWorkload } from './real-workload';
 
 const small = qualityWorkload({ small: true });
 const full = qualityWorkload({ small: false });
