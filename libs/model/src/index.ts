@@ -12,15 +12,12 @@ export {
   type AdaptationSpec,
   type SeasonalitySpec,
   type ResolvedSpec,
-  type StateTensorInfo,
   type StreamScalingSpec,
   forecastFeatures,
   forecastsChange,
-  type TensorShapeEntry,
   resolveSpec,
-  stateTensors,
-  weightShapes,
 } from './spec/spec';
+export { stateTensors, type StateTensorInfo, type TensorShapeEntry, weightShapes } from './spec/shapes';
 export { isUniformStack, layerSpecs, type LayerSpec, type ResolvedLayer } from './spec/stack';
 export { initWeights, type InitOptions, SeededRandom } from './spec/init';
 export { Normalizer } from './spec/normalization';

@@ -1,7 +1,8 @@
 import { BundleNonFiniteError, BundleShapeError } from '../errors';
 import { initWeights, type InitOptions } from '../spec/init';
 import { layerSpecs, sameStack } from '../spec/stack';
-import { forecastFeatures, forecastsChange, type ModelSpec, type ResolvedSpec, resolveSpec, shapeSize, weightShapes } from '../spec/spec';
+import { forecastFeatures, forecastsChange, type ModelSpec, type ResolvedSpec, resolveSpec } from '../spec/spec';
+import { shapeSize, weightShapes } from '../spec/shapes';
 
 /**
  * A model's weights plus everything needed to use them: the one source of truth that every engine

@@ -7,7 +7,8 @@ import {
   ModelSpecError,
   UnsupportedBundleVersionError,
 } from '../errors';
-import { resolveSpec, type ResolvedSpec, shapeSize, weightShapes } from '../spec/spec';
+import { resolveSpec, type ResolvedSpec } from '../spec/spec';
+import { shapeSize, weightShapes } from '../spec/shapes';
 import { validateTensors, type WeightsBundle } from './bundle';
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createBundle } from '../bundle/bundle';
 import { DuplicateStreamError, EngineUnavailableError, StateTableError } from '../errors';
-import { stateTensors } from '../spec/spec';
+import { stateTensors } from '../spec/shapes';
 import { CELL_VARIANTS, maxAbsDiff, randomArray, randomBundle } from '../test-support';
 import { tf } from '../tfjs/backend';
 import type { EngineConfig } from './config';

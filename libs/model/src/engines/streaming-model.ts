@@ -1,7 +1,7 @@
 import { sameArchitecture, type WeightsBundle } from '../bundle/bundle';
 import { DuplicateStreamError, StateTableError } from '../errors';
 import { Normalizer } from '../spec/normalization';
-import { stateTensors } from '../spec/spec';
+import { stateTensors } from '../spec/shapes';
 import { StreamTransform } from '../spec/stream-transform';
 import { type EvictionEvent, StateTable } from '../state/state-table';
 import { DEFAULT_ENGINE, type EngineConfig } from './config';

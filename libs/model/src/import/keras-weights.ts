@@ -1,6 +1,7 @@
 import { createBundle, type WeightsBundle } from '../bundle/bundle';
 import { KerasImportError } from '../errors';
-import { type ModelSpec, type OutputMeaning, resolveSpec, weightShapes } from '../spec/spec';
+import { type ModelSpec, type OutputMeaning, resolveSpec } from '../spec/spec';
+import { weightShapes } from '../spec/shapes';
 import type { KerasLayer, KerasModel } from './keras-config';
 
 /** One stored weight, as a file lists it. `data` is null for non-float32 weights (refused if used). */

@@ -1,6 +1,6 @@
 import type { WeightsBundle } from '../bundle/bundle';
 import { KerasImportError } from '../errors';
-import { shapeSize } from '../spec/spec';
+import { shapeSize } from '../spec/shapes';
 import { readKerasModel } from './keras-config';
 import { type ImportOptions, kerasBundle, type WeightEntry } from './keras-weights';
 

@@ -1,4 +1,5 @@
-import { forecastsChange, type ResolvedSpec, shapeSize, weightShapes } from './spec';
+import { forecastsChange, type ResolvedSpec } from './spec';
+import { shapeSize, weightShapes } from './shapes';
 import { layerSpecs } from './stack';
 
 /**

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ModelSpecError } from '../errors';
 import { initWeights, orthogonal, SeededRandom } from './init';
-import { resolveSpec, stateTensors, weightShapes } from './spec';
+import { resolveSpec } from './spec';
+import { stateTensors, weightShapes } from './shapes';
 
 const base = { cell: 'lstm', layers: [4, 3], inputWidth: 2, head: { units: 1 } } as const;
 

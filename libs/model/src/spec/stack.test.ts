@@ -8,7 +8,8 @@ import { ReferenceKernel } from '../engines/reference/kernel';
 import { ModelSpecError } from '../errors';
 import { maxAbsDiff, randomArray, randomBundle } from '../test-support';
 import { tbpttGradients } from '../training/tbptt';
-import { type ModelSpec, resolveSpec, stateTensors, weightShapes } from './spec';
+import { type ModelSpec, resolveSpec } from './spec';
+import { stateTensors, weightShapes } from './shapes';
 import { layerSpecs } from './stack';
 
 const MIXED: ModelSpec = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stateTensors } from '../../spec/spec';
+import { stateTensors } from '../../spec/shapes';
 import { CELL_VARIANTS, maxAbsDiff, randomArray, randomBundle } from '../../test-support';
 import { ReferenceKernel } from '../reference/kernel';
 import { buildStepGraph } from './graph';

@@ -1,6 +1,6 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import type { ActivationName } from '../../spec/activations';
-import { gateCount, stateTensors } from '../../spec/spec';
+import { gateCount, stateTensors } from '../../spec/shapes';
 import { layerSpecs } from '../../spec/stack';
 import { explicitLayer, type GraphOps, type LayerWeights } from './cells';
 import type { OnnxGraph, OnnxInitializer, OnnxNode } from './proto';
