@@ -1,6 +1,7 @@
 import { env, type ConfigOf } from '@streamcell/config';
 import { topicSettings } from '@streamcell/events';
 import { kafkaConnectionSchema } from '@streamcell/kafka';
+import type { EngineConfig } from '@streamcell/model';
 
 /** Every setting of the inference service (README, "Configuration"). Parsed once at boot. */
 export const inferenceSchema = {
@@ -67,3 +68,15 @@ export const inferenceSchema = {
 };
 
 export type InferenceConfig = ConfigOf<typeof inferenceSchema>;
+
+/** The model engine the settings choose (INFERENCE_ENGINE and its options). */
+export function engineConfig(config: InferenceConfig): EngineConfig {
+  switch (config.engine) {
+    case 'onnx':
+      return { kind: 'onnx', executionProvider: config.onnxProvider };
+    case 'reference':
+      return { kind: 'reference' };
+    case 'tfjs':
+      return { kind: 'tfjs', backend: config.tfjsBackend };
+  }
+}

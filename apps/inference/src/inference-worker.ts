@@ -1,24 +1,18 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eventTopics, inferenceTopics, modelWeightsTopic } from '@streamcell/events';
 import { KafkaConnection, retryRetriable, type Assignment, type BatchConsumer, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin } from '@streamcell/kafka';
-import type { EngineConfig } from '@streamcell/model';
 import type { JsonLogger } from '@streamcell/observability';
 import { AtLeastOnce } from './commit/at-least-once';
 import type { Guarantee } from './commit/committer';
 import { ExactlyOnce } from './commit/exactly-once';
-import type { InferenceConfig } from './config';
+import { engineConfig, type InferenceConfig } from './config';
 import type { InferenceMetrics } from './inference.metrics';
 import { ModelHost } from './model-host';
 import { PartitionInitialiser } from './partition-initialiser';
 import type { CommitSnapshot } from './partition-task';
 import { PartitionSet } from './partition-set';
 import { StepScheduler } from './step-scheduler';
-import { HostStateCache } from './state-tiers/host-cache';
-import { LmdbTier } from './state-tiers/lmdb-tier';
-import { LocalCheckpoint } from './state-tiers/local-checkpoint';
-import { checkpointPartitions, type WarmStart } from './state-tiers/restorer';
-import { StreamStore } from './stream-store';
+import { WorkerState } from './state-tiers/worker-state';
+import type { StreamStore } from './stream-store';
 import { WeightsFeed } from './weights-feed';
 
 /**
@@ -44,9 +38,7 @@ export class InferenceWorker {
   private commitTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly diskTier: LmdbTier;
-  /** Warm restarts: only with a configured INFERENCE_STATE_DIR (a temp dir does not outlive us). */
-  private readonly checkpoint: LocalCheckpoint | undefined;
+  private readonly state: WorkerState;
   private readonly scheduler: StepScheduler;
   private stopping = false;
   private readonly abort = new AbortController();
@@ -64,13 +56,8 @@ export class InferenceWorker {
     this.connection = new KafkaConnection(config, logger, 'inference');
     this.admin = this.connection.admin();
     this.brokers = this.admin.watch();
-    const stateDir = config.stateDir !== '' ? config.stateDir : join(tmpdir(), `streamcell-inference-${process.pid}`);
-    // The spill tier is a cache of this thread's streams; the checkpoint directory is shared (LMDB
-    // takes writers from several threads), so a partition's checkpoint is found by whichever
-    // thread gets the partition after a restart.
-    this.diskTier = new LmdbTier(join(stateDir, thread === 0 ? 'spill' : `spill-${thread}`), config.stateTtlMs > 0);
-    this.checkpoint = config.stateDir !== '' ? new LocalCheckpoint(join(stateDir, 'checkpoint'), `${config.groupId}|${config.inferenceState}`) : undefined;
-    this.store = new StreamStore(new HostStateCache(config.stateMemoryBytes, this.diskTier), (reason) => metrics.evictions.inc({ reason }));
+    this.state = new WorkerState(config, thread, (reason) => metrics.evictions.inc({ reason }), this.admin, logger);
+    this.store = this.state.store;
     this.scheduler = new StepScheduler(
       () => this.host.current(),
       (batch, seconds) => {
@@ -113,7 +100,7 @@ export class InferenceWorker {
       readChangelog: (topic, partitions, onMessage, from) => this.connection.readToEnd(topic, partitions, onMessage, undefined, from),
       changelogTopic: config.inferenceState,
       store: this.store,
-      warmStart: () => this.warmStart(),
+      warmStart: () => this.state.warmStart(),
       clock,
       metrics,
       logger,
@@ -217,8 +204,7 @@ export class InferenceWorker {
     await this.partitions.close();
     await this.guarantee.stop();
     await this.host.dispose();
-    this.diskTier.close();
-    await this.checkpoint?.close().catch(() => undefined);
+    await this.state.close();
     await this.admin.disconnect().catch(() => undefined);
   }
 
@@ -288,27 +274,10 @@ export class InferenceWorker {
     this.metrics.stateStreams.set({ where: 'disk' }, this.store.diskCount);
   }
 
-  private warmStart(): WarmStart | undefined {
-    if (this.checkpoint === undefined) return undefined;
-    const topic = this.config.inferenceState;
-    return {
-      checkpoint: this.checkpoint,
-      offsets: async () => ({ start: await this.admin.startOffsets(topic), end: await this.admin.endOffsets(topic) }),
-      maxAgeMs: this.config.checkpointMaxAgeMs,
-    };
-  }
-
   /** At a clean stop, after the final commits: the partitions' states for a warm restart. */
   private async writeCheckpoint(): Promise<void> {
-    if (this.checkpoint === undefined || !this.host.loaded || this.partitions.size === 0) return;
-    try {
-      const end = await this.admin.endOffsets(this.config.inferenceState);
-      const { partitions, streams } = checkpointPartitions(this.checkpoint, this.partitions.tasks(), this.store, end, (t) => this.partitions.settled(t));
-      this.logger.info('state checkpoint written for a warm restart', { partitions, streams });
-    } catch (e) {
-      // Only a slower next start: it restores from the changelog.
-      this.logger.warn('could not write the state checkpoint', { error: String(e) });
-    }
+    if (!this.host.loaded || this.partitions.size === 0) return;
+    await this.state.writeCheckpoint(this.partitions.tasks(), (t) => this.partitions.settled(t));
   }
 
   /** State TTL sweep, between steps; the tombstones go out with each partition's next commit. */
@@ -319,16 +288,5 @@ export class InferenceWorker {
       if (expired > 0) this.metrics.stateExpired.inc(expired);
       return Promise.resolve();
     });
-  }
-}
-
-function engineConfig(config: InferenceConfig): EngineConfig {
-  switch (config.engine) {
-    case 'onnx':
-      return { kind: 'onnx', executionProvider: config.onnxProvider };
-    case 'reference':
-      return { kind: 'reference' };
-    case 'tfjs':
-      return { kind: 'tfjs', backend: config.tfjsBackend };
   }
 }
