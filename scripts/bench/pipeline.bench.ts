@@ -26,6 +26,7 @@ import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBundle, encodeBundle } from '@streamcell/model';
 import { benchBroker, emit } from './broker';
+import { emitWhereTimeGoes, ready, scrape } from './pipeline/worker-metrics';
 import { benchList, benchNumber, small } from './small';
 
 const total = benchNumber('BENCH_EVENTS', 200_000, 2_000);
@@ -196,44 +197,6 @@ function steadyRate(samples: readonly Sample[], readyAt = 0): number {
   const from = samples.find((x) => x.n >= 0.1 * total && x.t >= readyAt) ?? samples.find((x) => x.n > 0)!;
   const to = samples.find((x) => x.n >= 0.9 * total && x.t > from.t) ?? samples[samples.length - 1];
   return (to.n - from.n) / ((to.t - from.t) / 1000);
-}
-
-async function ready(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-  } catch {
-    return false;
-  }
-}
-
-type MetricValues = (name: string) => number;
-
-async function scrape(port: number): Promise<MetricValues> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return (name) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
-}
-
-/** The worker's own histograms between two scrapes: how long steps and commits took, and how big. */
-function emitWhereTimeGoes(mode: string, threads: number, phase: 'drain' | 'live', seconds: number, before: MetricValues, after: MetricValues): void {
-  const value = (name: string): number => after(name) - (Number.isNaN(before(name)) ? 0 : before(name));
-  const avg = (h: string): number => value(`${h}_sum`) / value(`${h}_count`);
-  const steps = value('streamcell_inference_step_duration_seconds_count');
-  const commits = value('streamcell_inference_commit_duration_seconds_count');
-  emit({
-    bench: 'pipeline.profile',
-    mode,
-    threads,
-    phase,
-    seconds: Math.round(seconds * 100) / 100,
-    steps,
-    avgStepBatch: Math.round(avg('streamcell_inference_step_batch_size')),
-    avgStepMs: Math.round(avg('streamcell_inference_step_duration_seconds') * 1e5) / 100,
-    stepShare: Math.round((value('streamcell_inference_step_duration_seconds_sum') / seconds) * 1000) / 1000,
-    commits,
-    avgCommitMs: Math.round(avg('streamcell_inference_commit_duration_seconds') * 1e5) / 100,
-    avgEventsPerCommit: Math.round(value('streamcell_inference_predictions_total') / commits),
-    avgEndToEndMs: Math.round(avg('streamcell_inference_end_to_end_latency_seconds') * 1e5) / 100,
-  });
 }
 
 async function passThrough(kafka: Kafka, prefix: string, valueBytes: number, round: number): Promise<number> {
