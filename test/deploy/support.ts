@@ -30,8 +30,8 @@ function onPath(cmd: string): boolean {
 let renderer: { cmd: string; args: string[]; label: string } | undefined;
 
 /**
- * kustomize, in this order: the cached binary (~/.cache/streamcell/bin, installed by .ci/run or
- * by a previous run), one on PATH, `go install` into the cache, `kubectl kustomize`.
+ * kustomize, in this order: the cached binary (~/.cache/streamcell/bin, installed there by a
+ * previous run), one on PATH, `go install` into the cache, `kubectl kustomize`.
  */
 export function kustomize(): { cmd: string; args: string[]; label: string } {
   if (renderer !== undefined) return renderer;

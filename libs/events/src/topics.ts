@@ -1,7 +1,7 @@
 import { env } from '@streamcell/config';
 
 /**
- * Topic names and layout shared by every service (DESIGN.md, "Topics"). Each app includes the
+ * Topic names and layout shared by every service (README, "Topics"). Each app includes the
  * settings it needs in its own config schema, so a deployment can rename topics consistently.
  */
 export const topicSettings = {
