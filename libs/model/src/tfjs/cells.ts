@@ -1,6 +1,6 @@
 import type { WeightsBundle } from '../bundle/bundle';
 import type { ActivationName } from '../spec/activations';
-import { type ResolvedSpec } from '../spec/spec';
+import type { ResolvedSpec } from '../spec/spec';
 import { gateCount } from '../spec/shapes';
 import { layerSpecs } from '../spec/stack';
 import { tf } from './backend';

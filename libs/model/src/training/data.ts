@@ -1,6 +1,6 @@
 import { TrainingError } from '../errors';
 import { Normalizer } from '../spec/normalization';
-import { type ResolvedSpec } from '../spec/spec';
+import type { ResolvedSpec } from '../spec/spec';
 import { stateTensors } from '../spec/shapes';
 import { StreamTransform } from '../spec/stream-transform';
 

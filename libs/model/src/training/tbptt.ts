@@ -1,7 +1,7 @@
 import type { WeightsBundle } from '../bundle/bundle';
 import type { TfjsBackendName } from '../engines/config';
 import { EngineUnavailableError, TrainingError } from '../errors';
-import { type ResolvedSpec } from '../spec/spec';
+import type { ResolvedSpec } from '../spec/spec';
 import { stateTensors } from '../spec/shapes';
 import { tf, useTfjsBackend } from '../tfjs/backend';
 import { tfStep, type TfWeights, weightsToTensors } from '../tfjs/cells';

@@ -1,6 +1,6 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import { type ActivationName, applyActivation } from '../../spec/activations';
-import { type ResolvedSpec } from '../../spec/spec';
+import type { ResolvedSpec } from '../../spec/spec';
 import { gateCount } from '../../spec/shapes';
 import { layerSpecs, type ResolvedLayer } from '../../spec/stack';
 import type { StepKernel } from '../kernel';

@@ -1,7 +1,7 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import { tf, useTfjsBackend } from '../../tfjs/backend';
 import { tfStep, type TfWeights, weightsToTensors } from '../../tfjs/cells';
-import { type ResolvedSpec } from '../../spec/spec';
+import type { ResolvedSpec } from '../../spec/spec';
 import { stateTensors } from '../../spec/shapes';
 import type { TfjsBackendName } from '../config';
 import type { StepKernel } from '../kernel';

@@ -1,5 +1,5 @@
 import type { OnnxGraph } from '../../engines/onnx/proto';
-import { type ResolvedSpec } from '../../spec/spec';
+import type { ResolvedSpec } from '../../spec/spec';
 import { stateTensors, weightShapes } from '../../spec/shapes';
 import { layerSpecs, type ResolvedLayer } from '../../spec/stack';
 import type { LossName } from '../losses';

@@ -1,6 +1,6 @@
 import type { WeightsBundle } from '../../bundle/bundle';
 import { TrainingError } from '../../errors';
-import { type ResolvedSpec } from '../../spec/spec';
+import type { ResolvedSpec } from '../../spec/spec';
 import { weightShapes } from '../../spec/shapes';
 import type { AdamState } from '../adam';
 import { type FlatStepMajorData, type SequenceData, toFlatStepMajor } from '../data';
