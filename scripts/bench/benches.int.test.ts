@@ -25,6 +25,19 @@ const expectedFields: Record<string, string[]> = {
   'bench:quality': ['mae', 'naiveMae', 'seasonalMae', 'peerMae', 'recoverySeconds', 'alertRecall', 'alertPrecision'],
 };
 
+/**
+ * Fields that small mode must actually measure: a finite number above 0, never null. (Peers that
+ * may be missing on a machine, PyTorch and River, are allowed null and are not listed here.) A
+ * benchmark whose measuring path silently yields null or NaN is broken even though it printed.
+ */
+const measuredFields: Record<string, string[]> = {
+  'bench:ingest': ['eventsPerSec', 'baselineEventsPerSec', 'ratio'],
+  'bench:pipeline': ['eosEventsPerSec', 'passthroughEventsPerSec', 'eosRatio', 'p99Ms'],
+  'bench:trainer': ['itersPerSec', 'eventsPerSec'],
+  'bench:restore': ['streams', 'coldSeconds', 'readSeconds', 'warmSeconds', 'rssMb', 'killToCommitSeconds'],
+  'bench:quality': ['mae', 'naiveMae', 'seasonalMae', 'alertRecall', 'alertPrecision'],
+};
+
 function runSmall(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', '--silent', script, '--', '--small'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,6 +64,10 @@ describe('benchmarks (small mode)', () => {
       const summary = JSON.parse(last) as Record<string, unknown>;
       assert.equal(typeof summary['bench'], 'string', last);
       for (const field of expectedFields[script] ?? []) assert.ok(field in summary, `${script}: no "${field}" in ${last}`);
+      for (const field of measuredFields[script] ?? []) {
+        const value = summary[field];
+        assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${script}: "${field}" was not measured (${String(value)}) in ${last}`);
+      }
       // Small modes are smoke runs; a slow one makes every `npm test` slow.
       assert.ok(Date.now() - started < 60_000, `${script} --small took ${Date.now() - started} ms`);
     });
