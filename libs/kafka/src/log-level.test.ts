@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string; retriable: boolean }[] };
 import { readFileSync } from 'node:fs';
-import { expectedRetriableMessages, levelOf, rebalanceError, rebalanceMessage } from './log-level';
+import { expectedRetriableMessages, levelOf, rebalanceError, rebalanceMessage, topicCreationError } from './log-level';
 
 const concurrent = expectedRetriableMessages.get('CONCURRENT_TRANSACTIONS')!;
 
@@ -28,6 +28,13 @@ describe('kafkajs log levels', () => {
     assert.equal(levelOf({ log: { message: rebalanceMessage, timestamp: '', logger: 'kafkajs' } }), 'debug');
     assert.equal(errorCodes.find((e) => e.type === 'REBALANCE_IN_PROGRESS')?.message, rebalanceError);
     assert.equal(levelOf({ log: { message: 'Response Heartbeat(key: 12, version: 3)', error: rebalanceError, timestamp: '', logger: 'kafkajs' } }), 'debug');
+  });
+
+  it('logs the CreateTopics response of a lost topic-creation race at debug, with the text this kafkajs version writes', () => {
+    assert.ok(readFileSync(require.resolve('kafkajs/src/protocol/requests/createTopics/v0/response.js'), 'utf8').includes(`'${topicCreationError}'`));
+    assert.equal(levelOf({ log: { message: 'Response CreateTopics(key: 19, version: 3)', error: topicCreationError, timestamp: '', logger: 'kafkajs' } }), 'debug');
+    // The same text from another request is not this case.
+    assert.equal(levelOf({ log: { message: 'Response CreatePartitions(key: 37, version: 0)', error: topicCreationError, timestamp: '', logger: 'kafkajs' } }), 'warn');
   });
 
   it('keeps other failures as warnings', () => {

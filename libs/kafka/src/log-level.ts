@@ -37,6 +37,15 @@ export const rebalanceMessage = 'The group is rebalancing, re-joining';
 export const rebalanceError = 'The group is rebalancing, so a rejoin is needed';
 
 /**
+ * kafkajs's error for a CreateTopics response with any per-topic error. Two clients creating the
+ * same missing topics at once (the threads of one worker, replicas starting together) make one of
+ * them get TOPIC_ALREADY_EXISTS, which ensureTopics expects and answers by looking again. The entry
+ * cannot tell that race from a real refusal, but ensureTopics throws every real one to its caller,
+ * which logs it: the entry itself is debug.
+ */
+export const topicCreationError = 'Topic creation errors';
+
+/**
  * The level a kafkajs WARN/ERROR entry is logged at. kafkajs logs at ERROR every protocol error
  * response and every retry of a send; most are retried and succeed, and failures that matter reach
  * the caller as exceptions, so the rest are warnings and the expected retries above are debug.
@@ -44,6 +53,7 @@ export const rebalanceError = 'The group is rebalancing, so a rejoin is needed';
 export function levelOf(entry: Pick<LogEntry, 'log'>): 'debug' | 'warn' {
   const { message, error } = entry.log as { message: string; error?: unknown };
   if (message === boundedRetriesWarning || message === rebalanceMessage) return 'debug';
+  if (message.startsWith('Response CreateTopics(') && error === topicCreationError) return 'debug';
   const text = typeof error === 'string' ? `${message} ${error}` : message;
   return expectedTexts.some((t) => text.includes(t)) || text.includes(rebalanceError) ? 'debug' : 'warn';
 }
