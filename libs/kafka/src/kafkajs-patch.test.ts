@@ -145,3 +145,47 @@ describe('the kafkajs produce-encoding patch', () => {
     });
   });
 });
+
+// The same patch reads offsets and timestamps on the fetch path as numbers where they are exact,
+// instead of a Long parsed, added to and printed per record (issue 12). The strings a consumer
+// sees must be those of the Long arithmetic: checked against BigInt, on both sides of 2^53.
+describe('the kafkajs fetch-decoding patch', () => {
+  type Message = { offset: string; timestamp: string };
+  const decodeAll = async (firstOffset: string, firstTimestamp: number, deltas: readonly bigint[]): Promise<Message[]> => {
+    const Long = await kafkajsModule<{ fromString(s: string): unknown }>('utils/long');
+    const Record = await kafkajsModule<(r: object) => EncoderLike>('protocol/recordBatch/record/v0');
+    const { RecordBatch } = await kafkajsModule<{ RecordBatch: (o: object) => Promise<EncoderLike> }>('protocol/recordBatch/v0');
+    const Decoder = await kafkajsModule<new (b: Buffer) => unknown>('protocol/decoder');
+    const decodeBatch = await kafkajsModule<(d: unknown) => Promise<{ records: Message[] }>>('protocol/recordBatch/v0/decoder');
+    const records = deltas.map((d, i) => Record({ offsetDelta: i, timestampDelta: Long.fromString(d.toString()), key: Buffer.from(`k${i}`), value: Buffer.from('v') }));
+    const batch = await RecordBatch({ firstOffset: Long.fromString(firstOffset), firstTimestamp, maxTimestamp: firstTimestamp, lastOffsetDelta: deltas.length - 1, records });
+    return (await decodeBatch(new Decoder(batch.buffer))).records;
+  };
+  // Zero, small of both signs, 6- and 7-byte varlongs (the number path), 8- and 9-byte ones (Long).
+  const deltas = [0n, 5n, -3n, 2n ** 40n, -(2n ** 45n), 2n ** 48n - 1n, 2n ** 55n, -(2n ** 62n)];
+
+  it('gives every record the offset and timestamp the Long arithmetic gives, on the number path and past 2^53', async () => {
+    assert.match(readFileSync(require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder'), 'utf8'), /streamcell patch/);
+    for (const firstOffset of ['0', '123456789', '9007199254740990', '123456789012345678']) {
+      for (const firstTimestamp of [1733170000123, -1]) {
+        const read = await decodeAll(firstOffset, firstTimestamp, deltas);
+        read.forEach((m, i) => {
+          assert.equal(m.offset, (BigInt(firstOffset) + BigInt(i)).toString(), `offset ${firstOffset} + ${i}`);
+          assert.equal(m.timestamp, BigInt.asIntN(64, BigInt(firstTimestamp) + deltas[i]).toString(), `timestamp ${firstTimestamp} + ${deltas[i]}`);
+        });
+      }
+    }
+  });
+
+  it('keeps the records at or after the fetched offset, compared exactly on both sides of 2^53', async () => {
+    const Batch = await kafkajsModule<new (topic: string, fetched: string, data: object) => { messages: Message[] }>('consumer/batch');
+    for (const firstOffset of ['1000', '9007199254740990']) {
+      const read = await decodeAll(firstOffset, 1733170000123, deltas);
+      for (const skip of [0, 3, deltas.length]) {
+        const fetched = (BigInt(firstOffset) + BigInt(skip)).toString();
+        const kept = new Batch('t', fetched, { partition: 0, highWatermark: '0', messages: read, abortedTransactions: [] }).messages;
+        assert.deepEqual(kept.map((m) => m.offset), read.slice(skip).map((m) => m.offset), `fetched ${fetched}`);
+      }
+    }
+  });
+});
