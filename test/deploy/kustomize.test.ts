@@ -1,48 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig, type Schema } from '@streamcell/config';
 import { topicConfigs } from '@streamcell/kafka';
-import { parse } from 'yaml';
 import { alertsConfigProblems, alertsSchema, type AlertsConfig } from '../../apps/alerts/src/config';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { ingestSchema } from '../../apps/ingest/src/config';
 import { crossCheck, trainerSchema, type TrainerConfig } from '../../apps/trainer/src/config';
 import { createTopicsSchema, topicPlan } from '../../scripts/kafka/create-topics';
-import { deployDir, kustomize, render, root, validateObject, type K8sObject } from './support';
+import { deployDir, kustomize, render, validateObject, type K8sObject } from './support';
+import { imageSetting, isWorkload, podOf, version, workload, type Container, type PodSpec } from './workloads';
 
 // Rendered with real kustomize (see support.ts for where it comes from), then every object is
 // validated against the Kubernetes OpenAPI schemas (kubernetes-models; KEDA and Prometheus
 // Operator CRDs through @kubernetes-models/keda and /prometheus-operator), then the wiring the
 // schemas cannot see is checked: config parses under the apps' own schemas, probes, ports, GPU.
-
-interface Container {
-  name: string;
-  image: string;
-  args?: string[];
-  ports?: { name?: string; containerPort: number }[];
-  env?: { name: string; value?: string }[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  livenessProbe?: { httpGet?: { path: string; port: string | number } };
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
-}
-interface PodSpec {
-  containers: Container[];
-  terminationGracePeriodSeconds?: number;
-  nodeSelector?: Record<string, string>;
-  tolerations?: { key?: string; effect?: string }[];
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
-}
-interface Workload {
-  replicas?: number;
-  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string } };
-  selector: { matchLabels: Record<string, string> };
-  template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
-}
 
 const schemas: Record<string, Schema> = { ingest: ingestSchema, inference: inferenceSchema, trainer: trainerSchema, alerts: alertsSchema, 'create-topics': createTopicsSchema };
 const ports: Record<string, number> = { ingest: 8080, inference: 8081, trainer: 8082, alerts: 8083 };
@@ -51,9 +23,6 @@ const knownVariables = new Set([
   'NODE_OPTIONS',
   'STREAMCELL_APP',
 ]);
-
-/** Pod controllers: Deployments, and the inference StatefulSet (it keeps its state volume). */
-const isWorkload = (o: K8sObject): boolean => o.kind === 'Deployment' || o.kind === 'StatefulSet';
 
 function findWorkload(objects: K8sObject[], name: string): K8sObject {
   const o = objects.find((x) => isWorkload(x) && x.metadata.name === name);
@@ -66,7 +35,6 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   assert.ok(o, `${kind} ${name} is rendered`);
   return o;
 }
-const workload = (o: K8sObject): Workload => o.spec as Workload;
 interface ScaledObjectSpec {
   scaleTargetRef: { name: string; kind?: string };
   minReplicaCount?: number;
@@ -80,22 +48,6 @@ const scaledObjects = (objects: K8sObject[]): ScaledObjectSpec[] => objects.filt
  * overlay"). Without a bound KEDA would ask for one GPU per partition under lag.
  */
 const gpuBudget = 4;
-
-/** The one image setting (deploy/k8s/components/image) and the version it must carry. */
-const imageComponent = join(deployDir, 'k8s', 'components', 'image');
-const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-function imageSetting(): { name: string; newName: string; newTag: string }[] {
-  const k = parse(readFileSync(join(imageComponent, 'kustomization.yaml'), 'utf8')) as { images: { name: string; newName: string; newTag: string }[] };
-  return k.images;
-}
-
-/** Every kustomization.yaml under deploy/k8s, relative to it. */
-function kustomizations(dir = join(deployDir, 'k8s')): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name === 'kustomization.yaml')
-    .map((e) => relative(join(deployDir, 'k8s'), join(e.parentPath, e.name)));
-}
-const podOf = (o: K8sObject): PodSpec => (o.kind === 'Job' ? (o.spec as { template: { spec: PodSpec } }).template.spec : workload(o).template.spec);
 
 /** The environment a container sees: its ConfigMaps and Secrets (decoded), then env. */
 function environmentOf(objects: K8sObject[], c: Container): Record<string, string> {
@@ -321,48 +273,3 @@ for (const overlay of ['cpu', 'gpu'] as const) {
     });
   });
 }
-
-describe('the image reference', () => {
-  it('is set in components/image only, and the tags follow package.json', () => {
-    const withImages = kustomizations().filter((f) => 'images' in ((parse(readFileSync(join(deployDir, 'k8s', f), 'utf8')) ?? {}) as object));
-    assert.deepEqual(withImages, [join('components', 'image', 'kustomization.yaml')]);
-    assert.deepEqual(
-      imageSetting().map((i) => [i.name, `${i.newName}:${i.newTag}`]),
-      [['streamcell', `ghcr.io/streamcell/streamcell:${version}`], ['streamcell-gpu', `ghcr.io/streamcell/streamcell:${version}-gpu`]],
-    );
-  });
-
-  it('is the same in deploy/compose.yaml and docs/deploy.md', () => {
-    const compose = parse(readFileSync(join(deployDir, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, { image?: string; build?: unknown }> };
-    const built = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
-    assert.ok(built.length >= 4);
-    for (const [name, s] of built) assert.equal(s.image, `ghcr.io/streamcell/streamcell:${version}`, `compose ${name}`);
-    const docs = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
-    const tags = [...docs.matchAll(/ -t (\S+)/g)].map((m) => m[1]);
-    assert.deepEqual(tags, [`ghcr.io/streamcell/streamcell:${version}`, `ghcr.io/streamcell/streamcell:${version}-gpu`], 'docker build -t in docs/deploy.md');
-  });
-
-  // What docs/deploy.md tells an operator to run, in an overlay of their own on top of ours.
-  it('moves to another registry with one `kustomize edit set image`, keeping both tags', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'streamcell-kustomize-'));
-    try {
-      const overlay = join(deployDir, 'k8s', 'overlays', 'gpu');
-      writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${relative(dir, overlay)}\n`);
-      const edit = ['ghcr.io/streamcell/streamcell=registry.example.com/team/streamcell'];
-      const { cmd, args } = kustomize();
-      if (args[0] === 'build') {
-        const r = spawnSync(cmd, ['edit', 'set', 'image', ...edit], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-        assert.equal(r.status, 0, r.stderr);
-      } else {
-        // kubectl has no `edit`: write what `kustomize edit set image` writes.
-        writeFileSync(join(dir, 'kustomization.yaml'), `${readFileSync(join(dir, 'kustomization.yaml'), 'utf8')}images:\n  - name: ghcr.io/streamcell/streamcell\n    newName: registry.example.com/team/streamcell\n`);
-      }
-      const images = render(dir)
-        .filter((o) => isWorkload(o) || o.kind === 'Job')
-        .flatMap((o) => podOf(o).containers.map((c) => c.image));
-      assert.deepEqual([...new Set(images)].sort(), [`registry.example.com/team/streamcell:${version}`, `registry.example.com/team/streamcell:${version}-gpu`]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
