@@ -38,10 +38,8 @@ function unpack(value: Buffer, onRecord: (stream: string, bytes: Uint8Array) => 
     o += 2 + k;
     const n = value.readUInt32LE(o);
     o += 4;
-    // A copy per record: the stream keeps only its own bytes, not the whole chunk. Buffer.from
-    // copies a small record into Node's shared 8 kB pool, about twice as fast as an ArrayBuffer
-    // of its own (a malloc and a finalizer each); every reader honours byteOffset.
-    onRecord(stream, Buffer.from(value.subarray(o, o + n)));
+    // A copy per record: the stream keeps only its own bytes, not the whole chunk.
+    onRecord(stream, new Uint8Array(value.buffer.slice(value.byteOffset + o, value.byteOffset + o + n)));
     o += n;
   }
 }

@@ -63,9 +63,8 @@ export async function restoreStreams(read: ChangelogReader, topic: string, tasks
       const stream = m.key?.toString();
       const task = byPartition.get(m.partition);
       if (stream === undefined || task === undefined) return;
-      // A copy: a view would keep kafkajs's whole fetch response alive for as long as the stream
-      // waits. Buffer.from puts a small record in Node's shared pool (see local-checkpoint.ts).
-      store.put(stream, m.value === null ? null : Buffer.from(m.value), now);
+      // A copy: a view would keep kafkajs's whole fetch response alive for as long as the stream waits.
+      store.put(stream, m.value === null ? null : new Uint8Array(m.value), now);
       if (m.value === null) task.streams.delete(stream);
       else task.streams.add(stream);
     },
