@@ -26,7 +26,7 @@ import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBundle, encodeBundle } from '@streamcell/model';
 import { benchBroker, emit } from './broker';
-import { committedTotal, steadyRate, waitUntil, type Sample } from './pipeline/drain-rate';
+import { committedTotal, steadyRate, waitUntil, type RateWindow, type Sample } from './pipeline/drain-rate';
 import { emitWhereTimeGoes, ready, scrape } from './pipeline/worker-metrics';
 import { benchList, benchNumber, small } from './small';
 
@@ -85,7 +85,7 @@ interface ModeResult {
   readonly p99Ms: number;
   readonly liveRate: number;
   /** How eventsPerSec was taken (see steadyRate); null when the mode was not run. */
-  readonly rateWindow: string | null;
+  readonly rateWindow: RateWindow | null;
 }
 
 async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'exactly_once' | 'at_least_once', threads: number): Promise<ModeResult> {

@@ -161,8 +161,9 @@ describe('the kafkajs fetch-decoding patch', () => {
     const batch = await RecordBatch({ firstOffset: Long.fromString(firstOffset), firstTimestamp, maxTimestamp: firstTimestamp, lastOffsetDelta: deltas.length - 1, records });
     return (await decodeBatch(new Decoder(batch.buffer))).records;
   };
-  // Zero, small of both signs, 6- and 7-byte varlongs (the number path), 8- and 9-byte ones (Long).
-  const deltas = [0n, 5n, -3n, 2n ** 40n, -(2n ** 45n), 2n ** 48n - 1n, 2n ** 55n, -(2n ** 62n)];
+  // Zero, small of both signs, 6- and 7-byte varlongs (the number path; ±2^48 are the largest that
+  // fit 7 bytes), an 8-byte and two 9-byte ones (Long).
+  const deltas = [0n, 5n, -3n, 2n ** 40n, -(2n ** 45n), 2n ** 48n - 1n, -(2n ** 48n), 2n ** 50n, 2n ** 55n, -(2n ** 62n)];
 
   it('gives every record the offset and timestamp the Long arithmetic gives, on the number path and past 2^53', async () => {
     assert.match(readFileSync(require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder'), 'utf8'), /streamcell patch/);
