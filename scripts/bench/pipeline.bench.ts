@@ -26,7 +26,8 @@ import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBundle, encodeBundle } from '@streamcell/model';
 import { benchBroker, emit } from './broker';
-import { committedTotal, steadyRate, waitUntil, type RateWindow, type Sample } from './pipeline/drain-rate';
+import { waitFor } from '@streamcell/testing';
+import { committedTotal, steadyRate, type RateWindow, type Sample } from './pipeline/drain-rate';
 import { emitWhereTimeGoes, ready, scrape } from './pipeline/worker-metrics';
 import { benchList, benchNumber, small } from './small';
 
@@ -117,12 +118,13 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     let readyAt = Infinity;
     const admin = kafka.admin();
     await admin.connect();
-    await waitUntil('backlog drained', async () => {
+    // Progress sampled every 100 ms (a failed sample is retried, not fatal).
+    await waitFor('backlog drained', async () => {
       if (readyAt === Infinity && (await ready(port))) readyAt = Date.now();
       const n = await committedTotal(admin, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS);
       samples.push({ t: Date.now(), n });
       return n >= total && readyAt !== Infinity;
-    }, 1_800_000).finally(() => admin.disconnect());
+    }, { timeoutMs: 1_800_000, intervalMs: 100 }).finally(() => admin.disconnect());
     const { eventsPerSec, window: rateWindow } = steadyRate(samples, total, readyAt);
     const t0 = samples.find((x) => x.n > 0)?.t ?? Date.now();
     const drained = await scrape(port);
@@ -159,7 +161,7 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
       // Ticks 100 ms apart from start to start: the send's own time is part of the interval.
       await new Promise((r) => setTimeout(r, Math.max(0, liveStart + (tick + 1) * 100 - Date.now())));
     }
-    await waitUntil('live predictions', () => Promise.resolve(latencies.length >= live), 60_000).catch(() => undefined);
+    await waitFor('live predictions', () => latencies.length >= live, { timeoutMs: 60_000, intervalMs: 100 }).catch(() => undefined);
     emitWhereTimeGoes(mode, threads, 'live', (Date.now() - liveStart) / 1000, liveFrom, await scrape(port));
     await producer.disconnect();
     await consumer.disconnect();
@@ -198,7 +200,7 @@ async function passThrough(kafka: Kafka, prefix: string, valueBytes: number, rou
       samples.push({ t: Date.now(), n: seen });
     },
   });
-  await waitUntil('pass-through drained', () => Promise.resolve(seen >= total), 1_800_000);
+  await waitFor('pass-through drained', () => seen >= total, { timeoutMs: 1_800_000, intervalMs: 100 });
   const { eventsPerSec: perSec, window: rateWindow } = steadyRate(samples, total);
   await consumer.disconnect();
   await producer.disconnect();
