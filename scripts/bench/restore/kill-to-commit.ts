@@ -11,14 +11,13 @@
  * producers, committed offsets, the changelog restore), and the first transaction.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 // The load and the reader are the bench's own clients: they measure the service from outside.
 // eslint-disable-next-line no-restricted-imports
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBundle, encodeBundle } from '@streamcell/model';
+import { ScratchDirs } from '../scratch';
 
 export interface KillToCommit {
   readonly killToCommitSeconds: number;
@@ -63,6 +62,7 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
   const kafka = new Kafka({ clientId: 'bench-kill', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const id = `kill-${Date.now().toString(36)}`;
   const partitions = 12;
+  const scratch = new ScratchDirs();
   const env: Record<string, string> = {
     KAFKA_BROKERS: brokers,
     TOPIC_EVENTS: `${id}.events`,
@@ -78,7 +78,7 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
     INFERENCE_ENGINE: 'onnx',
     MODEL_NAME: 'bench',
     LOG_LEVEL: 'info',
-    INFERENCE_STATE_DIR: mkdtempSync(join(tmpdir(), 'bench-kill-')),
+    INFERENCE_STATE_DIR: scratch.make('bench-kill-'),
     ...(opts.sessionTimeoutMs !== undefined ? { INFERENCE_SESSION_TIMEOUT_MS: String(opts.sessionTimeoutMs) } : {}),
   };
   const admin = kafka.admin();
@@ -161,5 +161,6 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await reader.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
+    scratch.removeAll();
   }
 }

@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCheckpoint } from './local-checkpoint';
@@ -15,6 +15,7 @@ describe('LocalCheckpoint', () => {
   };
   after(async () => {
     for (const c of open) await c.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   const rec = (n: number): Uint8Array => Uint8Array.of(n, n + 1, n + 2);
 

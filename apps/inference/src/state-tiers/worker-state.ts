@@ -1,3 +1,4 @@
+import { rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaAdmin } from '@streamcell/kafka';
@@ -21,6 +22,8 @@ export class WorkerState {
   private readonly diskTier: LmdbTier;
   /** Warm restarts: only with a configured INFERENCE_STATE_DIR (a temp dir does not outlive us). */
   private readonly checkpoint: LocalCheckpoint | undefined;
+  /** The per-process directory this made in the system temp dir, when none is configured. */
+  private readonly tempDir: string | undefined;
 
   /**
    * @param thread which of the process's worker threads this is (INFERENCE_THREADS): each spills to its own directory
@@ -33,7 +36,8 @@ export class WorkerState {
     private readonly admin: Pick<KafkaAdmin, 'startOffsets' | 'endOffsets'>,
     private readonly logger: JsonLogger,
   ) {
-    const stateDir = config.stateDir !== '' ? config.stateDir : join(tmpdir(), `streamcell-inference-${process.pid}`);
+    this.tempDir = config.stateDir === '' ? join(tmpdir(), `streamcell-inference-${process.pid}`) : undefined;
+    const stateDir = this.tempDir ?? config.stateDir;
     // The spill tier is a cache of this thread's streams; the checkpoint directory is shared (LMDB
     // takes writers from several threads), so a partition's checkpoint is found by whichever
     // thread gets the partition after a restart.
@@ -69,5 +73,13 @@ export class WorkerState {
   async close(): Promise<void> {
     this.diskTier.close();
     await this.checkpoint?.close().catch(() => undefined);
+    if (this.tempDir === undefined) return;
+    // The threads of one process share the directory: the last one out removes it (rmdir refuses
+    // while another thread's spill directory is still there).
+    try {
+      rmdirSync(this.tempDir);
+    } catch {
+      // not empty yet, or already gone
+    }
   }
 }
