@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,7 @@ describe('Prometheus scraping the running services', () => {
   const apps: NestFastifyApplication[] = [];
   let prometheus: ChildProcess | undefined;
   let promUrl = '';
+  let dir: string | undefined;
   let ingestBase = '';
 
   before(async () => {
@@ -112,7 +113,7 @@ describe('Prometheus scraping the running services', () => {
 
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    const dir = mkdtempSync(join(tmpdir(), 'streamcell-prometheus-'));
+    dir = mkdtempSync(join(tmpdir(), 'streamcell-prometheus-'));
     const target = (u: string) => new URL(u).host;
     writeFileSync(
       join(dir, 'prometheus.yml'),
@@ -134,8 +135,11 @@ describe('Prometheus scraping the running services', () => {
   });
 
   after(async () => {
+    const exited = prometheus === undefined || prometheus.exitCode !== null ? Promise.resolve() : new Promise((r) => prometheus!.once('exit', r));
     prometheus?.kill('SIGTERM');
     for (const a of apps.reverse()) await a.close();
+    await exited;
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('has samples for every metric a dashboard panel or an alert rule queries', async () => {
@@ -143,7 +147,9 @@ describe('Prometheus scraping the running services', () => {
     assert.ok(names.size >= 30, `${names.size} metric names`);
     const missing: string[] = [];
     for (const name of names) {
-      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(`count({__name__="${name}"})`)}`)).json()) as { data: { result: unknown[] } };
+      // Over a window, not at an instant: one scrape over the 1 s timeout marks a target's series
+      // stale, and every metric of that service would read as missing.
+      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(`count(last_over_time({__name__="${name}"}[5m]))`)}`)).json()) as { data: { result: unknown[] } };
       if (r.data.result.length === 0) missing.push(name);
     }
     assert.deepEqual(missing.sort(), [], 'metrics queried by dashboards or rules with no samples in Prometheus');

@@ -91,11 +91,12 @@ describe('alerts service while Alertmanager is down', () => {
     // (a test consumer leaving mid-join can take its rebalance timeout on a loaded machine).
     await service.dlq.stop();
     await service.producer.disconnect();
+    // 30 s: far below the retry budget (100 attempts, up to 2 s apart), with room for a loaded CI.
     const closing = Date.now();
     await service.app.close();
     service = undefined;
     t.diagnostic(`the service closed in ${Date.now() - closing} ms`);
-    assert.ok(Date.now() - closing < 10_000, `closed in ${Date.now() - closing} ms, not after the retry budget`);
+    assert.ok(Date.now() - closing < 30_000, `closed in ${Date.now() - closing} ms, not after the retry budget`);
     assert.equal(await committedCount(config), 0, 'not committed: the alert was not delivered everywhere');
 
     await alertmanager.start();

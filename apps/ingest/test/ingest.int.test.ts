@@ -240,10 +240,10 @@ describe('ingest HTTP time bounds', () => {
     try {
       // Before the fix the body trickled on for as long as the client liked (30 s test: never closed).
       const body = await waitFor('slow body closed', slowBody.closed, { timeoutMs: 10_000 });
-      assert.ok(body.afterMs < 1500 + 2000, `closed after ${body.afterMs} ms`);
+      assert.ok(body.afterMs < 1500 + 5000, `closed after ${body.afterMs} ms`);
       assert.match(body.reply, /^HTTP\/1\.1 408/);
       const headers = await waitFor('slow headers closed', slowHeaders.closed, { timeoutMs: 10_000 });
-      assert.ok(headers.afterMs < 1000 + 2000, `closed after ${headers.afterMs} ms`);
+      assert.ok(headers.afterMs < 1000 + 5000, `closed after ${headers.afterMs} ms`);
     } finally {
       slowBody.stop();
       slowHeaders.stop();

@@ -81,9 +81,17 @@ describe('trainer against a real broker', () => {
     const before = service.trainer.stepCounters;
     await app!.close();
     app = undefined;
-    const lastPublished = Math.max(...bundlesOf(weights, 'sine').map((b) => b.version));
-    const lastCheckpoint = decodeCheckpoint(checkpoints.messages.filter((m) => m.key?.toString() === 'sine').at(-1)!.value!);
-    assert.equal(lastCheckpoint.headVersion, lastPublished, 'the last checkpoint was taken after the last publication');
+    // The readers follow the topics on their own, a moment behind the trainer's last writes.
+    const lastPublished = service.trainer.head!.version;
+    await waitFor('the weights reader to see the last publication', () => bundlesOf(weights, 'sine').some((b) => b.version === lastPublished));
+    const lastCheckpointHead = (): number | undefined => {
+      const last = checkpoints.messages.filter((m) => m.key?.toString() === 'sine').at(-1);
+      return last === undefined ? undefined : decodeCheckpoint(last.value!).headVersion;
+    };
+    await waitFor('a checkpoint taken after the last publication', () => lastCheckpointHead() === lastPublished).catch((e: unknown) => {
+      throw new Error(`${String(e)}; the last checkpoint's head is v${String(lastCheckpointHead())}, the last publication v${lastPublished}`);
+    });
+    assert.equal(Math.max(...bundlesOf(weights, 'sine').map((b) => b.version)), lastPublished, 'nothing published after close');
 
     const restarted = await startTrainer(config);
     app = restarted.app;
