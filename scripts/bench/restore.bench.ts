@@ -17,11 +17,11 @@
  *
  * - `killToCommitSeconds`: SIGKILL → first committed prediction with the real service under load
  *   (restore/kill-to-commit.ts: BENCH_KILL_STREAMS streams at BENCH_KILL_RATE events/s, the
- *   service's default session timeout unless BENCH_KILL_SESSION_TIMEOUT_MS), with a breakdown.
+ *   service's default session timeout unless BENCH_KILL_SESSION_TIMEOUT_MS; small mode 6 s, the
+ *   broker's default minimum, so the smoke run waits less of it out), with a breakdown.
  * Last line: {"bench":"restore","streams":…,"coldSeconds":…,"warmSeconds":…,"rssMb":…,"killToCommitSeconds":…,…}.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The fill and the bare read baseline use kafkajs directly: they measure the wire, not streamcell.
 // eslint-disable-next-line no-restricted-imports
@@ -38,6 +38,7 @@ import { checkpointPartitions, restoreStreams, type ChangelogReader } from '../.
 import { StreamStore } from '../../apps/inference/src/stream-store';
 import { benchBroker, emit } from './broker';
 import { measureKillToCommit } from './restore/kill-to-commit';
+import { ScratchDirs } from './scratch';
 import { benchList, benchNumber } from './small';
 
 const PARTITIONS = 12;
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   const value = await sampleRecord();
   const partitions = Array.from({ length: PARTITIONS }, (_, p) => p);
   let last: Record<string, unknown> = {};
+  const scratch = new ScratchDirs();
   try {
     for (const streams of sizes) {
       const topic = `restore-${Date.now().toString(36)}-${streams}`;
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
       const readSeconds = (Date.now() - r0) / 1000;
 
       const readChangelog: ChangelogReader = (t, ps, on, from) => connection.readToEnd(t, ps, on, undefined, from);
-      const tier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'bench-restore-')), 'db'), false);
+      const tier = new LmdbTier(join(scratch.make('bench-restore-'), 'db'), false);
       const store = new StreamStore(new HostStateCache(memoryBytes, tier));
       const tasks = partitions.map((p) => new PartitionTask(p));
       const rss = peakRss();
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
 
       // A clean stop's checkpoint, a few updates meanwhile, then a warm start on the same directory.
       for (const t of tasks) t.status = 'ready';
-      const cpDir = mkdtempSync(join(tmpdir(), 'bench-checkpoint-'));
+      const cpDir = scratch.make('bench-checkpoint-');
       const identity = `bench|${topic}`;
       let checkpoint = new LocalCheckpoint(cpDir, identity);
       const w0 = Date.now();
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
       for (const p of partitions) checkpoint.forEach(p, () => (checkpointed += 1));
       const checkpointReadSeconds = (Date.now() - c0) / 1000;
       if (checkpointed !== streams) throw new Error(`checkpoint holds ${checkpointed} streams, expected ${streams}`);
-      const warmTier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'bench-restore-')), 'db'), false);
+      const warmTier = new LmdbTier(join(scratch.make('bench-restore-'), 'db'), false);
       const warmStore = new StreamStore(new HostStateCache(memoryBytes, warmTier));
       const warmTasks = partitions.map((p) => new PartitionTask(p));
       r0 = Date.now();
@@ -204,8 +206,9 @@ async function main(): Promise<void> {
       emit({ ...last, bench: 'restore.size', fillSeconds, readRecords: read.records });
       await offsetsAdmin.disconnect().catch(() => undefined);
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      scratch.removeAll();
     }
-    const sessionTimeoutMs = benchNumber('BENCH_KILL_SESSION_TIMEOUT_MS', 0, 0);
+    const sessionTimeoutMs = benchNumber('BENCH_KILL_SESSION_TIMEOUT_MS', 0, 6000);
     const kill = await measureKillToCommit(broker.brokers, {
       streams: benchNumber('BENCH_KILL_STREAMS', 200, 20),
       rate: benchNumber('BENCH_KILL_RATE', 1000, 200),
@@ -214,6 +217,7 @@ async function main(): Promise<void> {
     emit({ bench: 'restore.kill', ...kill });
     last = { ...last, killToCommitSeconds: kill.killToCommitSeconds, killBreakdown: kill.breakdown };
   } finally {
+    scratch.removeAll();
     await admin.disconnect();
     broker.stop();
   }

@@ -2,7 +2,7 @@ import type { KafkaOptions } from '@nestjs/microservices';
 import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { alertTopics } from '@streamcell/events';
-import { KafkaConnection, retryRetriable } from '@streamcell/kafka';
+import { KafkaConnection, retryRetriable, startupRetryLog } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 import { createHttpApp } from '@streamcell/service';
 import { AlertDeserializer } from './alert-deserializer';
@@ -33,7 +33,7 @@ export async function startConsuming(app: NestFastifyApplication, config: Alerts
     try {
       await retryRetriable(() => admin.ensureTopics(alertTopics(config)), {
         context: 'create alert topics',
-        onRetry: (e, retryInMs) => logger.warn('Kafka not reachable yet, retrying', { error: e.message, retryInMs }),
+        onRetry: startupRetryLog(logger, 'Kafka not reachable yet, retrying'),
       });
     } finally {
       await admin.disconnect().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { eventTopics, inferenceTopics, modelWeightsTopic } from '@streamcell/events';
-import { KafkaConnection, retryRetriable, type Assignment, type BatchConsumer, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin } from '@streamcell/kafka';
+import { KafkaConnection, retryRetriable, startupRetryLog, type Assignment, type BatchConsumer, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import { AtLeastOnce } from './commit/at-least-once';
 import type { Guarantee } from './commit/committer';
@@ -174,7 +174,7 @@ export class InferenceWorker {
           context: 'start',
           maxDelayMs: 10_000,
           signal,
-          onRetry: (e, retryInMs) => this.logger.warn('Kafka not ready yet; retrying start', { error: e.message, retryInMs }),
+          onRetry: startupRetryLog(this.logger, 'Kafka not ready yet; retrying start'),
         },
       );
     } catch (e) {
@@ -226,7 +226,7 @@ export class InferenceWorker {
         maxDelayMs: 10_000,
         signal: this.abort.signal,
         shouldRetry: () => true,
-        onRetry: (e, retryInMs) => this.logger.warn('cannot consume events yet, retrying', { topic: this.config.events, error: e.message, retryInMs }),
+        onRetry: startupRetryLog(this.logger, 'cannot consume events yet, retrying', { topic: this.config.events }),
       },
     );
   }

@@ -1,6 +1,6 @@
 import type { JsonLogger } from '@streamcell/observability';
 import { ingestTopics } from '@streamcell/events';
-import { KafkaConnection, retryRetriable, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
+import { KafkaConnection, retryRetriable, startupRetryLog, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
 import type { IngestConfig } from './config';
 
 /**
@@ -66,7 +66,7 @@ export class IngestKafka {
         context: 'connect',
         signal: this.abort.signal,
         shouldRetry: () => true,
-        onRetry: (e, retryInMs) => this.logger.warn('Kafka not reachable yet, retrying', { error: e.message, retriable: e.retriable, retryInMs }),
+        onRetry: startupRetryLog(this.logger, 'Kafka not reachable yet, retrying'),
       },
     );
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { brokerCheck, consumerCheck, retryRetriable, type BrokerWatch } from '@streamcell/kafka';
+import { brokerCheck, consumerCheck, retryRetriable, startupRetryLog, type BrokerWatch } from '@streamcell/kafka';
 import { JsonLogger, Readiness } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { IngestKafka } from './ingest-kafka';
@@ -60,7 +60,7 @@ export class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShu
       maxDelayMs: 10_000,
       signal: this.abort.signal,
       shouldRetry: () => true,
-      onRetry: (e, retryInMs) => this.logger.warn('raw forwarder not started yet, retrying', { error: e.message, retryInMs }),
+      onRetry: startupRetryLog(this.logger, 'raw forwarder not started yet, retrying'),
     }).catch((e: unknown) => this.logger.error('raw forwarder failed to start', { error: String(e) }));
   }
 

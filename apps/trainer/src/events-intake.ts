@@ -1,5 +1,5 @@
 import { decodeEvent, topicEventRules } from '@streamcell/events';
-import { retryRetriable, type BatchConsumer, type ConsumedMessage, type ConsumerHealth, type KafkaConnection } from '@streamcell/kafka';
+import { retryRetriable, startupRetryLog, type BatchConsumer, type ConsumedMessage, type ConsumerHealth, type KafkaConnection } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { TrainerConfig } from './config';
 import type { OnlineTrainer } from './training/online-trainer';
@@ -47,6 +47,7 @@ export class EventsIntake {
 
   async start(signal: AbortSignal, afterBatch: () => void, onWaiting: (waiting: boolean) => void): Promise<void> {
     const c = this.config;
+    const log = startupRetryLog(this.logger, 'cannot consume events yet; retrying', { topic: c.events });
     await retryRetriable(
       async () => {
         const consumer = this.connection.consumer({ groupId: c.groupId, topics: [c.events], fromBeginning: c.fromBeginning });
@@ -69,7 +70,7 @@ export class EventsIntake {
         signal,
         onRetry: (e, retryInMs) => {
           onWaiting(true);
-          this.logger.warn('cannot consume events yet; retrying', { topic: c.events, error: e.message, retryInMs });
+          log(e, retryInMs);
         },
       },
     );

@@ -1,5 +1,5 @@
 import { modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
-import { KafkaConnection, ProducerFencedError, retryRetriable, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin, type TransactionalProducer } from '@streamcell/kafka';
+import { KafkaConnection, ProducerFencedError, retryRetriable, startupRetryLog, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin, type TransactionalProducer } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import { localPublisher, ModelRegistry } from '@streamcell/registry';
 import type { TrainerConfig } from './config';
@@ -155,7 +155,7 @@ export class TrainerService {
         context: 'connect',
         maxDelayMs: 10_000,
         signal: this.abort.signal,
-        onRetry: (e, retryInMs) => this.logger.warn('Kafka not reachable yet; retrying', { error: e.message, retryInMs }),
+        onRetry: startupRetryLog(this.logger, 'Kafka not reachable yet; retrying'),
       });
       if (this.stopping) return;
       await this.load();

@@ -10,6 +10,6 @@ export { BackpressureError, KafkaError, kafkaErrorType, ProduceTimeoutError, Top
 export type { ConsumedMessage, OutgoingMessage, TopicMessages } from './message';
 export { partitionOfKey } from './partition-of';
 export { KafkaProducer, type ProducerOptions } from './producer';
-export { retryRetriable, type RetryOptions } from './retry';
+export { retryRetriable, startupRetryLog, type RetryOptions } from './retry';
 export { minInsyncReplicas, topicConfigs, type EnsureTopicsOptions, type TopicReport, type TopicSpec } from './topics';
 export { ProducerFencedError, TransactionalProducer, type ConsumedOffsets, type TransactionalProducerOptions } from './transactional-producer';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string; retriable: boolean }[] };
 import { readFileSync } from 'node:fs';
-import { expectedRetriableMessages, levelOf, rebalanceError, rebalanceMessage, topicCreationError } from './log-level';
+import { expectedRetriableMessages, levelOf, rebalanceError, rebalanceMessage, settlingLeaderErrors, topicCreationError } from './log-level';
 
 const concurrent = expectedRetriableMessages.get('CONCURRENT_TRANSACTIONS')!;
 
@@ -35,6 +35,19 @@ describe('kafkajs log levels', () => {
     assert.equal(levelOf({ log: { message: 'Response CreateTopics(key: 19, version: 3)', error: topicCreationError, timestamp: '', logger: 'kafkajs' } }), 'debug');
     // The same text from another request is not this case.
     assert.equal(levelOf({ log: { message: 'Response CreatePartitions(key: 37, version: 0)', error: topicCreationError, timestamp: '', logger: 'kafkajs' } }), 'warn');
+  });
+
+  it('logs offset lookups on a partition whose leader is not serving yet at debug, with the texts this kafkajs version writes', () => {
+    assert.deepEqual(
+      settlingLeaderErrors,
+      ['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE'].map((type) => errorCodes.find((e) => e.type === type)?.message),
+    );
+    for (const error of settlingLeaderErrors) {
+      assert.equal(levelOf({ log: { message: 'Response ListOffsets(key: 2, version: 3)', error, timestamp: '', logger: 'kafkajs' } }), 'debug');
+      // Records wait on a produce answered the same: still a warning.
+      assert.equal(levelOf({ log: { message: 'Response Produce(key: 0, version: 7)', error, timestamp: '', logger: 'kafkajs' } }), 'warn');
+    }
+    assert.equal(levelOf({ log: { message: 'Response ListOffsets(key: 2, version: 3)', error: 'The request timed out', timestamp: '', logger: 'kafkajs' } }), 'warn');
   });
 
   it('keeps other failures as warnings', () => {

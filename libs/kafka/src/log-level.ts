@@ -46,6 +46,18 @@ export const rebalanceError = 'The group is rebalancing, so a rejoin is needed';
 export const topicCreationError = 'Topic creation errors';
 
 /**
+ * kafkajs's texts for NOT_LEADER_FOR_PARTITION and LEADER_NOT_AVAILABLE. On a ListOffsets response
+ * they mean a partition created a moment ago (under KRaft the metadata names its leader before
+ * that broker serves it: every worker start on a fresh cluster) or a leader moving. kafkajs's
+ * admin retries with fresh metadata, and a caller whose retries run out gets the error, so those
+ * entries are debug. A Produce answered the same stays a warning: records wait on it.
+ */
+export const settlingLeaderErrors: readonly string[] = [
+  'This server is not the leader for that topic-partition',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+];
+
+/**
  * The level a kafkajs WARN/ERROR entry is logged at. kafkajs logs at ERROR every protocol error
  * response and every retry of a send; most are retried and succeed, and failures that matter reach
  * the caller as exceptions, so the rest are warnings and the expected retries above are debug.
@@ -54,6 +66,7 @@ export function levelOf(entry: Pick<LogEntry, 'log'>): 'debug' | 'warn' {
   const { message, error } = entry.log as { message: string; error?: unknown };
   if (message === boundedRetriesWarning || message === rebalanceMessage) return 'debug';
   if (message.startsWith('Response CreateTopics(') && error === topicCreationError) return 'debug';
+  if (message.startsWith('Response ListOffsets(') && typeof error === 'string' && settlingLeaderErrors.includes(error)) return 'debug';
   const text = typeof error === 'string' ? `${message} ${error}` : message;
   return expectedTexts.some((t) => text.includes(t)) || text.includes(rebalanceError) ? 'debug' : 'warn';
 }

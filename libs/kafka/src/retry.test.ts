@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KafkaError } from './errors';
-import { retryRetriable } from './retry';
+import { retryRetriable, startupRetryLog } from './retry';
 
 const transient = (): Error => Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
 
@@ -63,5 +63,29 @@ describe('retryRetriable', () => {
     assert.equal(await run, undefined);
     assert.equal(down.calls(), 1);
     assert.ok(Date.now() - started < 5000);
+  });
+});
+
+describe('startupRetryLog', () => {
+  it('logs retries at info while start-up is young, and at warn once they have gone on for the grace period', () => {
+    let t = 1_000;
+    const lines: string[] = [];
+    const logger = {
+      info: (msg: string, f?: Record<string, unknown>) => lines.push(`info ${msg} ${JSON.stringify(f)}`),
+      warn: (msg: string, f?: Record<string, unknown>) => lines.push(`warn ${msg} ${JSON.stringify(f)}`),
+    };
+    const onRetry = startupRetryLog(logger, 'not yet', { topic: 'events' }, { graceMs: 10_000, now: () => t });
+    const error = new KafkaError('start: This server is not the leader for that topic-partition', true);
+    t += 300;
+    onRetry(error, 250);
+    t += 9_600;
+    onRetry(error, 500);
+    t += 100;
+    onRetry(error, 1000);
+    assert.deepEqual(lines, [
+      'info not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retryInMs":250}',
+      'info not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retryInMs":500}',
+      'warn not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retryInMs":1000}',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KafkaLogger } from './client';
 import { toKafkaError, type KafkaError } from './errors';
 
 export interface RetryOptions {
@@ -45,4 +46,24 @@ export async function retryRetriable<T>(attempt: () => Promise<T>, options: Retr
       delay = Math.min(delay * 2, maxDelayMs);
     }
   }
+}
+
+/**
+ * An `onRetry` for a service's start-up. A fresh cluster answers "not yet" for a moment (topics
+ * just created, leaders being elected, a group coordinator loading): those retries are info. Once
+ * they have gone on for `graceMs` something needs a look (a broker away, a topic nobody creates),
+ * and they are warnings. The clock starts when this is called, with the retry loop.
+ */
+export function startupRetryLog(
+  logger: Pick<KafkaLogger, 'info' | 'warn'>,
+  message: string,
+  fields: Record<string, unknown> = {},
+  { graceMs = 10_000, now = Date.now }: { graceMs?: number; now?: () => number } = {},
+): (error: KafkaError, retryInMs: number) => void {
+  const since = now();
+  return (error, retryInMs) => {
+    const entry = { ...fields, error: error.message, retryInMs };
+    if (now() - since < graceMs) logger.info(message, entry);
+    else logger.warn(message, entry);
+  };
 }
