@@ -12,7 +12,7 @@
 // 78 bad configuration.
 import { env, loadConfigOrExit, type ConfigOf } from '@streamcell/config';
 import { alertTopics, defaultMaxModelBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
-import { KafkaConnection, kafkaConnectionSchema, retryRetriable, type TopicReport } from '@streamcell/kafka';
+import { KafkaConnection, kafkaConnectionSchema, retryRetriable, startupRetryLog, type TopicReport } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 
 export const createTopicsSchema = {
@@ -46,7 +46,7 @@ export async function createTopics(c: CreateTopicsConfig, logger: JsonLogger): P
       context: 'create topics',
       initialDelayMs: 500,
       deadlineMs: c.timeoutMs,
-      onRetry: (e, retryInMs) => logger.warn('Kafka not reachable yet, retrying', { error: e.message, retryInMs }),
+      onRetry: startupRetryLog(logger, 'Kafka not reachable yet, retrying'),
     });
     return reports ?? [];
   } finally {

@@ -135,7 +135,7 @@ describe('Prometheus scraping the running services', () => {
   });
 
   after(async () => {
-    const exited = prometheus === undefined || prometheus.exitCode !== null ? Promise.resolve() : new Promise((r) => prometheus!.once('exit', r));
+    const exited = prometheus === undefined || prometheus.exitCode !== null || prometheus.signalCode !== null ? Promise.resolve() : new Promise((r) => prometheus!.once('exit', r));
     prometheus?.kill('SIGTERM');
     for (const a of apps.reverse()) await a.close();
     await exited;

@@ -80,7 +80,7 @@ describe('alerts service while Alertmanager is down', () => {
     service = undefined;
   });
 
-  it('stopped mid-retry: closes at once without committing, and the next instance delivers the alert under the same key', async (t) => {
+  it('stopped mid-retry: closes long before its retry budget, without committing, and the next instance delivers the alert under the same key', async (t) => {
     await alertmanager.stop();
     const overrides = { ALERTS_MAX_ATTEMPTS: '100', ALERTS_BACKOFF_INITIAL_MS: '500', ALERTS_BACKOFF_MAX_MS: '2000', EVENTS_PARTITIONS: '1' };
     service = await run(alertmanager, webhook, overrides);

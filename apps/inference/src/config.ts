@@ -54,7 +54,7 @@ export const inferenceSchema = {
   commitIntervalMs: env.int('INFERENCE_COMMIT_INTERVAL_MS', { default: 100, min: 1, max: 60_000, doc: 'How often outputs, state changes and offsets are committed (one transaction per partition; while one is on the wire, the next waits for it and then takes everything processed meanwhile).' }),
   guarantee: env.oneOf('PROCESSING_GUARANTEE', ['exactly_once', 'at_least_once'] as const, { default: 'exactly_once', doc: 'exactly_once: transactions; at_least_once: faster, duplicates after a crash.' }),
   transactionTimeoutMs: env.int('INFERENCE_TRANSACTION_TIMEOUT_MS', { default: 10_000, min: 1000, max: 900_000, doc: 'Broker aborts a transaction left open this long (e.g. by a killed worker).' }),
-  sessionTimeoutMs: env.int('INFERENCE_SESSION_TIMEOUT_MS', { default: 10_000, min: 6000, max: 300_000, doc: "Consumer session timeout: how long a dead worker keeps its partitions. The broker refuses one below its group.min.session.timeout.ms (6 s by default)." }),
+  sessionTimeoutMs: env.int('INFERENCE_SESSION_TIMEOUT_MS', { default: 10_000, min: 6000, max: 300_000, doc: 'Consumer session timeout: how long a dead worker keeps its partitions. The broker refuses one below its group.min.session.timeout.ms (6 s by default).' }),
   alertZ: env.number('ALERT_Z_THRESHOLD', {
     default: 6,
     min: 0,

@@ -97,7 +97,7 @@ export async function produceSine(config: TrainerConfig, streams: number, steps:
 }
 
 /** Decoded bundles of `model` from a model.weights reader, in log order (per-version and legacy keys). */
-export function bundlesOf(reader: TopicReader, model: string): WeightsBundle[] {
+export function bundlesOf(reader: Pick<TopicReader, 'messages'>, model: string): WeightsBundle[] {
   return reader.messages
     .filter((m) => m.value !== null && m.key !== null && ['version', 'legacy'].includes(parseKey(model, m.key.toString())?.kind ?? ''))
     .map((m) => decodeBundle(m.value!));

@@ -83,9 +83,17 @@ describe('startupRetryLog', () => {
     t += 100;
     onRetry(error, 1000);
     assert.deepEqual(lines, [
-      'info not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retryInMs":250}',
-      'info not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retryInMs":500}',
-      'warn not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retryInMs":1000}',
+      'info not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retriable":true,"retryInMs":250}',
+      'info not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retriable":true,"retryInMs":500}',
+      'warn not yet {"topic":"events","error":"start: This server is not the leader for that topic-partition","retriable":true,"retryInMs":1000}',
     ]);
+  });
+
+  it('warns at once about an error no wait can fix, in a loop that retries everything', () => {
+    const lines: string[] = [];
+    const logger = { info: (msg: string) => lines.push(`info ${msg}`), warn: (msg: string) => lines.push(`warn ${msg}`) };
+    const onRetry = startupRetryLog(logger, 'not yet', {}, { now: () => 0 });
+    onRetry(new KafkaError('connect: Topic authorization failed', false), 250);
+    assert.deepEqual(lines, ['warn not yet']);
   });
 });

@@ -52,7 +52,9 @@ export async function retryRetriable<T>(attempt: () => Promise<T>, options: Retr
  * An `onRetry` for a service's start-up. A fresh cluster answers "not yet" for a moment (topics
  * just created, leaders being elected, a group coordinator loading): those retries are info. Once
  * they have gone on for `graceMs` something needs a look (a broker away, a topic nobody creates),
- * and they are warnings. The clock starts when this is called, with the retry loop.
+ * and they are warnings. An error that is not retriable (a missing ACL, a topic with too few
+ * partitions) is a warning from the first: some loops retry everything, and waiting cannot fix
+ * it. The clock starts when this is called, with the retry loop.
  */
 export function startupRetryLog(
   logger: Pick<KafkaLogger, 'info' | 'warn'>,
@@ -62,8 +64,8 @@ export function startupRetryLog(
 ): (error: KafkaError, retryInMs: number) => void {
   const since = now();
   return (error, retryInMs) => {
-    const entry = { ...fields, error: error.message, retryInMs };
-    if (now() - since < graceMs) logger.info(message, entry);
+    const entry = { ...fields, error: error.message, retriable: error.retriable, retryInMs };
+    if (error.retriable && now() - since < graceMs) logger.info(message, entry);
     else logger.warn(message, entry);
   };
 }

@@ -158,9 +158,12 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
     };
   } finally {
     running = false;
+    const exits = workers.map((w) => (w.child.exitCode !== null || w.child.signalCode !== null ? Promise.resolve() : new Promise((r) => w.child.once('exit', r))));
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await reader.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
+    // Only once no worker can still be writing into the state directory.
+    await Promise.all(exits);
     scratch.removeAll();
   }
 }

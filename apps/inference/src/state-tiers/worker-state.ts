@@ -42,7 +42,7 @@ export class WorkerState {
     // takes writers from several threads), so a partition's checkpoint is found by whichever
     // thread gets the partition after a restart.
     this.diskTier = new LmdbTier(join(stateDir, thread === 0 ? 'spill' : `spill-${thread}`), config.stateTtlMs > 0);
-    this.checkpoint = config.stateDir !== '' ? new LocalCheckpoint(join(stateDir, 'checkpoint'), `${config.groupId}|${config.inferenceState}`) : undefined;
+    this.checkpoint = this.tempDir === undefined ? new LocalCheckpoint(join(stateDir, 'checkpoint'), `${config.groupId}|${config.inferenceState}`) : undefined;
     this.store = new StreamStore(new HostStateCache(config.stateMemoryBytes, this.diskTier), onEvicted);
   }
 
