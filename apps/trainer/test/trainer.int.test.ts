@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KafkaConnection, silentLogger, type ConsumedMessage } from '@streamcell/kafka';
-import { TopicReader, waitFor } from '@streamcell/testing';
+import { readTopicToEnd, TopicReader, waitFor } from '@streamcell/testing';
 import { createTrainerApp, trainerServiceOf } from '../src/app.factory';
 import type { TrainerConfig } from '../src/config';
 import { decodeCheckpoint } from '../src/training/checkpoint';
@@ -84,13 +83,8 @@ describe('trainer against a real broker', () => {
     app = undefined;
     // Both topics read to their end offsets now that the trainer is closed (the test's readers
     // follow them a moment behind its last writes).
-    const readAll = async (topic: string): Promise<ConsumedMessage[]> => {
-      const out: ConsumedMessage[] = [];
-      await new KafkaConnection(config, silentLogger).readToEnd(topic, [0], (m) => out.push(m), 30_000);
-      return out;
-    };
-    const lastPublished = Math.max(...bundlesOf({ messages: await readAll(config.modelWeights) }, 'sine').map((b) => b.version));
-    const lastCheckpoint = decodeCheckpoint((await readAll(config.trainerCheckpoints)).filter((m) => m.key?.toString() === 'sine').at(-1)!.value!);
+    const lastPublished = Math.max(...bundlesOf({ messages: await readTopicToEnd(config, config.modelWeights) }, 'sine').map((b) => b.version));
+    const lastCheckpoint = decodeCheckpoint((await readTopicToEnd(config, config.trainerCheckpoints)).filter((m) => m.key?.toString() === 'sine').at(-1)!.value!);
     assert.equal(lastCheckpoint.headVersion, lastPublished, 'the last checkpoint was taken after the last publication');
 
     const restarted = await startTrainer(config);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { KafkaConnection, kafkaConnectionSchema, silentLogger, type ConsumedMessage, type KafkaAdmin, type KafkaConnectionConfig } from '@streamcell/kafka';
 import { createBundle, encodeBundle, type WeightsBundle } from '@streamcell/model';
-import { testBrokers, testConfig, uniqueName, waitFor } from '@streamcell/testing';
+import { readTopicToEnd, testBrokers, testConfig, uniqueName, waitFor } from '@streamcell/testing';
 import { HeadMovedError, ModelRegistry, versionKey, type Publisher, type RegistryListener } from '../src';
 
 const config: KafkaConnectionConfig = testConfig(kafkaConnectionSchema, { KAFKA_BROKERS: testBrokers().join(',') });
@@ -36,11 +36,7 @@ async function createTopic(topic: string, configs: Record<string, string>): Prom
 }
 
 /** Every record physically on the topic now (read_committed), in offset order. */
-async function rawRecords(topic: string): Promise<ConsumedMessage[]> {
-  const out: ConsumedMessage[] = [];
-  await new KafkaConnection(config, silentLogger).readToEnd(topic, [0], (m) => out.push(m), 30_000);
-  return out;
-}
+const rawRecords = (topic: string): Promise<ConsumedMessage[]> => readTopicToEnd(config, topic);
 
 async function produceRaw(topic: string, messages: { key: string; value: Buffer | null }[]): Promise<void> {
   const producer = new KafkaConnection(config, silentLogger).producer({ maxQueuedMessages: 100, ackTimeoutMs: 30_000 });
@@ -164,7 +160,7 @@ describe('ModelRegistry against a real broker', () => {
       },
       { timeoutMs: 120_000, intervalMs: 1000 },
     ).catch((e: unknown) => {
-      throw new Error(`${e instanceof Error ? e.message : String(e)}; records on the topic: ${evidence}`);
+      throw new Error(`${String(e)}; records on the topic: ${evidence}`);
     });
     const raw = await rawRecords(topic);
     assert.ok(BigInt(raw[0].offset) > 0n, `the oldest records were removed by the cleaner: ${evidence}`);

@@ -1,5 +1,5 @@
 export { defaultAlertmanagerBin, freePort, LocalAlertmanager, type ActiveAlert } from './alertmanager';
 export { DedicatedBroker, testBrokers } from './broker';
 export { testConfig, topicEnv } from './config';
-export { TopicReader } from './topic-reader';
+export { readTopicToEnd, TopicReader } from './topic-reader';
 export { uniqueName, waitFor } from './wait';

@@ -34,3 +34,10 @@ export class TopicReader {
     await this.consumer.stop();
   }
 }
+
+/** Every record of a one-partition topic up to its end offset now (read_committed), in offset order. */
+export async function readTopicToEnd(config: KafkaConnectionConfig, topic: string, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+  const out: ConsumedMessage[] = [];
+  await new KafkaConnection(config, silentLogger, 'test-reader').readToEnd(topic, [0], (m) => out.push(m), timeoutMs);
+  return out;
+}
