@@ -79,7 +79,7 @@ export const trainerSchema = {
     default: 0,
     min: 0,
     max: 100_000,
-    doc: 'Seasonal period in events (e.g. 288 for a daily cycle of 5-minute samples). Bootstrap spec: each stream\'s adaptation also weighs seasonal-naive (spec.seasonality; 4 × period × forecast features bytes of state per stream); the publish gate also compares with seasonal-naive. 0 = none.',
+    doc: 'Seasonal period in events (e.g. 288 for a daily cycle of 5-minute samples). Bootstrap spec: each stream\'s adaptation also weighs seasonal-naive (spec.seasonality; 4 × (period + 8) × forecast features bytes of state per stream at most); the publish gate also compares with seasonal-naive. 0 = none.',
   }),
   revertAfterRejections: env.int('TRAINER_REVERT_AFTER_REJECTIONS', { default: 10, min: 0, doc: 'After this many rejected candidates in a row, restart from the published version (0 = never).' }),
   trainingEngine: env.oneOf('TRAINER_ENGINE', ['onnx', 'tfjs'] as const, {

@@ -81,9 +81,10 @@ export interface ModelSpec {
    */
   readonly adaptation?: AdaptationSpec;
   /**
-   * With `adaptation`: every stream keeps its last `period` values of each forecast feature, and
-   * the adaptation also weighs seasonal-naive's change and the change one period ago (each stream's
-   * own weights). Memory: 4 × period × forecast features bytes per stream. Default: none.
+   * With `adaptation`: every stream keeps its last `period` values (and up to 8 more, for a
+   * smoothing window) of each forecast feature, and the adaptation also weighs seasonal-naive's
+   * change and the smoothed change one period ago (each stream's own weights). Memory: at most
+   * 4 × (period + 8) × forecast features bytes per stream. Default: none.
    */
   readonly seasonality?: SeasonalitySpec;
 }

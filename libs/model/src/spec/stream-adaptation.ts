@@ -5,7 +5,7 @@
  *
  *   φ = [network's change, the last two changes, deviation from the stream's location,
  *        deviations from three fast moving averages (x − EMA, α = 0.3, 0.1, 0.03),
- *        seasonal-naive's change (x[t+1−P] − x[t]), the change one period ago, 1 (drift)]
+ *        seasonal-naive's change (x[t+1−P] − x[t]), the change one period ago (smoothed), 1 (drift)]
  *
  * all in the stream's scale (the seasonal ones are 0 without spec.seasonality). The moving-average
  * deviations are smoothed momentum at three horizons: on a noisy season or trend each single
@@ -20,6 +20,7 @@
 
 import { RIDGE, RIDGE_FLOOR, LIMIT, GATE_HALF_LIFE, GATE_MARGIN, MIN_EVENTS, HUBER, STALE_HALF_LIFE, OUTLIER, SPIKE_RETURN, OUTLIER_DECAY, SPIKE_FROM } from './adaptation-tuning';
 import { solveRidge } from './ridge';
+import { savitzkyGolay, smoothHalfWidth } from './season-smoother';
 
 /** Largest float32: sums are clamped to it so a stored state stays finite. */
 const F32_MAX = 3.4028234663852886e38;
@@ -46,6 +47,7 @@ const EMA_AT = SCALE_AT + 9;
 const PER_OUTPUT = EMA_AT + EMA_ALPHAS.length;
 /** The seasonal regressors (x[t+1−P] − x[t], the change a period ago) while they are too new to weigh. */
 const SEASONAL_LEFT_OUT = [false, false, false, false, false, false, false, true, true, false] as const;
+const SMOOTHED_LEFT_OUT = SEASONAL_LEFT_OUT.map((_, i) => i === 8);
 const NONE_LEFT_OUT = SEASONAL_LEFT_OUT.map(() => false);
 const bound = (v: number): number => (v > LIMIT ? LIMIT : v < -LIMIT ? -LIMIT : v);
 const clamp = (v: number): number => (v > F32_MAX ? F32_MAX : v < -F32_MAX ? -F32_MAX : v);
@@ -68,6 +70,9 @@ export class StreamAdaptation {
   private readonly staleDecay: number;
   private readonly gateDecay: number;
   private readonly ringAt: number;
+  /** Values kept per feature: x[t] back to x[t−P−m], the far end of the smoother's window around x[t−P]. */
+  private readonly ringLength: number;
+  private readonly smoother: Float64Array;
   private readonly phi = new Float64Array(K);
   private readonly weights = new Float64Array(K);
   private readonly system = new Float64Array(K * K + K);
@@ -85,9 +90,12 @@ export class StreamAdaptation {
     this.decay = Math.pow(2, -1 / halfLife);
     this.staleDecay = Math.pow(2, -1 / Math.min(halfLife, STALE_HALF_LIFE));
     this.gateDecay = Math.pow(2, -1 / Math.min(halfLife, GATE_HALF_LIFE));
-    // [events seen, ring position] + per output block + ring of the last `period` values per output
+    // [events seen, ring position] + per output block + ring of the last values per output
+    const halfWidth = period > 0 ? smoothHalfWidth(period) : 0;
+    this.smoother = savitzkyGolay(halfWidth);
     this.ringAt = 2 + PER_OUTPUT * outputs;
-    this.size = this.ringAt + period * outputs;
+    this.ringLength = period > 0 ? period + halfWidth + 1 : 0;
+    this.size = this.ringAt + this.ringLength * outputs;
   }
 
   private seen(aux: Float32Array, a: number): number {
@@ -160,8 +168,8 @@ export class StreamAdaptation {
     aux[at + LAST_PHI + 1] = bound(aux[at + LAST_PHI + 1] - spike / scale);
     if (this.period > 0) {
       const k = (at - a - 2) / PER_OUTPUT;
-      const ring = a + this.ringAt + k * this.period;
-      const pos = (aux[a + 1] + this.period - 1) % this.period;
+      const ring = a + this.ringAt + k * this.ringLength;
+      const pos = (aux[a + 1] + this.ringLength - 1) % this.ringLength;
       aux[ring + pos] -= spike;
     }
     return previous - spike;
@@ -191,17 +199,19 @@ export class StreamAdaptation {
     phi[8] = 0;
     phi[9] = 1;
     if (this.period > 0) {
-      const p = this.period;
-      const ring = a + this.ringAt + k * p;
-      const pos = aux[a + 1];
-      const back = aux[ring + ((pos + 1) % p)]; // x[t+1−P]
-      if (seen >= p - 1) phi[7] = bound((back - x.current) / s);
-      if (seen >= p) phi[8] = bound((back - aux[ring + pos]) / s); // x[t+1−P] − x[t−P]
-      aux[ring + pos] = x.current;
+      const ring = a + this.ringAt + k * this.ringLength;
+      aux[ring + aux[a + 1]] = x.current;
+      // x[t+1−P] − x[t] as it came, which a sharp season (a burst at the same minute every hour)
+      // needs; the change a period ago smoothed, which a noisy one needs: each single change of a
+      // noisy season is mostly noise. The fit weighs the two per stream. The smoothed change needs
+      // the values up to a half-width past x[t−P].
+      if (seen >= this.period - 1) phi[7] = bound((this.value(aux, a, ring, this.period - 1) - x.current) / s);
+      if (seen >= this.ringLength - 1) phi[8] = bound((this.smoothed(aux, a, ring, this.period - 1) - this.smoothed(aux, a, ring, this.period)) / s);
     }
-    // The seasonal regressors exist from a period on; until they have MIN_EVENTS observations of
-    // their own, a fit on a handful of them would weigh them wildly (one event fits any weight).
-    const leftOut = this.period > 0 && seen >= this.period + MIN_EVENTS ? NONE_LEFT_OUT : SEASONAL_LEFT_OUT;
+    // The seasonal regressors exist from a period on (the smoothed one a half-width later); until
+    // they have MIN_EVENTS observations of their own, a fit on a handful of them would weigh them
+    // wildly (one event fits any weight).
+    const leftOut = this.period === 0 || seen < this.period + MIN_EVENTS ? SEASONAL_LEFT_OUT : seen < this.ringLength + MIN_EVENTS ? SMOOTHED_LEFT_OUT : NONE_LEFT_OUT;
     solveRidge(aux, at, K, { ridge: RIDGE, floor: RIDGE_FLOOR, leftOut }, this.system, this.weights);
     let change = 0;
     for (let i = 0; i < K; i++) {
@@ -226,7 +236,23 @@ export class StreamAdaptation {
   /** After every output of the stream was adapted: one more event seen. */
   advance(aux: Float32Array, a: number): void {
     aux[a] = Math.min(aux[a] + 1, 1 << 24);
-    if (this.period > 0) aux[a + 1] = (aux[a + 1] + 1) % this.period;
+    if (this.period > 0) aux[a + 1] = (aux[a + 1] + 1) % this.ringLength;
+  }
+
+  /** The value of the event `back` events before the current one (written at the ring's position). */
+  private value(aux: Float32Array, a: number, ring: number, back: number): number {
+    return aux[ring + ((aux[a + 1] - back + this.ringLength) % this.ringLength)];
+  }
+
+  /** The same, smoothed over the events a half-width either side of it (season-smoother.ts). */
+  private smoothed(aux: Float32Array, a: number, ring: number, back: number): number {
+    const n = this.ringLength;
+    const m = (this.smoother.length - 1) / 2;
+    // The event i events back sits at (pos − i) mod n; the window runs from back + m to back − m.
+    let at = (aux[a + 1] - back - m + 2 * n) % n;
+    let v = 0;
+    for (let j = 0; j < this.smoother.length; j++, at = at + 1 === n ? 0 : at + 1) v += this.smoother[j] * aux[ring + at];
+    return v;
   }
 }
 

@@ -75,7 +75,10 @@ describe('per-stream transform', () => {
     const [[fp], [fs]] = [await forecasts(plain, [values]), await forecasts(seasonal, [values])];
     const p = errors(values, fp, 240);
     const s = errors(values, fs, 240);
-    assert.ok(s.model < 0.2 * s.naive, `seasonal: ${s.model} vs last-value ${s.naive}`);
+    // 0.21× last-value. An exactly repeating pattern is the one case where the smoothed change a
+    // period ago (stream-adaptation.ts) adds nothing, so the ridge shrinks the one exact regressor
+    // alone (0.17× with the change a period ago as it came); with noise the smoothed one wins.
+    assert.ok(s.model < 0.25 * s.naive, `seasonal: ${s.model} vs last-value ${s.naive}`);
     assert.ok(s.model < 0.5 * p.model, `seasonal ${s.model} vs without a season ${p.model}`);
   });
 
