@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@streamcell/testing';
 import type * as Tools from './tools.mjs';
 
 const root = join(__dirname, '..', '..');
@@ -10,7 +10,7 @@ const load = (): Promise<typeof Tools> => import('./tools.mjs');
 
 /** An environment whose PATH holds only fake executables named `names` (nothing real is found). */
 function fakePath(names: string[]): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'streamcell-tools-'));
+  const dir = tempDir('streamcell-tools-');
   for (const n of names) writeFileSync(join(dir, n), '#!/bin/sh\n', { mode: 0o755 });
   return {
     PATH: dir,
@@ -40,7 +40,7 @@ describe('npm test set-up of programs outside npm', () => {
 
   it('asks for Java and Maven only when it must start a local broker', async () => {
     const { missingTools } = await load();
-    const env = { ...fakePath([]), KAFKA_BROKERS: undefined, STREAMCELL_CACHE: mkdtempSync(join(tmpdir(), 'streamcell-cache-')) };
+    const env = { ...fakePath([]), KAFKA_BROKERS: undefined, STREAMCELL_CACHE: tempDir('streamcell-cache-') };
     assert.deepEqual(missingTools(['apps/x.int.test.ts'], env).map((t) => t.name), ['java', 'mvn']);
     assert.deepEqual(missingTools(['apps/x.int.test.ts'], { ...env, KAFKA_BROKERS: 'b:1' }), []);
   });

@@ -1,12 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@streamcell/config';
-import { TopicReader, waitFor } from '@streamcell/testing';
+import { tempDir, TopicReader, waitFor } from '@streamcell/testing';
 import { createInferenceApp } from '../src/app.factory';
 import { inferenceSchema, type InferenceConfig } from '../src/config';
 import {
@@ -105,7 +103,7 @@ describe('inference failover', () => {
   it('restarts warm on its own state directory: checkpoint plus changelog tail give the uninterrupted sequence', async () => {
     const env = inferenceTestEnv({ EVENTS_PARTITIONS: '6', INFERENCE_THREADS: '2' });
     const config = loadConfig(inferenceSchema, env);
-    const dirOf = (name: string): string => mkdtempSync(join(tmpdir(), `sc-warm-${name}-`));
+    const dirOf = (name: string): string => tempDir(`sc-warm-${name}-`);
     const configIn = (dir: string): InferenceConfig => loadConfig(inferenceSchema, { ...env, INFERENCE_STATE_DIR: dir });
     const dirA = dirOf('a');
     await createTopics(config);

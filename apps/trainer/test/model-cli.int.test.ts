@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaConnection, silentLogger } from '@streamcell/kafka';
 import { createBundle, decodeBundle, encodeBundle, loadKerasModel } from '@streamcell/model';
-import { testBrokers, TopicReader, uniqueName, waitFor } from '@streamcell/testing';
+import { tempDir, testBrokers, TopicReader, uniqueName, waitFor } from '@streamcell/testing';
 import { createTrainerApp, trainerServiceOf } from '../src/app.factory';
 import { runModelCli } from '../src/cli/model-cli';
 import { bundlesOf, createEventsTopic, newId, produceSine, trainerTestConfig } from './support';
@@ -28,7 +27,7 @@ describe('streamcell model CLI against a real broker', () => {
     return { code, out, err };
   };
   let reader: TopicReader;
-  const dir = mkdtempSync(join(tmpdir(), 'streamcell-cli-'));
+  const dir = tempDir('streamcell-cli-');
 
   before(async () => {
     assert.equal((await cli('model', 'list')).code, 0); // creates the topic

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from './temp-dir';
 
 const run = promisify(execFile);
 const script = resolve(__dirname, '../../../scripts/kafka/kafka.sh');
@@ -38,7 +38,7 @@ export class DedicatedBroker {
       ...process.env,
       KAFKA_PORT: String(port),
       KAFKA_CONTROLLER_PORT: String(port + 1),
-      KAFKA_DATA_DIR: mkdtempSync(join(tmpdir(), `streamcell-broker-${port}-`)),
+      KAFKA_DATA_DIR: tempDir(`streamcell-broker-${port}-`),
       KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
     };
   }

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@streamcell/testing';
 import { QUALITY_KINDS } from './quality-kinds';
 import { changeScale, qualityWorkload } from './quality-workload';
 import { REAL_SERIES_FIXTURE, realWorkload } from './real-workload';
@@ -226,7 +226,7 @@ describe('realWorkload', () => {
   });
 
   it('rejects a fixture with a missing value instead of reading it as 0', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'quality-fixture-'));
+    const dir = tempDir('quality-fixture-');
     const path = join(dir, 'bad.json');
     writeFileSync(path, JSON.stringify({ series: [{ id: 'x', values: [1, null, 3], period: null }] }));
     assert.throws(() => realWorkload(path), /series x has a non-finite value at index 1 \(null\)/);

@@ -1,11 +1,11 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createBundle, StreamingModel, type WeightsBundle } from '@streamcell/model';
+import { tempDir } from '@streamcell/testing';
 import { StreamStore } from '../stream-store';
 import { HostStateCache } from './host-cache';
 import { LmdbTier } from './lmdb-tier';
@@ -39,7 +39,7 @@ const input = (ids: readonly string[], round: number): Float32Array => {
 };
 
 describe('StreamStore with bounded host memory', () => {
-  const tier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'sc-bounded-')), 'db'));
+  const tier = new LmdbTier(join(tempDir('sc-bounded-'), 'db'));
   const models: StreamingModel[] = [];
   after(async () => {
     for (const m of models) await m.dispose();

@@ -1,8 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@streamcell/testing';
 import { HostStateCache, type HostRecord } from './host-cache';
 import { LmdbTier } from './lmdb-tier';
 
@@ -11,7 +10,7 @@ const rec = (n: number, lastSeen = n): HostRecord => ({ bytes: Uint8Array.from({
 describe('HostStateCache', () => {
   const tiers: LmdbTier[] = [];
   const disk = (): LmdbTier => {
-    const t = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'sc-tier-')), 'db'));
+    const t = new LmdbTier(join(tempDir('sc-tier-'), 'db'));
     tiers.push(t);
     return t;
   };
@@ -83,7 +82,7 @@ describe('HostStateCache', () => {
 
 describe('LmdbTier without the TTL index', () => {
   it('stores the record bytes alone and reads them back', () => {
-    const tier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'sc-tier-')), 'db'), false);
+    const tier = new LmdbTier(join(tempDir('sc-tier-'), 'db'), false);
     try {
       const cache = new HostStateCache(8 * 1024, tier);
       for (let i = 0; i < 200; i++) cache.put(`s${i}`, rec(i));

@@ -1,9 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, StreamingModel } from '@streamcell/model';
+import { tempDir } from '@streamcell/testing';
 import { PartitionTask } from '../partition-task';
 import { StreamStore } from '../stream-store';
 import { HostStateCache } from './host-cache';
@@ -11,7 +10,7 @@ import { LmdbTier } from './lmdb-tier';
 import { expireIdleStates } from './state-expiry';
 
 describe('state TTL', () => {
-  const tier = new LmdbTier(join(mkdtempSync(join(tmpdir(), 'sc-ttl-')), 'db'));
+  const tier = new LmdbTier(join(tempDir('sc-ttl-'), 'db'));
   let model: StreamingModel | undefined;
   after(async () => {
     await model?.dispose();
