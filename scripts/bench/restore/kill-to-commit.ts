@@ -78,7 +78,6 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
     INFERENCE_ENGINE: 'onnx',
     MODEL_NAME: 'bench',
     LOG_LEVEL: 'info',
-    INFERENCE_STATE_DIR: scratch.make('bench-kill-'),
     ...(opts.sessionTimeoutMs !== undefined ? { INFERENCE_SESSION_TIMEOUT_MS: String(opts.sessionTimeoutMs) } : {}),
   };
   const admin = kafka.admin();
@@ -105,6 +104,8 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
   let seenPredictions = 0;
   let running = true;
   try {
+    // Made inside the try, so the finally below removes it whatever fails after.
+    env.INFERENCE_STATE_DIR = scratch.make('bench-kill-');
     workers.push(startWorker(env));
     await reader.connect();
     await reader.subscribe({ topics: [env.TOPIC_PREDICTIONS], fromBeginning: true });
