@@ -29,6 +29,8 @@ describe('savitzkyGolay', () => {
 describe('smoothHalfWidth', () => {
   it('spans at most a quarter of a short season and 15 events of a long one', () => {
     assert.equal(smoothHalfWidth(4), 0);
+    assert.equal(smoothHalfWidth(12), 0);
+    assert.equal(smoothHalfWidth(16), 2);
     assert.equal(smoothHalfWidth(24), 3);
     assert.equal(smoothHalfWidth(120), 7);
     assert.equal(smoothHalfWidth(1440), 7);

@@ -12,10 +12,12 @@ export const SMOOTH_HALF_WIDTH = 7;
 
 /**
  * The half-width used for a season of `period` events: at most an eighth of the period, so the
- * window never spans more than a quarter of a cycle (a short season is left as it came).
+ * window never spans more than a quarter of a cycle. A season under 16 events is left as it came
+ * (a 3-event quadratic fit is the value itself).
  */
 export function smoothHalfWidth(period: number): number {
-  return Math.min(SMOOTH_HALF_WIDTH, Math.floor(period / 8));
+  const m = Math.min(SMOOTH_HALF_WIDTH, Math.floor(period / 8));
+  return m < 2 ? 0 : m;
 }
 
 /**

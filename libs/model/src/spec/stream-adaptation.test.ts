@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomArray } from '../test-support';
-import { StreamAdaptation } from './stream-adaptation';
+import { seasonalLeftOut, StreamAdaptation } from './stream-adaptation';
 
 /** A smooth season with a third harmonic and noise of std 0.05: the shape `npm start` generates. */
 function season(n: number, seed = 7): number[] {
@@ -58,6 +58,17 @@ describe('StreamAdaptation', () => {
     const without = drive(values).served;
     assert.deepEqual(withSeason.slice(0, 160), without.slice(0, 160));
     assert.notDeepEqual(withSeason.slice(160), without.slice(160));
+  });
+
+  it('lets the smoothed change a period ago in once its window has had 40 events', () => {
+    // Period 120, ring 128 (half-width 7): seasonal-naive's change (7) from event 160, the smoothed
+    // change (8) from 168.
+    const out = (seen: number): number[] => seasonalLeftOut(seen, 120, 128).flatMap((o, i) => (o ? [i] : []));
+    assert.deepEqual(out(159), [7, 8]);
+    assert.deepEqual(out(160), [8]);
+    assert.deepEqual(out(167), [8]);
+    assert.deepEqual(out(168), []);
+    assert.deepEqual(seasonalLeftOut(10_000, 0, 0).flatMap((o, i) => (o ? [i] : [])), [7, 8]);
   });
 
   it('learns a noisy sharp season from the smoothed change a period ago', () => {

@@ -80,7 +80,8 @@ export class StreamAdaptation {
   /**
    * @param outputs forecast features per stream
    * @param halfLife events after which an old observation weighs half
-   * @param period seasonal period in events (0 = none); keeps the last `period` values per feature
+   * @param period seasonal period in events (0 = none); keeps the last period + m + 1 values per
+   *   feature (m = smoothHalfWidth(period), season-smoother.ts)
    */
   constructor(
     outputs: number,
@@ -208,10 +209,7 @@ export class StreamAdaptation {
       if (seen >= this.period - 1) phi[7] = bound((this.value(aux, a, ring, this.period - 1) - x.current) / s);
       if (seen >= this.ringLength - 1) phi[8] = bound((this.smoothed(aux, a, ring, this.period - 1) - this.smoothed(aux, a, ring, this.period)) / s);
     }
-    // The seasonal regressors exist from a period on (the smoothed one a half-width later); until
-    // they have MIN_EVENTS observations of their own, a fit on a handful of them would weigh them
-    // wildly (one event fits any weight).
-    const leftOut = this.period === 0 || seen < this.period + MIN_EVENTS ? SEASONAL_LEFT_OUT : seen < this.ringLength + MIN_EVENTS ? SMOOTHED_LEFT_OUT : NONE_LEFT_OUT;
+    const leftOut = seasonalLeftOut(seen, this.period, this.ringLength);
     solveRidge(aux, at, K, { ridge: RIDGE, floor: RIDGE_FLOOR, leftOut }, this.system, this.weights);
     let change = 0;
     for (let i = 0; i < K; i++) {
@@ -254,6 +252,17 @@ export class StreamAdaptation {
     for (let j = 0; j < this.smoother.length; j++, at = at + 1 === n ? 0 : at + 1) v += this.smoother[j] * aux[ring + at];
     return v;
   }
+}
+
+/**
+ * The regressors left out of the solve at a stream's event `seen`. The seasonal ones exist from a
+ * period on (the smoothed one once the ring holds its window, `ringLength` − 1 events); until each
+ * has MIN_EVENTS observations of its own, a fit on a handful of them would weigh them wildly (one
+ * event fits any weight).
+ */
+export function seasonalLeftOut(seen: number, period: number, ringLength: number): readonly boolean[] {
+  if (period === 0 || seen < period + MIN_EVENTS) return SEASONAL_LEFT_OUT;
+  return seen < ringLength + MIN_EVENTS ? SMOOTHED_LEFT_OUT : NONE_LEFT_OUT;
 }
 
 /** Whether the adapted change is served: after MIN_EVENTS, while it recently beat no change by GATE_MARGIN. */
