@@ -9,7 +9,7 @@
  */
 import { loadConfig } from '@streamcell/config';
 import { kafkaConnectionSchema } from '@streamcell/kafka';
-import { TopicReader } from '@streamcell/testing';
+import { readTopicToEnd } from '@streamcell/testing';
 import { SignalGenerator } from '@streamcell/workload';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { minuteSums, summarise } from './minute-ratios';
@@ -32,15 +32,13 @@ async function main(): Promise<void> {
   const env = { KAFKA_BROKERS: '127.0.0.1:9092', ...process.env };
   const connection = loadConfig(kafkaConnectionSchema, env);
   const topics = loadConfig(inferenceSchema, env);
-  const readers = await Promise.all([topics.events, topics.predictions, topics.alerts].map((t) => new TopicReader(connection, t).start()));
-  // Let the readers catch up with the topics' ends.
-  let last = -1;
-  while (readers.reduce((n, r) => n + r.messages.length, 0) !== last) {
-    last = readers.reduce((n, r) => n + r.messages.length, 0);
-    await new Promise((r) => setTimeout(r, 3000));
-  }
-  await Promise.all(readers.map((r) => r.stop()));
-  const [eventMsgs, predictionMsgs, alertMsgs] = readers.map((r) => r.messages.map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>));
+  // Each topic up to its end offsets when it is read: events first, so that the predictions and
+  // alerts read after them cover every event (a running npm start keeps writing; waiting for the
+  // topics to go quiet would never end while it runs).
+  const read = async (topic: string): Promise<Record<string, unknown>[]> => (await readTopicToEnd(connection, topic, 300_000)).map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>);
+  const eventMsgs = await read(topics.events);
+  const predictionMsgs = await read(topics.predictions);
+  const alertMsgs = await read(topics.alerts);
   const events = eventMsgs as unknown as Event[];
   const width = events[0]?.values.length ?? 8;
 

@@ -35,9 +35,21 @@ export class TopicReader {
   }
 }
 
-/** Every record of a one-partition topic up to its end offset now (read_committed), in offset order. */
+/**
+ * Every record of a topic up to each partition's end offset now (read_committed), in offset order
+ * within a partition. Records written after the call are not waited for, so it ends on a topic
+ * that a running system keeps writing to.
+ */
 export async function readTopicToEnd(config: KafkaConnectionConfig, topic: string, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
   const out: ConsumedMessage[] = [];
-  await new KafkaConnection(config, silentLogger, 'test-reader').readToEnd(topic, [0], (m) => out.push(m), timeoutMs);
+  const connection = new KafkaConnection(config, silentLogger, 'test-reader');
+  const admin = connection.admin();
+  let partitions: number[];
+  try {
+    partitions = [...(await admin.endOffsets(topic)).keys()];
+  } finally {
+    await admin.disconnect();
+  }
+  await connection.readToEnd(topic, partitions, (m) => out.push(m), timeoutMs);
   return out;
 }
