@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@streamcell/config';
 import { tempDir, TopicReader, waitFor } from '@streamcell/testing';
@@ -172,8 +174,13 @@ describe('inference failover', () => {
     });
 
     after(async () => {
+      const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
       await producer.disconnect();
+      // A worker killed with SIGKILL leaves its per-process spill directory (no INFERENCE_STATE_DIR
+      // here, as in a pod without one): removed once no child can still write to it.
+      await Promise.all(exits);
+      for (const c of children) rmSync(join(tmpdir(), `streamcell-inference-${c.pid}`), { recursive: true, force: true });
     });
 
     it('is replaced and every stream gets exactly the uninterrupted prediction sequence', async () => {
