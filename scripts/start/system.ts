@@ -11,7 +11,7 @@
  * INPUT_WIDTH, INGEST_API_KEYS…
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@streamcell/config';
@@ -47,7 +47,11 @@ function kafkaScript(command: string): boolean {
 }
 
 function startService(name: string, script: string, env: Record<string, string>): ChildProcess {
-  const log = createWriteStream(join(logs, `${name}.log`), { flags: 'a' });
+  // This run's log alone (an appended one opened with the lines of every earlier run), and the
+  // run before kept beside it for a comparison.
+  const path = join(logs, `${name}.log`);
+  if (existsSync(path)) renameSync(path, join(logs, `${name}.previous.log`));
+  const log = createWriteStream(path, { flags: 'w' });
   const child = spawn(process.execPath, ['-r', join(root, 'scripts/register.cjs'), join(root, script)], {
     cwd: root,
     env: { ...process.env, ...env },
