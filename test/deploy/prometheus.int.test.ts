@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonLogger } from '@streamcell/observability';
-import { testConfig, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
+import { exited, tempDir, testConfig, topicEnv, uniqueName, waitFor } from '@streamcell/testing';
 import { createAlertsApp, startConsuming } from '../../apps/alerts/src/app.factory';
 import { alertsSchema } from '../../apps/alerts/src/config';
 import { createInferenceApp } from '../../apps/inference/src/app.factory';
@@ -47,7 +46,6 @@ describe('Prometheus scraping the running services', () => {
   const apps: NestFastifyApplication[] = [];
   let prometheus: ChildProcess | undefined;
   let promUrl = '';
-  let dir: string | undefined;
   let ingestBase = '';
 
   before(async () => {
@@ -113,7 +111,7 @@ describe('Prometheus scraping the running services', () => {
 
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    dir = mkdtempSync(join(tmpdir(), 'streamcell-prometheus-'));
+    const dir = tempDir('streamcell-prometheus-');
     const target = (u: string) => new URL(u).host;
     writeFileSync(
       join(dir, 'prometheus.yml'),
@@ -135,11 +133,11 @@ describe('Prometheus scraping the running services', () => {
   });
 
   after(async () => {
-    const exited = prometheus === undefined || prometheus.exitCode !== null || prometheus.signalCode !== null ? Promise.resolve() : new Promise((r) => prometheus!.once('exit', r));
+    // Its data dir (tempDir) goes at the process's exit, once Prometheus has stopped writing to it.
+    const stopped = prometheus === undefined ? Promise.resolve() : exited(prometheus);
     prometheus?.kill('SIGTERM');
     for (const a of apps.reverse()) await a.close();
-    await exited;
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await stopped;
   });
 
   it('has samples for every metric a dashboard panel or an alert rule queries', async () => {

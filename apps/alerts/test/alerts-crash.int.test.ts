@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { LocalAlertmanager, testBrokers, uniqueName, waitFor } from '@streamcell/testing';
+import { exited, LocalAlertmanager, testBrokers, uniqueName, waitFor } from '@streamcell/testing';
 import { loadAlertsConfig, type AlertsConfig } from '../src/config';
 import { alertsProducer, anomaly, committedCount, WebhookReceiver } from './support';
 
@@ -18,9 +18,6 @@ function spawnService(env: Record<string, string>): ChildProcess {
   });
   return child;
 }
-
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 
 describe('alerts service killed mid-delivery', () => {
   let alertmanager: LocalAlertmanager;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@streamcell/config';
-import { tempDir, TopicReader, waitFor } from '@streamcell/testing';
+import { exited, tempDir, TopicReader, waitFor } from '@streamcell/testing';
 import { createInferenceApp } from '../src/app.factory';
 import { inferenceSchema, type InferenceConfig } from '../src/config';
 import {
@@ -174,7 +174,7 @@ describe('inference failover', () => {
     });
 
     after(async () => {
-      const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
+      const exits = children.map(exited);
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
       await producer.disconnect();
       // A worker killed with SIGKILL leaves its per-process spill directory (no INFERENCE_STATE_DIR

@@ -4,3 +4,4 @@ export { testConfig, topicEnv } from './config';
 export { readTopicToEnd, TopicReader } from './topic-reader';
 export { uniqueName, waitFor } from './wait';
 export { tempDir } from './temp-dir';
+export { exited } from './child';

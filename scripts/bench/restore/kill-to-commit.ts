@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 // eslint-disable-next-line no-restricted-imports
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createBundle, encodeBundle } from '@streamcell/model';
+import { exited } from '@streamcell/testing';
 import { ScratchDirs } from '../scratch';
 
 export interface KillToCommit {
@@ -159,7 +160,7 @@ export async function measureKillToCommit(brokers: string, opts: { streams: numb
     };
   } finally {
     running = false;
-    const exits = workers.map((w) => (w.child.exitCode !== null || w.child.signalCode !== null ? Promise.resolve() : new Promise((r) => w.child.once('exit', r))));
+    const exits = workers.map((w) => exited(w.child));
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await reader.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
