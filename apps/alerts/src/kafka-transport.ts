@@ -1,20 +1,7 @@
 import { Transport, type Deserializer, type KafkaOptions } from '@nestjs/microservices';
-import { logLevel, type LogEntry } from '@nestjs/microservices/external/kafka.interface';
-import { resolveSecurity, type KafkaLogger } from '@streamcell/kafka';
+import { logLevel } from '@nestjs/microservices/external/kafka.interface';
+import { kafkaLogCreator, resolveSecurity, type KafkaLogger } from '@streamcell/kafka';
 import type { AlertsConfig } from './config';
-
-/**
- * kafkajs logs through this (ServerKafka creates the client, so @streamcell/kafka's logCreator
- * cannot be used). As there: INFO and DEBUG dropped (every group join), errors and warnings as
- * warnings; failures that matter reach the handler or the health check.
- */
-export function kafkaLogCreator(logger: KafkaLogger): () => (entry: LogEntry) => void {
-  return () => (entry) => {
-    if (entry.level !== logLevel.ERROR && entry.level !== logLevel.WARN) return;
-    const { message, ...fields } = entry.log;
-    logger.warn(`kafkajs: ${message}`, { ...fields, namespace: entry.namespace });
-  };
-}
 
 /**
  * The options of @nestjs/microservices' Kafka transport for the alerts service, and where each

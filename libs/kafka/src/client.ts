@@ -21,24 +21,30 @@ export const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, err
  */
 export function createKafkaClient(cfg: KafkaConnectionConfig, logger: KafkaLogger, clientSuffix?: string): Kafka {
   const { ssl, sasl } = resolveSecurity(cfg);
-  const logCreator =
-    () =>
-    (entry: LogEntry): void => {
-      const { level, log, namespace } = entry;
-      if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
-      const { message, ...fields } = log;
-      const where = { ...fields, namespace };
-      if (levelOf(entry) === 'debug') logger.debug(`kafkajs: ${message}`, where);
-      else logger.warn(`kafkajs: ${message}`, where);
-    };
   return new Kafka({
     clientId: clientSuffix === undefined ? cfg.clientId : `${cfg.clientId}-${clientSuffix}`,
     brokers: [...cfg.brokers],
     connectionTimeout: cfg.connectionTimeoutMs,
     requestTimeout: cfg.requestTimeoutMs,
     logLevel: logLevel.WARN,
-    logCreator,
+    logCreator: kafkaLogCreator(logger),
     ...(ssl !== undefined ? { ssl } : {}),
     ...(sasl !== undefined ? { sasl: sasl } : {}),
   });
+}
+
+/**
+ * kafkajs's logCreator for our logger: WARN and ERROR entries at the level levelOf gives them,
+ * INFO and DEBUG dropped. Every kafkajs client of ours logs through it, the alerts service's
+ * (which @nestjs/microservices creates) included.
+ */
+export function kafkaLogCreator(logger: KafkaLogger): () => (entry: LogEntry) => void {
+  return () => (entry) => {
+    const { level, log, namespace } = entry;
+    if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
+    const { message, ...fields } = log;
+    const where = { ...fields, namespace };
+    if (levelOf(entry) === 'debug') logger.debug(`kafkajs: ${message}`, where);
+    else logger.warn(`kafkajs: ${message}`, where);
+  };
 }

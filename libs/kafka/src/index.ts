@@ -1,6 +1,6 @@
 export { KafkaAdmin } from './admin';
 export { BrokerWatch, type BrokerStatus, type BrokerWatchOptions } from './broker-watch';
-export { silentLogger, type KafkaLogger } from './client';
+export { kafkaLogCreator, silentLogger, type KafkaLogger } from './client';
 export { kafkaConnectionSchema, resolveSecurity, type KafkaConnectionConfig } from './connection-config';
 export { KafkaConnection } from './connection';
 export type { ConsumerHealth } from './consumer-health';

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string; retriable: boolean }[] };
 import { readFileSync } from 'node:fs';
+import { logLevel, type LogEntry } from 'kafkajs';
+import { kafkaLogCreator } from './client';
 import { expectedRetriableMessages, levelOf, rebalanceError, rebalanceMessage, settlingLeaderErrors, topicCreationError } from './log-level';
 
 const concurrent = expectedRetriableMessages.get('CONCURRENT_TRANSACTIONS')!;
@@ -53,5 +55,21 @@ describe('kafkajs log levels', () => {
   it('keeps other failures as warnings', () => {
     assert.equal(levelOf({ log: { message: 'Failed to send messages: Connection error: connect ECONNREFUSED', timestamp: '', logger: 'kafkajs' } }), 'warn');
     assert.equal(levelOf({ log: { message: 'Response Produce(key: 0, version: 7)', error: 'This server is not the leader for that topic-partition', timestamp: '', logger: 'kafkajs' } }), 'warn');
+  });
+
+  it('are what every client logs at, the alerts service included (its kafkajs client is made by Nest)', () => {
+    const lines: string[] = [];
+    const record = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+    const log = kafkaLogCreator({ debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') })();
+    const entry = (level: logLevel, message: string, error?: string): LogEntry => ({ namespace: 'Runner', level, label: '', log: { timestamp: '', logger: 'kafkajs', message, ...(error !== undefined ? { error } : {}) } });
+    log(entry(logLevel.WARN, rebalanceMessage));
+    log(entry(logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', rebalanceError));
+    log(entry(logLevel.ERROR, 'Failed to send messages: Connection error: connect ECONNREFUSED'));
+    log(entry(logLevel.INFO, 'Consumer has joined the group'));
+    assert.deepEqual(lines, [
+      `debug kafkajs: ${rebalanceMessage}`,
+      'debug kafkajs: Response Heartbeat(key: 12, version: 3)',
+      'warn kafkajs: Failed to send messages: Connection error: connect ECONNREFUSED',
+    ]);
   });
 });
