@@ -36,6 +36,7 @@ describe('decodeAlert', () => {
       [JSON.stringify({ stream: 'x' }), 'unsupported_version', /"v" is missing/],
       [JSON.stringify({ ...JSON.parse(encodeAlert(alert)), stream: '' }), 'invalid_alert', /"stream"/],
       [JSON.stringify({ ...JSON.parse(encodeAlert(alert)), ts: '2026' }), 'invalid_alert', /"ts"/],
+      [JSON.stringify({ ...JSON.parse(encodeAlert(alert)), ts: 1.7e18 }), 'invalid_alert', /"ts"/],
       [JSON.stringify({ ...JSON.parse(encodeAlert(alert)), actual: ['a'] }), 'invalid_alert', /"actual"/],
       [JSON.stringify({ ...JSON.parse(encodeAlert(alert)), model: { name: 'm', version: 1.5 } }), 'invalid_alert', /"model"/],
     ];

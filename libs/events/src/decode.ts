@@ -33,8 +33,6 @@ export function decodeEvent(
   // Events on the topic carry their time; filling in a missing one would make replays differ.
   if (parsed.ts === undefined) return { ok: false, reason: 'ts_invalid', detail: 'ts is missing' };
   const fields = extractFields(parsed, canonicalMapping, context.key);
-  // encodeEvent writes an end as `"values":[]`: that empty list is the absence of values.
-  const ended = fields.end === true && Array.isArray(fields.values) && fields.values.length === 0;
   const checked = rules === anyWidth ? topicEventRules(Array.isArray(fields.values) ? fields.values.length : 0) : rules;
-  return validateEvent(ended ? { ...fields, values: undefined } : fields, checked, context.now);
+  return validateEvent(fields, checked, context.now);
 }

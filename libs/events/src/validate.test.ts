@@ -29,9 +29,29 @@ describe('validateEvent', () => {
     assert.equal(b.ok && b.event.ts, now - 1000);
   });
 
+  it('reads a date-time without an offset as UTC, whatever the host time zone', () => {
+    const utc = new Date(now - 1000).toISOString();
+    const bare = utc.slice(0, -1);
+    for (const ts of [bare, bare.replace('T', ' ')]) {
+      const v = check({ stream: 's', ts, values: [1, 2, 3] });
+      assert.equal(v.ok && v.event.ts, now - 1000, ts);
+    }
+    const offset = check({ stream: 's', ts: `${bare}+00:30`, values: [1, 2, 3] });
+    assert.equal(offset.ok && offset.event.ts, now - 1000 - 1_800_000);
+  });
+
+  it('refuses a ts past the largest date on the topic too, where any age is accepted', () => {
+    // 1.7e18 is a nanosecond clock; formatting it as a date (an alert's startsAt) would throw.
+    const v = validateEvent(extractFields({ stream: 's', ts: 1.7e18, values: [1, 2, 3] }, canonicalMapping), { ...rules, maxFutureSkewMs: Infinity, maxPastSkewMs: Infinity }, now);
+    assert.equal(v.ok ? 'accepted' : v.reason, 'ts_invalid');
+    assert.match(v.ok ? '' : v.detail, /largest date/);
+  });
+
   it('accepts an end event without values', () => {
     const v = check({ stream: 's', end: true });
     assert.deepEqual(v, { ok: true, event: { stream: 's', ts: now, values: [], end: true } });
+    // As encodeEvent writes it, so a client may post back what it read from the topic.
+    assert.deepEqual(check({ stream: 's', end: true, values: [] }), v);
     assert.equal(encodeEvent({ stream: 's', ts: 1, values: [], end: true }), '{"stream":"s","ts":1,"values":[],"end":true}');
   });
 

@@ -56,7 +56,8 @@ export function validateEvent(fields: EventFields, rules: ValidationRules, now: 
   if (fields.end !== undefined && fields.end !== true && fields.end !== false) {
     return reject('values_missing', `end must be true or false, got ${quote(fields.end)}`);
   }
-  if (end && (values === undefined || values === null)) return { ok: true, event: { stream, ts, values: [], end: true } };
+  // An end may carry no values, null or `[]` (what encodeEvent writes for one): all mean none.
+  if (end && (values === undefined || values === null || (Array.isArray(values) && values.length === 0))) return { ok: true, event: { stream, ts, values: [], end: true } };
   if (!Array.isArray(values)) return reject('values_missing', `values must be an array of ${rules.width} numbers, got ${quote(values)}`);
   if (values.length !== rules.width) {
     return reject('values_width', `values has ${values.length} entries, exactly ${rules.width} required`);
@@ -72,18 +73,28 @@ export function validateEvent(fields: EventFields, rules: ValidationRules, now: 
   return { ok: true, event };
 }
 
+/** The largest time a JavaScript Date holds, in ms since the epoch (ECMA-262 §21.4.1.1). */
+export const MAX_TS = 8.64e15;
+
 /** ms since the epoch from a number (ms) or an ISO-8601 string; a string describing the problem otherwise. */
 function parseTs(ts: unknown, now: number): number | string {
   if (ts === undefined || ts === null) return now;
   if (typeof ts === 'number') {
     if (!Number.isFinite(ts) || !Number.isInteger(ts) || ts < 0) return `ts ${quote(ts)} is not a whole, non-negative number of ms`;
+    // Past a Date's range every consumer that formats the time (an alert's startsAt, the live
+    // view) would throw on it; nanoseconds are the usual cause.
+    if (ts > MAX_TS) return `ts ${quote(ts)} is past the largest date (${MAX_TS} ms); ts is in milliseconds`;
     return ts;
   }
   if (typeof ts === 'string') {
     // Date.parse accepts many informal forms; require ISO-8601 with a date part.
     if (!/^\d{4}-\d{2}-\d{2}([Tt ][\d:.]+([Zz]|[+-]\d{2}:?\d{2})?)?$/.test(ts)) return `ts ${quote(ts)} is not ISO-8601 nor a number of ms`;
-    const ms = Date.parse(ts);
+    // A date-time without an offset is UTC: read as local time (what Date.parse does), the same
+    // event would get another ts on a host in another time zone.
+    const zoned = /[Tt ]/.test(ts) && !/([Zz]|[+-]\d{2}:?\d{2})$/.test(ts) ? `${ts.replace(' ', 'T')}Z` : ts;
+    const ms = Date.parse(zoned);
     if (Number.isNaN(ms)) return `ts ${quote(ts)} is not a valid date`;
+    if (ms < 0) return `ts ${quote(ts)} is before 1970`;
     return ms;
   }
   return `ts ${quote(ts)} is not ISO-8601 nor a number of ms`;
