@@ -119,3 +119,27 @@ describe('LiveHistory', () => {
     assert.equal(tiny.items('x').length, 1);
   });
 });
+
+describe('LiveFeed start', () => {
+  it('leaves no consumer group behind when a topic is missing and start() is retried', async () => {
+    const joined: string[] = [];
+    const deleted: string[] = [];
+    const connection = {
+      consumer: (o: { groupId: string; topics: string[] }) => ({
+        start: () => {
+          if (o.topics[0] !== 'e') return Promise.reject(new Error('This server does not host this topic-partition'));
+          joined.push(o.groupId);
+          return Promise.resolve();
+        },
+        stop: () => Promise.resolve(),
+      }),
+    } as unknown as KafkaConnection;
+    const admin = { deleteGroups: (groups: readonly string[]) => (deleted.push(...groups), Promise.resolve()) } as unknown as KafkaAdmin;
+    const live = new LiveFeed(connection, admin, { events: 'e', predictions: 'p', alerts: 'a' }, {} as JsonLogger);
+    for (let i = 0; i < 5; i++) await assert.rejects(live.start(), /does not host/);
+    assert.equal(joined.length, 5);
+    // Every group an attempt made is deleted with it: the one that joined 'e' and the one that could not join 'p'.
+    assert.equal(deleted.length, 10);
+    for (const g of joined) assert.ok(deleted.includes(g), g);
+  });
+});

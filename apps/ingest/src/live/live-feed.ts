@@ -86,7 +86,10 @@ export class LiveFeed {
       // stop() may have run while a consumer was joining; it must not outlive the feed.
       if (this.closed) throw new Error('live feed stopped');
     } catch (e) {
+      // The caller retries start() every few seconds until every topic exists: each attempt's
+      // groups go with it, or an hour of waiting would leave ~1,800 of them on the broker.
       await Promise.all(this.consumers.splice(0).map((c) => c.stop().catch(() => undefined)));
+      await this.admin.deleteGroups(this.groups.splice(0)).catch(() => undefined);
       throw e;
     }
     this.timer = setInterval(() => {
