@@ -17,6 +17,14 @@ export type RegistryKey =
   | { readonly kind: 'pin' }
   | { readonly kind: 'legacy' };
 
+/**
+ * The highest version number the registry uses. A key or manifest above it (a corrupt or foreign
+ * record) is not a version: counted, it would push the next version's key past what parseKey
+ * reads, and every later publication would be read back as unknown. 2^40 is ~35,000 years of one
+ * publication a second.
+ */
+export const MAX_VERSION = 2 ** 40;
+
 export function versionKey(model: string, version: number): string {
   return `${model}/v${version}`;
 }
@@ -32,5 +40,6 @@ export function parseKey(model: string, key: string): RegistryKey | null {
   const rest = key.slice(model.length + 1);
   if (rest === 'pin') return { kind: 'pin' };
   const m = /^v([1-9]\d{0,14})$/.exec(rest);
-  return m === null ? null : { kind: 'version', version: Number(m[1]) };
+  const version = m === null ? NaN : Number(m[1]);
+  return version <= MAX_VERSION ? { kind: 'version', version } : null;
 }

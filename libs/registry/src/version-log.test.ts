@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBundle, encodeBundle } from '@streamcell/model';
-import { parseKey, pinKey, versionKey } from './keys';
+import { MAX_VERSION, parseKey, pinKey, versionKey } from './keys';
 import { checkSize, ModelTooLargeError } from './size';
 import { VersionLog, type LogRecord } from './version-log';
 
@@ -42,6 +42,18 @@ describe('version log', () => {
     assert.equal(log.entry(1)?.publishId, null);
     assert.match(log.entry(3)?.error ?? '', /./);
     assert.equal(log.nextVersion(), 4, 'an invalid version still holds its number');
+  });
+
+  it('does not let a record with a huge version number stop every later publication', () => {
+    const log = new VersionLog('m');
+    log.apply(rec(versionKey('m', 1), bytesOf(1)));
+    assert.equal(log.apply(rec('m/v999999999999999', 'garbage')).kind, 'ignored', 'past MAX_VERSION: not a version key');
+    assert.equal(log.apply(rec('m', bytesOf(1e300))).kind, 'unreadable', 'a legacy manifest past MAX_VERSION');
+    assert.equal(log.apply(rec(versionKey('m', MAX_VERSION + 1), bytesOf(2))).kind, 'ignored');
+    const next = log.nextVersion();
+    assert.equal(next, 2);
+    assert.equal(log.apply(rec(versionKey('m', next), bytesOf(next))).kind, 'version');
+    assert.equal(log.head()?.version, 2);
   });
 
   it('refuses a bundle whose manifest disagrees with its key', () => {

@@ -1,5 +1,5 @@
 import { decodeBundle, readBundleManifest, type BundleManifest, type WeightsBundle } from '@streamcell/model';
-import { parseKey } from './keys';
+import { MAX_VERSION, parseKey } from './keys';
 
 /** Who wrote a version: the record headers the registry adds (absent on records older than it). */
 export interface Publisher {
@@ -110,6 +110,9 @@ export class VersionLog {
           version = readBundleManifest(r.value).version;
         } catch (e) {
           return { kind: 'unreadable', offset: r.offset, error: message(e), errorKind: e instanceof Error ? e.name : 'Error' };
+        }
+        if (!(Number.isInteger(version) && version >= 1 && version <= MAX_VERSION)) {
+          return { kind: 'unreadable', offset: r.offset, error: `version ${version} is outside 1..${MAX_VERSION}`, errorKind: 'RangeError' };
         }
         this.maxSeen = Math.max(this.maxSeen, version);
         const entry = readEntry(this.model, r, r.value, 'legacy-key', version);
