@@ -206,6 +206,26 @@ describe('OnlineTrainer', () => {
     assert.equal(trainer.observe('s1', null), 'ended');
   });
 
+  it('drops a round during which another version was published: the import is the base, not the round\'s weights', async () => {
+    const imported = createBundle({ name: 'm', spec: { cell: 'gru', layers: [12], inputWidth: 1, head: { units: 1 }, output: { kind: 'next-values', delta: true }, streamScaling: { halfLife: 50 } }, init: { seed: 6 }, version: 6 });
+    let adopted = '';
+    // The import lands while the first training iteration has yielded to the event loop.
+    const f = fakes({ yieldToEventLoop: () => ((adopted ||= trainer.adoptHead(imported)), Promise.resolve()) });
+    const trainer = new OnlineTrainer(settings, f.ports);
+    trainer.adoptHead(headBundle());
+    feed(trainer, 40);
+    const report = await trainer.runRound();
+    assert.equal(adopted, 'adopted');
+    assert.equal(report.outcome, 'skipped');
+    assert.match(report.reason, /v6 was published during the round/);
+    const c = trainer.checkpointNow()!;
+    assert.equal(c.working, imported, 'the round\'s weights (of the old base) were not kept');
+    assert.equal(c.optimizer, undefined, 'nor its optimiser state');
+    feed(trainer, 40, 40);
+    await trainer.runRound();
+    for (const b of f.published) assert.deepEqual([b.parentVersion, b.spec.layers], [6, [12]]);
+  });
+
   it('compares with seasonal-naive when a period is set, even one longer than the warm-up', async () => {
     const f = fakes();
     const trainer = new OnlineTrainer({ ...settings, seasonalPeriod: 24, iterations: 1 }, f.ports);

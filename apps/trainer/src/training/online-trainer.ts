@@ -15,7 +15,7 @@ import { candidateMetrics, decidePublish, shouldRevert } from './publish-decisio
 import { RoundTally, type Evaluated, type RoundReport } from './round-tally';
 import { RunningStats } from './running-stats';
 import { StreamWindows } from './stream-windows';
-import type { TrainerPorts, TrainingSettings } from './trainer-ports';
+import { trainOptions, type TrainerPorts, type TrainingSettings } from './trainer-ports';
 
 export type { RoundOutcome, RoundReport } from './round-tally';
 export type { PublishResult, TrainerPorts, TrainingSettings } from './trainer-ports';
@@ -174,8 +174,9 @@ export class OnlineTrainer {
       if (forecastFeatures(this.working.spec) === null) {
         throw new Error(`model ${this.working.name} v${this.working.version} has output kind 'raw': no target in the event stream to train it on`);
       }
-      const failure = await this.train(tally);
+      const failure = await this.train(head, tally);
       if (failure !== null) return await this.finish(tally.report('failed', `training failed, restarting from v${head.version}: ${failure}`));
+      if (this.headBundle !== head) return await this.finish(tally.report('skipped', `v${this.headBundle?.version} was published during the round`));
       const h = this.holdoutSteps;
       const needed = `${this.settings.k2 + h + 1} events`;
       if (tally.iterations === 0) return await this.finish(tally.report('skipped', `no stream has ${needed} yet (k2 + holdout + 1)`));
@@ -202,31 +203,24 @@ export class OnlineTrainer {
    * The round's TBPTT iterations on the working weights; null when done, or why it diverged (the
    * working weights then restart from the head).
    */
-  private async train(tally: RoundTally): Promise<string | null> {
+  private async train(head: WeightsBundle, tally: RoundTally): Promise<string | null> {
     // A version's normalisation, if any, stays as it was published: statistics shared by every
     // stream would let the largest streams set every other stream's scale. Bootstrapped models
     // scale per stream instead (spec.streamScaling), which the windows reproduce.
     let working = this.working!;
+    let optimizer = this.optimizer;
     const s = this.settings;
     const train = this.ports.train?.bind(this.ports) ?? ((b: WeightsBundle, d: Parameters<typeof trainTbptt>[1], o: TrainOptions) => trainTbptt(b, d, o));
     try {
       for (let i = 0; i < s.iterations; i++) {
         const batch = planBatch(this.windows.all(), { steps: s.k2, holdout: this.holdoutSteps, batchSize: s.batchSize }, this.rng);
         if (batch.length === 0) break;
-        const result = await train(working, batchData(batch, working, s.k2, s.k2), {
-          k1: s.k1,
-          k2: s.k2,
-          loss: s.loss,
-          learningRate: s.learningRate,
-          ...(s.clipNorm > 0 ? { clipNorm: s.clipNorm } : {}),
-          backend: s.backend,
-          engine: s.trainingEngine ?? 'onnx',
-          threads: s.trainingThreads ?? 1,
-          ...(this.optimizer !== undefined ? { optimizerState: this.optimizer } : {}),
-          modelSpace: true,
-        });
+        const result = await train(working, batchData(batch, working, s.k2, s.k2), trainOptions(s, optimizer));
+        // Someone else published while this iteration ran (adoptHead reset the base): what it
+        // trained descends from the old base and its states may not fit the new architecture.
+        if (this.headBundle !== head) return null;
         working = result.bundle;
-        this.optimizer = result.optimizerState;
+        optimizer = result.optimizerState;
         carryStates(batch, working, result.finalStates, s.k2, tally.round);
         tally.addIteration(result.losses);
         this.counters.iterations += 1;
@@ -239,7 +233,9 @@ export class OnlineTrainer {
       this.optimizer = undefined;
       return e instanceof Error ? e.message : String(e);
     }
+    if (this.headBundle !== head) return null;
     this.working = working;
+    this.optimizer = optimizer;
     return null;
   }
 

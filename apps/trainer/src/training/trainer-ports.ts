@@ -1,4 +1,4 @@
-import type { TfjsBackendName, TrainingEngine, TrainOptions, TrainResult, WeightsBundle } from '@streamcell/model';
+import type { AdamState, TfjsBackendName, TrainingEngine, TrainOptions, TrainResult, WeightsBundle } from '@streamcell/model';
 import type { TrainerCheckpoint } from './checkpoint';
 import type { LossName, Sequences } from './evaluation';
 
@@ -58,3 +58,19 @@ export interface TrainerPorts {
 }
 
 export type PublishResult = { readonly published: WeightsBundle } | { readonly superseded: string };
+
+/** One TBPTT iteration's options: the settings, and Adam's moments carried from the last one. */
+export function trainOptions(s: TrainingSettings, optimizer: AdamState | undefined): TrainOptions {
+  return {
+    k1: s.k1,
+    k2: s.k2,
+    loss: s.loss,
+    learningRate: s.learningRate,
+    ...(s.clipNorm > 0 ? { clipNorm: s.clipNorm } : {}),
+    backend: s.backend,
+    engine: s.trainingEngine ?? 'onnx',
+    threads: s.trainingThreads ?? 1,
+    ...(optimizer !== undefined ? { optimizerState: optimizer } : {}),
+    modelSpace: true,
+  };
+}
