@@ -52,6 +52,25 @@ describe('KafkaProducer', () => {
     assert.equal(p.inFlight, 0);
   });
 
+  it('merges queued sends only up to maxBatchBytes, so one large send does not share a request', async () => {
+    const { kafka, calls } = fakeKafka();
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 10_000, maxBatchBytes: 1000 });
+    await p.connect();
+    const big = (topic: string) => [{ topic, messages: [{ key: 'k', value: 'x'.repeat(600), headers: { reason: 'r' } }] }];
+    const sends = [p.send(msgs('a', 1)), p.send(big('dlq')), p.send(big('dlq')), p.send(msgs('a', 2)), p.send(msgs('a', 3))];
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      calls[i].resolve();
+      await tick();
+    }
+    await Promise.all(sends);
+    // 600-byte values: two would pass 1000 bytes, so the second waits and goes with the small ones.
+    assert.deepEqual(
+      calls.map((c) => c.batch.topicMessages.map((t) => [t.topic, t.messages.length])),
+      [[['a', 1]], [['dlq', 1]], [['dlq', 1], ['a', 5]]],
+    );
+  });
+
   it('refuses sends past the queue bound with a retriable BackpressureError', async () => {
     const { kafka } = fakeKafka();
     const p = new KafkaProducer(kafka, { maxQueuedMessages: 5, ackTimeoutMs: 10_000 });
@@ -105,5 +124,56 @@ describe('KafkaProducer', () => {
     calls[2].resolve();
     await next;
     assert.equal(p.isConnected, true);
+  });
+
+  // Ingest answers 503 while isConnected is false, without sending: a producer that stayed
+  // disconnected after a failed reconnect kept answering 503 after the broker came back.
+  it('reconnects by itself when the producer renewed after a failure cannot connect yet', async () => {
+    let down = false;
+    let connects = 0;
+    const kafka = {
+      producer: () => ({
+        events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
+        on: () => undefined,
+        connect: () => (connects++, down ? Promise.reject(Object.assign(new Error('ECONNREFUSED'), { name: 'KafkaJSConnectionError' })) : Promise.resolve()),
+        disconnect: () => Promise.resolve(),
+        sendBatch: () => (down ? Promise.reject(Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError' })) : Promise.resolve()),
+      }),
+    } as unknown as Kafka;
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 10_000 });
+    await p.connect();
+    down = true;
+    await assert.rejects(p.send(msgs('a', 1)), (e: unknown) => (e as { retriable?: boolean }).retriable === true);
+    await assert.rejects(p.send(msgs('a', 1)), (e: unknown) => (e as { retriable?: boolean }).retriable === true);
+    assert.equal(p.isConnected, false, 'the renewed producer could not connect');
+    await assert.rejects(p.send(msgs('a', 1)), /reconnecting/);
+    down = false;
+    const since = Date.now();
+    while (!p.isConnected && Date.now() - since < 5_000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(p.isConnected, true, 'connected again with no send to trigger it');
+    await p.send(msgs('a', 1));
+    await p.disconnect();
+    assert.ok(connects >= 3);
+  });
+
+  it('stops reconnecting when disconnected', async () => {
+    let connects = 0;
+    const kafka = {
+      producer: () => ({
+        events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
+        on: () => undefined,
+        connect: () => (connects++ === 0 ? Promise.resolve() : Promise.reject(Object.assign(new Error('ECONNREFUSED'), { name: 'KafkaJSConnectionError' }))),
+        disconnect: () => Promise.resolve(),
+        sendBatch: () => Promise.reject(Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError' })),
+      }),
+    } as unknown as Kafka;
+    const p = new KafkaProducer(kafka, { maxQueuedMessages: 100, ackTimeoutMs: 10_000 });
+    await p.connect();
+    await assert.rejects(p.send(msgs('a', 1)));
+    await assert.rejects(p.send(msgs('a', 1)));
+    await p.disconnect();
+    const after = connects;
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(connects, after, 'no connect attempt after disconnect()');
   });
 });

@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { BackpressureError, KafkaError, ProduceTimeoutError, toKafkaError } from './errors';
+import { retryRetriable } from './retry';
 import type { OutgoingMessage, TopicMessages } from './message';
 
 export interface ProducerOptions {
@@ -9,11 +10,20 @@ export interface ProducerOptions {
   readonly ackTimeoutMs: number;
   /** Upper bound on messages in one produce request built from queued sends. Default 10,000. */
   readonly maxBatchMessages?: number;
+  /**
+   * Upper bound on the bytes (keys, values, headers) of one produce request built from several
+   * queued sends; a single send may exceed it alone. The broker refuses a partition's batch past
+   * its max.message.bytes and fails the whole request, so merging unrelated callers' sends must
+   * not build one (each would be told its records were refused). Default: no bound.
+   */
+  readonly maxBatchBytes?: number;
 }
 
 interface Pending {
   readonly batches: readonly TopicMessages[];
   readonly count: number;
+  /** Bytes of its messages, counted only when maxBatchBytes is set (else 0). */
+  readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (e: KafkaError) => void;
   timer: NodeJS.Timeout | undefined;
@@ -49,7 +59,11 @@ export class KafkaProducer {
   private sending = false;
   private sendingSince = 0;
   private connected = false;
+  /** The background reconnect after a failed connect (see connectForSend); undefined when none runs. */
+  private reconnecting: Promise<void> | undefined;
+  private readonly closing = new AbortController();
   private readonly maxBatchMessages: number;
+  private readonly maxBatchBytes: number;
 
   constructor(
     private readonly kafka: Kafka,
@@ -57,6 +71,7 @@ export class KafkaProducer {
   ) {
     this.producer = this.createProducer();
     this.maxBatchMessages = options.maxBatchMessages ?? 10_000;
+    this.maxBatchBytes = options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
   }
 
   private createProducer(): Producer {
@@ -78,15 +93,38 @@ export class KafkaProducer {
     return producer;
   }
 
-  /** A new kafkajs producer, hence a new producer id and fresh sequence numbers. */
-  private async renewProducerId(): Promise<void> {
+  /** A new kafkajs producer, hence a new producer id and fresh sequence numbers once it connects. */
+  private renewProducerId(): void {
     const old = this.producer;
     this.producer = this.createProducer();
     this.connected = false;
-    void old.disconnect().catch(() => undefined);
-    await this.producer.connect();
-    this.connected = true;
     this.renewBeforeNextSend = false;
+    void old.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Connects the current producer for a send. If that fails, the broker is still away: the send
+   * fails (retriable) and reconnecting goes on in the background, so `isConnected` turns true
+   * again by itself. Callers that check it before sending (ingest answers 503 while it is false)
+   * would otherwise never send again, and nothing else would ever reconnect.
+   */
+  private async connectForSend(): Promise<void> {
+    if (this.reconnecting !== undefined) throw new KafkaError('Kafka is unreachable: reconnecting', true);
+    try {
+      await this.producer.connect();
+      this.connected = true;
+    } catch (e) {
+      this.reconnecting = retryRetriable(
+        async () => {
+          await this.producer.connect();
+          this.connected = true;
+        },
+        { context: 'producer reconnect', shouldRetry: () => true, signal: this.closing.signal },
+      )
+        .catch(() => undefined)
+        .finally(() => (this.reconnecting = undefined));
+      throw e;
+    }
   }
 
   async connect(): Promise<void> {
@@ -100,7 +138,9 @@ export class KafkaProducer {
 
   /** Waits for queued sends to settle (bounded by their ack timeouts), then disconnects. Idempotent. */
   async disconnect(): Promise<void> {
+    this.closing.abort();
     while (this.queue.length > 0 || this.sending) await new Promise((r) => setTimeout(r, 10));
+    await this.reconnecting;
     await this.producer.disconnect();
     this.connected = false;
   }
@@ -127,7 +167,8 @@ export class KafkaProducer {
       return Promise.reject(new BackpressureError(this.queuedMessages, this.options.maxQueuedMessages));
     }
     return new Promise<void>((resolve, reject) => {
-      const item: Pending = { batches, count, resolve, reject, timer: undefined, state: 'queued' };
+      const bytes = Number.isFinite(this.maxBatchBytes) ? batchBytes(batches) : 0;
+      const item: Pending = { batches, count, bytes, resolve, reject, timer: undefined, state: 'queued' };
       item.timer = setTimeout(() => this.expire(item), this.options.ackTimeoutMs);
       this.queue.push(item);
       this.queuedMessages += count;
@@ -157,11 +198,14 @@ export class KafkaProducer {
     if (this.sending || this.queue.length === 0) return;
     const taken: Pending[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (taken.length === 0 || n + this.queue[0].count <= this.maxBatchMessages)) {
+    let bytes = 0;
+    const fits = (next: Pending): boolean => n + next.count <= this.maxBatchMessages && bytes + next.bytes <= this.maxBatchBytes;
+    while (this.queue.length > 0 && (taken.length === 0 || fits(this.queue[0]))) {
       const item = this.queue.shift()!;
       item.state = 'sending';
       taken.push(item);
       n += item.count;
+      bytes += item.bytes;
     }
     this.sending = true;
     this.sendingSince = Date.now();
@@ -173,13 +217,24 @@ export class KafkaProducer {
 
   private async sendTaken(taken: readonly Pending[]): Promise<void> {
     try {
-      if (this.renewBeforeNextSend) await this.renewProducerId();
-      await this.producer.sendBatch({ acks: -1, topicMessages: mergeByTopic(taken) });
-      taken.forEach((t) => this.settle(t));
+      if (this.renewBeforeNextSend) this.renewProducerId();
+      if (!this.connected) await this.connectForSend();
+    } catch (e) {
+      // Nothing went on the wire: no sequence numbers to renew.
+      const err = toKafkaError(e, 'producer connect');
+      taken.forEach((t) => this.settle(t, err));
+      return;
+    }
+    // Sends that timed out while the producer connected were told so: they must not land now.
+    const live = taken.filter((t) => t.state !== 'settled');
+    if (live.length === 0) return;
+    try {
+      await this.producer.sendBatch({ acks: -1, topicMessages: mergeByTopic(live) });
+      live.forEach((t) => this.settle(t));
     } catch (e) {
       this.renewBeforeNextSend = true;
       const err = toKafkaError(e, 'produce');
-      taken.forEach((t) => this.settle(t, err));
+      live.forEach((t) => this.settle(t, err));
     }
   }
 
@@ -202,6 +257,19 @@ export function toKafkaMessage(m: OutgoingMessage): Message {
     ...(m.partition !== undefined ? { partition: m.partition } : {}),
     ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
   };
+}
+
+const sizeOf = (v: string | Buffer | null): number => (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+
+function batchBytes(batches: readonly TopicMessages[]): number {
+  let bytes = 0;
+  for (const b of batches) {
+    for (const m of b.messages) {
+      bytes += sizeOf(m.key) + sizeOf(m.value);
+      if (m.headers !== undefined) for (const [k, v] of Object.entries(m.headers)) bytes += k.length + sizeOf(v);
+    }
+  }
+  return bytes;
 }
 
 function mergeByTopic(items: readonly Pending[]): { topic: string; messages: Message[] }[] {
