@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { canonicalMapping, jsonArrayItemSpans } from '@streamcell/events';
-import { KafkaError, kafkaErrorType, type TopicMessages } from '@streamcell/kafka';
+import { isRecordTooLarge, KafkaError, type TopicMessages } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { EventIntake, type ItemRejection } from './event-intake';
@@ -85,7 +85,7 @@ export class HttpIntakeService {
       const kind = e instanceof KafkaError ? errorKind(e) : 'other';
       this.metrics.producerErrors.inc({ kind });
       if (e instanceof KafkaError && e.retriable) return this.unavailable(e.message);
-      if (tooLarge.has(kafkaErrorType(e) ?? '')) {
+      if (isRecordTooLarge(e)) {
         // The broker's record size limit (max.message.bytes) is below this request's records:
         // the input's fault, and splitting it is the fix, so a 413 like the body limit.
         return { status: 413, body: { error: 'record_too_large', detail: 'Kafka refused a record of this request as too large; nothing was accepted, split it and resend' } };
@@ -105,8 +105,6 @@ export class HttpIntakeService {
     };
   }
 }
-
-const tooLarge = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
 /**
  * The dead-letter bytes of each item: the item's own bytes sliced out of the body, so the record

@@ -3,7 +3,8 @@ import { ingestTopics } from '@streamcell/events';
 import { KafkaConnection, retryRetriable, startupRetryLog, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
 import type { IngestConfig } from './config';
 
-const MERGED_REQUEST_BYTES = 512 * 1024;
+/** Bytes of one produce request merged from several writes (see the constructor). */
+export const MERGED_REQUEST_BYTES = 512 * 1024;
 
 /**
  * The service's Kafka resources. Boot does not wait for Kafka: the HTTP server comes up, answers

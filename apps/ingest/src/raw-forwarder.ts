@@ -1,9 +1,9 @@
-import { isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
-import type { BatchConsumer, ConsumedMessage, ConsumerHealth, TopicMessages } from '@streamcell/kafka';
+import { dlqHeaders, isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
+import { isRecordTooLarge, splitByBytes, type BatchConsumer, type ConsumedMessage, type ConsumerHealth, type TopicMessages } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { IngestConfig } from './config';
 import type { EventIntake } from './event-intake';
-import type { IngestKafka } from './ingest-kafka';
+import { MERGED_REQUEST_BYTES, type IngestKafka } from './ingest-kafka';
 import type { IngestMetrics } from './ingest.metrics';
 
 /**
@@ -80,11 +80,36 @@ export class RawForwarder {
       keyOf: (i) => from[i].key?.toString(),
       originOf: (i) => `${from[i].topic}/${from[i].partition}/${from[i].offset}`,
     });
-    await this.kafka.producer.send([...batch.writes, ...unreadable]);
+    // A fetched batch can hold megabytes of records; in one request, those bound for one partition
+    // (events.dlq has one) would pass the broker's limit and the batch would be re-read forever.
+    await Promise.all(splitByBytes([...batch.writes, ...unreadable], MERGED_REQUEST_BYTES).map((w) => this.send(w)));
     if (batch.accepted > 0) this.metrics.accepted.inc({ source: 'kafka' }, batch.accepted);
     for (const r of [...batch.rejected, ...unreadableReasons]) this.metrics.rejected.inc({ source: 'kafka', reason: r.reason });
   }
+
+  /**
+   * One group of writes. A record that fit `events.raw` can pass the dead-letter topic's limit
+   * once the reason headers are added; re-reading it would fail again, forever, so it goes to the
+   * dead-letter topic with its value cut to its first TRUNCATED_BYTES and the original length in
+   * a header. Any other failure throws: the batch is re-read.
+   */
+  private async send(writes: TopicMessages[]): Promise<void> {
+    try {
+      await this.kafka.producer.send(writes);
+    } catch (e) {
+      const [only] = writes;
+      const letter = writes.length === 1 && only.topic === this.config.eventsDlq && only.messages.length === 1 ? only.messages[0] : undefined;
+      if (letter === undefined || !isRecordTooLarge(e) || letter.value === null) throw e;
+      const value = typeof letter.value === 'string' ? Buffer.from(letter.value) : letter.value;
+      const headers = { ...letter.headers, [dlqHeaders.truncatedFrom]: String(value.length) };
+      this.logger.info('dead letter too large for its topic, written truncated', { bytes: value.length, origin: letter.headers?.[dlqHeaders.origin] });
+      await this.kafka.producer.send([{ topic: only.topic, messages: [{ ...letter, value: value.subarray(0, TRUNCATED_BYTES), headers }] }]);
+    }
+  }
 }
+
+/** What is kept of a dead letter too large for its topic: 64 KiB shows what the record was. */
+const TRUNCATED_BYTES = 64 * 1024;
 
 type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; rejection: Rejection };
 

@@ -8,6 +8,11 @@ export const dlqHeaders = {
   index: 'x-streamcell-index',
   receivedAt: 'x-streamcell-received-at',
   origin: 'x-streamcell-origin',
+  /**
+   * Set (to the original length in bytes) on a dead letter whose value was cut: the bytes as they
+   * came did not fit the dead-letter topic once the headers were added. The value is their start.
+   */
+  truncatedFrom: 'x-streamcell-truncated-from',
 } as const;
 
 export interface DeadLetterContext {

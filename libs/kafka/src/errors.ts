@@ -68,6 +68,12 @@ const permanentTypes = new Set([
   'POLICY_VIOLATION',
 ]);
 
+/** Kafka refused a record (or a partition's batch) as larger than the topic's max.message.bytes. */
+export function isRecordTooLarge(e: unknown): boolean {
+  const type = kafkaErrorType(e);
+  return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
+}
+
 /** The broker error code (kafkajs `type`) anywhere in the cause chain, if any. */
 export function kafkaErrorType(e: unknown): string | undefined {
   let cur: unknown = e;

@@ -26,6 +26,42 @@ export interface TopicMessages {
   readonly messages: readonly OutgoingMessage[];
 }
 
+const sizeOf = (v: string | Buffer | null): number => (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+
+/** A record's key, value and header bytes: what counts against a broker's max.message.bytes, framing aside. */
+export function messageBytes(m: OutgoingMessage): number {
+  let bytes = sizeOf(m.key) + sizeOf(m.value);
+  if (m.headers !== undefined) for (const [k, v] of Object.entries(m.headers)) bytes += k.length + sizeOf(v);
+  return bytes;
+}
+
+/**
+ * The writes cut into groups of at most `maxBytes` (messageBytes), in order; a message larger
+ * than that alone is a group of its own. For a writer whose one batch could pass the broker's
+ * per-partition limit, which fails the whole request.
+ */
+export function splitByBytes(writes: readonly TopicMessages[], maxBytes: number): TopicMessages[][] {
+  const groups: TopicMessages[][] = [];
+  let group: TopicMessages[] = [];
+  let bytes = 0;
+  for (const w of writes) {
+    for (const m of w.messages) {
+      const size = messageBytes(m);
+      if (bytes > 0 && bytes + size > maxBytes) {
+        groups.push(group);
+        group = [];
+        bytes = 0;
+      }
+      const last = group.at(-1);
+      if (last?.topic === w.topic) (last.messages as OutgoingMessage[]).push(m);
+      else group.push({ topic: w.topic, messages: [m] });
+      bytes += size;
+    }
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined;
 
 /** A fetched kafkajs record in our shape (the one place that converts). */

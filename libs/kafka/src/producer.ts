@@ -1,7 +1,7 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { BackpressureError, KafkaError, ProduceTimeoutError, toKafkaError } from './errors';
 import { retryRetriable } from './retry';
-import type { OutgoingMessage, TopicMessages } from './message';
+import { messageBytes, type OutgoingMessage, type TopicMessages } from './message';
 
 export interface ProducerOptions {
   /** Messages accepted but not yet acknowledged, across all callers; past it `send` refuses. */
@@ -259,16 +259,9 @@ export function toKafkaMessage(m: OutgoingMessage): Message {
   };
 }
 
-const sizeOf = (v: string | Buffer | null): number => (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
-
 function batchBytes(batches: readonly TopicMessages[]): number {
   let bytes = 0;
-  for (const b of batches) {
-    for (const m of b.messages) {
-      bytes += sizeOf(m.key) + sizeOf(m.value);
-      if (m.headers !== undefined) for (const [k, v] of Object.entries(m.headers)) bytes += k.length + sizeOf(v);
-    }
-  }
+  for (const b of batches) for (const m of b.messages) bytes += messageBytes(m);
   return bytes;
 }
 
