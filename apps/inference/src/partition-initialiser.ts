@@ -37,9 +37,15 @@ export class PartitionInitialiser {
   readonly initialise = async (runners: readonly PartitionRunner[]): Promise<void> => {
     const d = this.deps;
     const t0 = d.clock();
-    const tasks = runners.map((r) => r.task);
+    // A partition revoked before or while its committer opens is neither fenced for nor restored:
+    // its runner drops whatever it holds once this returns. (An InitProducerId already on the
+    // wire cannot be called back: the new owner may be fenced once and re-initialise.)
+    const live = (): PartitionRunner[] => runners.filter((r) => !r.isClosed);
+    let tasks = runners.map((r) => r.task);
     try {
-      await Promise.all(runners.map((r) => r.committer.open()));
+      await Promise.all(live().map((r) => r.committer.open()));
+      tasks = live().map((r) => r.task);
+      if (tasks.length === 0) return;
       const committed = await d.offsets.committed();
       const earliest = await d.offsets.earliest();
       if (earliest.size > 0) d.onPartitionCount(earliest.size);

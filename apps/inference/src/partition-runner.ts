@@ -7,8 +7,14 @@ import { PartitionTask, type CommitSnapshot, type CommitTopics } from './partiti
 import type { StreamStore } from './stream-store';
 
 const COMMIT_RETRIES = 3;
-/** Processed events of a partition not yet in a transaction, past which processing waits for the one on the wire. */
-const MAX_UNCOMMITTED_EVENTS = 10_000;
+/**
+ * Records of a partition not yet in a transaction (outputs, dead letters, changed states), past
+ * which processing waits for the one on the wire. Dead letters count: a producer writing garbage
+ * makes them fast, and they would pile up for as long as a transaction is slow.
+ */
+const MAX_UNCOMMITTED_RECORDS = 10_000;
+/** Wait before a partition whose processing or re-initialisation failed tries again. */
+const RETRY_BROKEN_MS = 1_000;
 
 /** What a runner needs from the rest of the worker (all passed in: the runner is testable without a broker). */
 export interface RunnerContext {
@@ -103,11 +109,24 @@ export class PartitionRunner {
     this.closed = true;
   }
 
-  /** Revoked: the new owner restores from the last commit; our uncommitted work is void. */
-  revoke(): void {
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Revoked: the new owner restores from the last commit; our uncommitted work is void. The batch
+   * or initialisation in progress finishes first (its step may still bring streams into the
+   * store), then the partition's streams are dropped and the committer closed. Resolves then: a
+   * runner for the same partition, if it comes back, must not restore before.
+   */
+  revoke(): Promise<void> {
     this.closed = true;
     this.clearInbox();
-    void this.committer.close();
+    return this.exclusive(async () => {
+      this.ctx.store.dropAll(this.task.streams);
+      this.task.streams.clear();
+      await this.committer.close();
+    });
   }
 
   private clearInbox(): void {
@@ -127,12 +146,22 @@ export class PartitionRunner {
     } catch (e) {
       this.ctx.logger.error('processing failed; re-initialising the partition from its last commit', { partition: this.partition, error: String(e) });
       this.task.status = 'broken';
+      // The re-initialisation must not wait for another fetch: with the fetch loop held by this
+      // partition's backpressure, none would come, and every partition would stop.
+      this.retryLater();
     } finally {
       this.pumping = false;
     }
   }
 
+  /** Runs the pump again after a pause, with at least one (empty) batch to take it to processQueued. */
+  private retryLater(): void {
+    if (this.inbox.length === 0) this.inbox.push([]);
+    setTimeout(() => void this.pump(), this.ctx.retryDelayMs === 0 ? 0 : RETRY_BROKEN_MS).unref();
+  }
+
   private async processQueued(messages: readonly ConsumedMessage[]): Promise<void> {
+    if (this.closed) return;
     const task = this.task;
     if (task.status === 'broken') {
       await this.reinitialise();
@@ -149,7 +178,7 @@ export class PartitionRunner {
     // write overlaps with processing the next batches (one on the wire, the rest coalesced).
     if (!this.ctx.onInterval || this.ctx.clock() - task.lastCommitAt >= this.ctx.commitIntervalMs) this.commit();
     // Bound the work not yet durable: past a limit, wait for the transaction on the wire.
-    if (this.commitsInFlight > 0 && task.eventTimes.length >= MAX_UNCOMMITTED_EVENTS) await this.commitChain;
+    if (this.commitsInFlight > 0 && task.pendingRecords >= MAX_UNCOMMITTED_RECORDS) await this.commitChain;
   }
 
   /** Drops uncommitted work and the partition's streams, restores from the changelog, re-reads from the commit. */

@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { KafkaError } from '@streamcell/kafka';
 import { createBundle, type WeightsBundle } from '@streamcell/model';
 import { CoreDriver, driverTopics } from './testing/core-driver';
+import type { BatchProcessor } from './batch-processor';
 import { FakeLog } from './testing/fake-log';
 
 const spec = { cell: 'lstm' as const, layers: [6], inputWidth: 2, head: { units: 2 } };
@@ -179,5 +180,59 @@ describe('inference core (broker-free driver)', () => {
     assert.equal(dlq.length, 1);
     assert.equal(dlq[0].value?.toString(), '{"stream":"s1","ts":1,"values":[1e39,0]}');
     assert.equal(d.output(driverTopics.predictions).length, streams.length);
+  });
+
+  it('revoked while a step is in flight and assigned back: the partition restores clean and predicts as if undisturbed', async () => {
+    const expected = await undisturbed(2);
+    const d = await start();
+    d.send(round(0));
+    const p = d.set.tasks()[0].partition;
+    void d.set.offer(d.log.records(driverTopics.events, p)); // its step is now in flight
+    d.assign([0, 1, 2, 3].filter((x) => x !== p));
+    d.assign([0, 1, 2, 3]);
+    await run(d, [1]);
+    await d.poll();
+    await d.advance(100);
+    assert.deepEqual(predictions(d), expected);
+  });
+
+  it('bounds what waits for a slow transaction by records, dead letters included', async () => {
+    const d = await start({ partitions: 1, log: new FakeLog(1) });
+    d.send([{ stream: 's0', values: [1, 2] }]);
+    await d.poll();
+    const release = d.log.hold(0);
+    d.now += 100;
+    void d.set.commitAll('interval'); // on the wire, held
+    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 25_000; i++) d.sendRaw(`x${i}`, 'not json', 0); // a producer writing garbage
+    const events = d.log.records(driverTopics.events, 0);
+    for (let from = 1; from < events.length; from += 5_000) await d.set.offer(events.slice(from, from + 5_000));
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    const pending = d.set.tasks()[0].pendingRecords;
+    assert.ok(pending >= 10_000 && pending <= 15_000, `${pending} records wait for the transaction`);
+    release();
+    await d.advance(100);
+    await d.advance(100);
+    assert.equal(d.log.records(driverTopics.dlq).length, 25_000, 'every dead letter, once');
+  });
+
+  it('re-initialises a partition whose processing failed without waiting for a fetch that backpressure holds', async () => {
+    const d = await start({ partitions: 1, log: new FakeLog(1) });
+    // The engine fails mid-batch while a lagging batch holds the fetch loop in offer().
+    const ctx = (d.set as unknown as { ctx: { processor: () => BatchProcessor } }).ctx;
+    const processor = ctx.processor;
+    let fail: (e: Error) => void = () => undefined;
+    ctx.processor = () => ({ process: () => new Promise<void>((_, reject) => (fail = reject)) }) as unknown as BatchProcessor;
+    d.sendRaw('a', 'not json', 0);
+    await d.set.offer(d.log.records(driverTopics.events, 0));
+    ctx.processor = processor;
+    for (let i = 0; i < 20_001; i++) d.sendRaw(`x${i}`, 'not json', 0);
+    let offered = false;
+    const held = d.set.offer(d.log.records(driverTopics.events, 0).slice(1)).then(() => (offered = true));
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(offered, false, 'backpressure holds the fetch loop');
+    fail(new Error('engine failed'));
+    await held;
+    assert.equal(d.set.tasks()[0].status, 'ready', 're-initialised from the last commit');
   });
 });

@@ -19,6 +19,8 @@ export type SetContext = Omit<RunnerContext, 'onInterval'> & { readonly guarante
  */
 export class PartitionSet {
   private readonly runners = new Map<number, PartitionRunner>();
+  /** Revoked runners still finishing their batch (see PartitionRunner.revoke), by partition. */
+  private readonly retiring = new Map<number, Promise<void>>();
   private readonly ctx: RunnerContext;
   private stopping = false;
 
@@ -49,15 +51,20 @@ export class PartitionSet {
       // Revoked: whoever owns it now restores from the changelog; our uncommitted work is void
       // (its producer gets fenced), so drop it and the partition's streams.
       this.runners.delete(p);
-      runner.revoke();
-      this.store.dropAll(runner.task.streams);
+      const retired = runner.revoke().catch((e: unknown) => this.logger.warn('closing a revoked partition failed', { partition: p, error: String(e) }));
+      this.retiring.set(p, retired);
+      void retired.then(() => {
+        if (this.retiring.get(p) === retired) this.retiring.delete(p);
+      });
       this.logger.info('partition revoked', { partition: p });
     }
     const added = [...owned].filter((p) => !this.runners.has(p)).map((p) => new PartitionRunner(p, this.set.guarantee.committer(p), this.ctx));
     if (added.length === 0) return;
     for (const r of added) this.runners.set(r.partition, r);
     // Initialise all new partitions together (one changelog read); each one's first batch waits.
-    const init = this.ctx.initialise(added);
+    // A partition revoked a moment ago and assigned back waits for its old runner to let go.
+    const retiring = added.flatMap((r) => this.retiring.get(r.partition) ?? []);
+    const init = Promise.all(retiring).then(() => this.ctx.initialise(added));
     for (const r of added) r.initialiseWith(init);
   }
 

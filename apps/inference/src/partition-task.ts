@@ -55,6 +55,11 @@ export class PartitionTask {
     return this.nextOffset !== undefined;
   }
 
+  /** Records the next commit will write: outputs, dead letters and changed states. */
+  get pendingRecords(): number {
+    return this.predictions.length + this.alerts.length + this.deadLetters.length + this.dirty.size;
+  }
+
   /** Takes the pending outputs and the changed streams' records as one commit's content. */
   takeSnapshot(topics: CommitTopics, recordOf: (stream: string) => Uint8Array | null, now = Date.now()): CommitSnapshot {
     const state: OutgoingMessage[] = [];

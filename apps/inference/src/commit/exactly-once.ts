@@ -36,6 +36,8 @@ export class ExactlyOnce implements Guarantee {
 
 class TransactionCommitter implements PartitionCommitter {
   private producer: TransactionalProducer | undefined;
+  /** Bumped by every open and close: an open that a close overtook must not keep its producer. */
+  private generation = 0;
 
   constructor(
     private readonly connection: Pick<KafkaConnection, 'transactionalProducer'>,
@@ -49,7 +51,13 @@ class TransactionCommitter implements PartitionCommitter {
       transactionalId: `${this.options.groupId}.${this.options.events}.${this.partition}`,
       transactionTimeoutMs: this.options.transactionTimeoutMs,
     });
+    const mine = ++this.generation;
     await producer.connect();
+    if (mine !== this.generation) {
+      // Closed while connecting (the partition was revoked during its initialisation).
+      await producer.disconnect().catch(() => undefined);
+      return;
+    }
     this.producer = producer;
   }
 
@@ -59,6 +67,7 @@ class TransactionCommitter implements PartitionCommitter {
   }
 
   async close(): Promise<void> {
+    this.generation += 1;
     const p = this.producer;
     this.producer = undefined;
     await p?.disconnect().catch(() => undefined);
