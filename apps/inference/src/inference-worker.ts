@@ -252,7 +252,9 @@ export class InferenceWorker {
     await this.consumer.start(async (messages, ctx) => {
       const last = messages[messages.length - 1];
       this.metrics.consumerLag.set({ partition: String(last.partition) }, Math.max(0, Number(BigInt(ctx.highWatermark) - BigInt(last.offset) - 1n)));
-      if (this.stopping) return 'rewound';
+      // Stale: fetched before a re-initialisation's seek. Its offsets may lie past the ones the
+      // seek will fetch again, and taking them would make those look already processed.
+      if (this.stopping || !ctx.isActive()) return 'rewound';
       return this.partitions.offer(messages);
     });
     if (this.guarantee.onInterval) this.commitTimer = setInterval(() => void this.partitions.commitAll('interval'), this.config.commitIntervalMs);

@@ -93,21 +93,19 @@ export class StepScheduler {
     return taken;
   }
 
-  private async runSteps(requests: StepRequest[]): Promise<void> {
+  private async runSteps(taken: StepRequest[]): Promise<void> {
     const model = this.model();
     const width = model.bundle.spec.inputWidth;
-    const streams = requests.length === 1 ? requests[0].streams : requests.flatMap((r) => r.streams);
-    let input = requests[0].input;
-    if (requests.length > 1) {
-      input = new Float32Array(streams.length * width);
-      let o = 0;
-      for (const r of requests) {
-        input.set(r.input, o);
-        o += r.input.length;
-      }
+    // A wave built before a swap that changed the input width: stepped, its rows would be misaligned.
+    const requests = taken.filter((r) => r.input.length === r.streams.length * width);
+    for (const r of taken) {
+      if (r.input.length !== r.streams.length * width) r.reject(new Error(`a wave built for ${r.input.length / r.streams.length} inputs per event reached a model that takes ${width}`));
     }
+    if (requests.length === 0) return;
     const t0 = process.hrtime.bigint();
     try {
+      const streams = requests.length === 1 ? requests[0].streams : requests.flatMap((r) => r.streams);
+      const input = requests.length === 1 ? requests[0].input : concat(requests, streams.length * width);
       const output = await model.step(streams, input);
       this.observe(streams.length, Number(process.hrtime.bigint() - t0) / 1e9);
       const outputWidth = output.length / streams.length;
@@ -122,4 +120,14 @@ export class StepScheduler {
       for (const r of requests) r.reject(e);
     }
   }
+}
+
+function concat(requests: readonly StepRequest[], length: number): Float32Array {
+  const input = new Float32Array(length);
+  let o = 0;
+  for (const r of requests) {
+    input.set(r.input, o);
+    o += r.input.length;
+  }
+  return input;
 }
