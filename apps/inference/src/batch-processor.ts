@@ -118,10 +118,13 @@ export class BatchProcessor {
       input.set(stepped[b].event.values, b * width);
       task.streams.add(stream);
       task.dirty.add(stream);
-      residuals[b] = this.store.ensureHot(stream, started);
       streams[b] = stream;
     }
-    const { output, outputWidth, modelVersion } = await this.scheduler.step(streams, input);
+    // Revived right before the step, with the waves merged into it (see StepScheduler.step).
+    const revive = (): void => {
+      for (let b = 0; b < streams.length; b++) residuals[b] = this.store.ensureHot(streams[b], started);
+    };
+    const { output, outputWidth, modelVersion } = await this.scheduler.step(streams, input, revive);
     const reset = this.resetNonFinite(task, stepped, output, outputWidth, started);
     const name = this.model().bundle.name;
     const model = { name, version: modelVersion };

@@ -235,4 +235,14 @@ describe('inference core (broker-free driver)', () => {
     await held;
     assert.equal(d.set.tasks()[0].status, 'ready', 're-initialised from the last commit');
   });
+
+  it('keeps the states of streams whose partitions step together through a full state table', async () => {
+    const reference = await start({ partitions: 2 });
+    await run(reference, [0, 1, 2]);
+    // 12 streams on 2 partitions, 8 slots: each poll's two waves (6 streams each) are merged into
+    // steps of at most 8; reviving one wave's streams must not evict the other's before its step.
+    const d = await start({ partitions: 2, capacity: 8 });
+    await run(d, [0, 1, 2]);
+    assert.deepEqual(predictions(d), predictions(reference));
+  });
 });

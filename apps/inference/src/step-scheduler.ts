@@ -12,6 +12,7 @@ interface StepRequest {
   readonly kind: 'step';
   readonly streams: readonly string[];
   readonly input: Float32Array;
+  readonly prepare: () => void;
   readonly resolve: (r: StepResult) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -38,9 +39,16 @@ export class StepScheduler {
     private readonly observe: (batch: number, seconds: number) => void = () => undefined,
   ) {}
 
-  step(streams: readonly string[], input: Float32Array): Promise<StepResult> {
+  /**
+   * Steps the streams on `input` (one row per stream), merged with the waves queued alongside.
+   * `prepare` runs right before the merged step, after every earlier step: that is where a wave
+   * revives its streams into the model's table. Revived when submitted, they could be evicted by
+   * another partition's wave reviving its own before this one is stepped, and would then be
+   * stepped from a zero state.
+   */
+  step(streams: readonly string[], input: Float32Array, prepare: () => void = () => undefined): Promise<StepResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ kind: 'step', streams, input, resolve, reject });
+      this.queue.push({ kind: 'step', streams, input, prepare, resolve, reject });
       this.schedule();
     });
   }
@@ -96,11 +104,20 @@ export class StepScheduler {
   private async runSteps(taken: StepRequest[]): Promise<void> {
     const model = this.model();
     const width = model.bundle.spec.inputWidth;
-    // A wave built before a swap that changed the input width: stepped, its rows would be misaligned.
-    const requests = taken.filter((r) => r.input.length === r.streams.length * width);
-    for (const r of taken) {
-      if (r.input.length !== r.streams.length * width) r.reject(new Error(`a wave built for ${r.input.length / r.streams.length} inputs per event reached a model that takes ${width}`));
-    }
+    const requests = taken.filter((r) => {
+      // A wave built before a swap that changed the input width: stepped, its rows would be misaligned.
+      if (r.input.length !== r.streams.length * width) {
+        r.reject(new Error(`a wave built for ${r.input.length / r.streams.length} inputs per event reached a model that takes ${width}`));
+        return false;
+      }
+      try {
+        r.prepare();
+        return true;
+      } catch (e) {
+        r.reject(e);
+        return false;
+      }
+    });
     if (requests.length === 0) return;
     const t0 = process.hrtime.bigint();
     try {
