@@ -80,6 +80,24 @@ describe('AlertPipeline', () => {
     assert.equal(await count(metrics.delivered, { target: 'webhook-1' }), 1);
   });
 
+  it('ends an alert after it starts when the event time is ahead of the service clock', async () => {
+    const am = new ScriptedTarget('alertmanager-1', ['ok']);
+    const { p } = pipeline([am]);
+    const ahead = { ...alert, ts: 500_000 }; // a producer's clock minutes ahead
+    assert.equal(await p.handle(record(ahead), io()), 'delivered');
+    const [d] = am.received;
+    assert.ok(d.endsAt.getTime() > d.startsAt.getTime(), 'Alertmanager refuses endsAt before startsAt');
+    assert.equal(d.endsAt.getTime(), 560_000);
+  });
+
+  it('dead-letters an alert whose stream holds a lone surrogate (its live-view link cannot be encoded)', async () => {
+    const am = new ScriptedTarget('alertmanager-1', ['ok']);
+    const { p, deadLetters } = pipeline([am]);
+    assert.equal(await p.handle(record({ ...alert, stream: 'x\ud800' }), io()), 'invalid');
+    assert.equal(am.received.length, 0);
+    assert.equal(deadLetters.letters.length, 1);
+  });
+
   it('retries a target that is down with backoff and heartbeats, then delivers: nothing dead-lettered', async () => {
     const am = new ScriptedTarget('alertmanager-1', ['down', 'down', 'ok']);
     const { p, metrics, deadLetters } = pipeline([am]);

@@ -94,7 +94,9 @@ export class AlertPipeline {
       alert,
       idempotencyKey: idempotencyKey(alert),
       startsAt: new Date(alert.ts),
-      endsAt: new Date(takenAt + this.options.resolveAfterMs),
+      // After the start even when the event's time is ahead of ours (a producer's clock, ingest's
+      // allowed future skew): Alertmanager refuses an alert that ends before it starts.
+      endsAt: new Date(Math.max(takenAt, alert.ts) + this.options.resolveAfterMs),
       liveViewUrl: liveViewLink(this.options.liveViewUrl, alert.stream),
     };
   }

@@ -1,5 +1,5 @@
 import { float32Json } from './prediction';
-import { MAX_TS } from './validate';
+import { isWellFormed, MAX_TS } from './validate';
 import { isRecord, readVersionedObject } from './versioned-json';
 
 /** Alert v1 (on `alerts`, keyed by stream): an event whose value the model did not expect. */
@@ -62,6 +62,8 @@ export function decodeAlert(bytes: Buffer | string | null): DecodedAlert {
   const value = read.value;
   const { stream, ts, rule, model } = value;
   if (typeof stream !== 'string' || stream === '') return refuse('invalid_alert', '"stream" must be a non-empty string');
+  // A lone surrogate cannot be put in a URL (the live-view link) or in UTF-8 without loss.
+  if (!isWellFormed(stream)) return refuse('invalid_alert', '"stream" holds a lone UTF-16 surrogate');
   // Past a Date's range, formatting the alert's time (startsAt) would throw in every target.
   if (typeof ts !== 'number' || !(Math.abs(ts) <= MAX_TS)) return refuse('invalid_alert', `"ts" must be a number of ms since the epoch within ±${MAX_TS}`);
   if (typeof rule !== 'string' || rule === '') return refuse('invalid_alert', '"rule" must be a non-empty string');

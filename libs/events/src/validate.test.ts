@@ -61,6 +61,7 @@ describe('validateEvent', () => {
     ['long stream', { stream: 'x'.repeat(17), values: [1, 2, 3] }, 'stream_too_long', /17 characters, at most 16/],
     ['bad charset', { stream: 'a b', values: [1, 2, 3] }, 'stream_charset', /"a b"/],
     ['numeric stream', { stream: 42, values: [1, 2, 3] }, 'stream_charset', /42/],
+    ['lone surrogate in stream', { stream: 'a\ud800', values: [1, 2, 3] }, 'stream_charset', /lone UTF-16 surrogate/],
     ['bad ts', { stream: 's', ts: 'yesterday', values: [1, 2, 3] }, 'ts_invalid', /"yesterday"/],
     ['fractional ts', { stream: 's', ts: 1.5, values: [1, 2, 3] }, 'ts_invalid', /1.5/],
     ['ts in seconds', { stream: 's', ts: Math.floor(now / 1000), values: [1, 2, 3] }, 'ts_skew', /looks like seconds/],

@@ -41,6 +41,7 @@ export function validateEvent(fields: EventFields, rules: ValidationRules, now: 
   if (stream.length > rules.maxStreamIdLength) {
     return reject('stream_too_long', `stream is ${stream.length} characters, at most ${rules.maxStreamIdLength} allowed`);
   }
+  if (!isWellFormed(stream)) return reject('stream_charset', `stream ${quote(stream)} holds a lone UTF-16 surrogate`);
   if (!rules.streamIdPattern.test(stream)) {
     return reject('stream_charset', `stream ${quote(stream)} has characters outside ${String(rules.streamIdPattern)}`);
   }
@@ -71,6 +72,15 @@ export function validateEvent(fields: EventFields, rules: ValidationRules, now: 
   }
   const event: EventV1 = end ? { stream, ts, values: values as number[], end: true } : { stream, ts, values: values as number[] };
   return { ok: true, event };
+}
+
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogate): only such a string survives UTF-8
+ * and URL encoding (encodeURIComponent throws on one). In u-mode a valid pair is one code point,
+ * so the surrogate class matches lone halves only.
+ */
+export function isWellFormed(s: string): boolean {
+  return !/\p{Cs}/u.test(s);
 }
 
 /** The largest time a JavaScript Date holds, in ms since the epoch (ECMA-262 §21.4.1.1). */
