@@ -1,4 +1,4 @@
-import type { KafkaOptions } from '@nestjs/microservices';
+import { ServerKafka } from '@nestjs/microservices';
 import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { alertTopics } from '@streamcell/events';
@@ -9,6 +9,7 @@ import { AlertDeserializer } from './alert-deserializer';
 import { AlertsModule } from './alerts.module';
 import type { AlertsConfig } from './config';
 import { kafkaTransportOptions } from './kafka-transport';
+import { Stopping } from './stopping';
 import { TransportStatus } from './transport-status';
 
 /**
@@ -18,10 +19,15 @@ import { TransportStatus } from './transport-status';
 export async function createAlertsApp(config: AlertsConfig, logger = new JsonLogger('alerts', config.logLevel)): Promise<NestFastifyApplication> {
   const status = new TransportStatus();
   const app = await createHttpApp(AlertsModule.forRoot(config, logger, status), logger);
-  const microservice = app.connectMicroservice<KafkaOptions>(kafkaTransportOptions(config, logger, new AlertDeserializer()), { inheritAppConfig: true });
+  // The server is made here, not by Nest from options, so that a crashed consumer can be run again (startConsuming).
+  const server = new ServerKafka(kafkaTransportOptions(config, logger, new AlertDeserializer()).options ?? {});
+  servers.set(app, server);
+  const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   microservice.status.subscribe((s) => status.set(s));
   return app;
 }
+
+const servers = new WeakMap<NestFastifyApplication, ServerKafka>();
 
 /**
  * Creates the topics when missing (retrying while Kafka is unreachable), then starts consuming.
@@ -41,10 +47,19 @@ export async function startConsuming(app: NestFastifyApplication, config: Alerts
   }
   await app.startAllMicroservices();
   const status = app.get(TransportStatus);
-  for (const microservice of app.getMicroservices()) {
-    // [client, consumer, producer] (ServerKafka.unwrap), available once it listens.
-    const [, consumer] = microservice.unwrap<[unknown, Consumer, unknown]>();
-    status.follow(consumer);
-  }
+  const server = servers.get(app);
+  if (server === undefined) throw new Error('startConsuming needs an app made by createAlertsApp');
+  // [client, consumer, producer] (ServerKafka.unwrap), available once it listens.
+  const [, consumer] = server.unwrap<[unknown, Consumer, unknown]>();
+  const stopping = app.get(Stopping);
+  status.follow(
+    consumer,
+    async () => {
+      logger.info('restarting the alerts consumer after a crash kafkajs does not restart');
+      await consumer.connect();
+      await server.bindEvents(consumer);
+    },
+    () => stopping.signal.aborted,
+  );
   logger.info('delivering alerts', { topic: config.alerts, groupId: config.groupId, dlq: config.alertsDlq });
 }

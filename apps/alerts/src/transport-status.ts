@@ -1,4 +1,5 @@
 import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
+import { isTransient } from '@streamcell/kafka';
 
 /**
  * The Kafka transport's state, held for the synchronous readiness check. ServerKafka's status
@@ -17,10 +18,36 @@ export class TransportStatus {
     this.current = status;
   }
 
-  /** Follows the consumer ServerKafka created (INestMicroservice.unwrap()). */
-  follow(consumer: Consumer): void {
-    consumer.on(consumer.events.GROUP_JOIN, () => this.set('connected'));
-    consumer.on(consumer.events.CRASH, (e) => this.set(e.payload.restart ? `restarting after: ${e.payload.error.message}` : `crashed: ${e.payload.error.message}`));
+  /**
+   * Follows the consumer ServerKafka created (INestMicroservice.unwrap()). kafkajs gives up on
+   * some errors that only mean "the cluster is not reachable right now" (a broker restart during
+   * the group-coordinator lookup ends in KafkaJSGroupCoordinatorNotFound): those crashes are
+   * answered with `restart` (connect and run again), retried with backoff until the group is
+   * joined or `stopped()` says the service is stopping, as BatchConsumer does for the other
+   * services. Readiness would otherwise stay down for good while liveness stayed up.
+   */
+  follow(consumer: Consumer, restart: () => Promise<void>, stopped: () => boolean, delaysMs: readonly number[] = [1000, 2000, 5000]): void {
+    let attempt = 0;
+    const retry = (): void => {
+      const delay = delaysMs[Math.min(attempt++, delaysMs.length - 1)];
+      setTimeout(() => {
+        if (stopped() || this.consuming) return;
+        restart().catch((e: unknown) => {
+          this.set(`restarting after: ${e instanceof Error ? e.message : String(e)}`);
+          retry();
+        });
+      }, delay).unref();
+    };
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      attempt = 0;
+      this.set('connected');
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { error, restart: kafkajsRestarts } = e.payload;
+      const ours = !kafkajsRestarts && isTransient(error) && !stopped();
+      this.set(kafkajsRestarts || ours ? `restarting after: ${error.message}` : `crashed: ${error.message}`);
+      if (ours) retry();
+    });
   }
 
   get value(): string {

@@ -59,7 +59,7 @@ const RESTART_MAX_MS = 10_000;
  */
 const transientNames = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded']);
 
-function isTransient(error: Error): boolean {
+export function isTransient(error: Error): boolean {
   for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause) if (transientNames.has(e.name)) return true;
   return false;
 }

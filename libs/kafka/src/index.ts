@@ -4,7 +4,7 @@ export { kafkaLogCreator, silentLogger, type KafkaLogger } from './client';
 export { kafkaConnectionSchema, resolveSecurity, type KafkaConnectionConfig } from './connection-config';
 export { KafkaConnection } from './connection';
 export type { ConsumerHealth } from './consumer-health';
-export { BatchConsumer, type Assignment, type BatchConsumerOptions, type BatchContext, type BatchHandler, type BatchOutcome } from './consumer';
+export { BatchConsumer, isTransient, type Assignment, type BatchConsumerOptions, type BatchContext, type BatchHandler, type BatchOutcome } from './consumer';
 export { brokerCheck, consumerCheck } from './health-checks';
 export { BackpressureError, isRecordTooLarge, KafkaError, kafkaErrorType, ProduceTimeoutError, TopicLayoutError, toKafkaError } from './errors';
 export { splitByBytes, type ConsumedMessage, type OutgoingMessage, type TopicMessages } from './message';
