@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const streams = arg('streams', 300);
   const rate = arg('rate', 300);
   const shiftAfterSeconds = arg('shift-after-seconds', 240);
-  const env = { KAFKA_BROKERS: '127.0.0.1:9092', ...process.env };
+  // The broker npm start runs (it listens on KAFKA_PORT when set), unless KAFKA_BROKERS says otherwise.
+  const env = { KAFKA_BROKERS: `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`, ...process.env };
   const connection = loadConfig(kafkaConnectionSchema, env);
   const topics = loadConfig(inferenceSchema, env);
   // Each topic up to its end offsets when it is read: events first, so that the predictions and

@@ -15,6 +15,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@streamcell/config';
+import { decodeAlert } from '@streamcell/events';
 import { KafkaConnection, kafkaConnectionSchema, silentLogger, type BatchConsumer } from '@streamcell/kafka';
 import { LocalAlertmanager } from '@streamcell/testing';
 import { WorkloadPoster } from '@streamcell/workload';
@@ -154,8 +155,12 @@ async function main(): Promise<void> {
   alertConsumer = connection.consumer({ groupId: `streamcell-start-alerts-${process.pid}`, topics: [settings.alertsTopic], fromBeginning: false });
   await alertConsumer.start((messages) => {
     for (const m of messages) {
-      const a = JSON.parse(m.value?.toString() ?? '{}') as { stream?: string; score?: number; expected?: number[]; actual?: number[]; model?: { version?: number } };
-      say(`ALERT ${a.stream} z=${a.score?.toFixed(1)} expected ${a.expected?.[0]?.toFixed(2)} actual ${a.actual?.[0]?.toFixed(2)} (model v${a.model?.version})`);
+      // Read with the alerts service's decoder: a record that is not an alert is skipped (thrown
+      // here, it would crash and restart this consumer over the same record for ever).
+      const d = decodeAlert(m.value);
+      if (!d.ok) continue;
+      const a = d.alert;
+      say(`ALERT ${a.stream} z=${a.score.toFixed(1)} expected ${a.expected[0]?.toFixed(2)} actual ${a.actual[0]?.toFixed(2)} (model v${a.model.version})`);
     }
     return Promise.resolve();
   });
