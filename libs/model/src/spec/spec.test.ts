@@ -22,6 +22,10 @@ describe('resolveSpec', () => {
     assert.throws(() => resolveSpec({ ...base, layers: [4, 0] }), /spec\.layers\[1\].*got 0/);
     assert.throws(() => resolveSpec({ ...base, activation: 'swish' }), /"swish"/);
     assert.throws(() => resolveSpec({ ...base, normalization: { mean: [0, 0], std: [1, -1] } }), /std.*\[1,-1\]/);
+    // Finite doubles that float32 cannot hold (or whose inverse it cannot): every output would be ±Infinity.
+    assert.throws(() => resolveSpec({ ...base, normalization: { mean: [0, 1e39], std: [1, 1] } }), /mean.*float32/);
+    assert.throws(() => resolveSpec({ ...base, normalization: { mean: [0, 0], std: [1, 1e39] } }), /std.*float32/);
+    assert.throws(() => resolveSpec({ ...base, normalization: { mean: [0, 0], std: [1e-39, 1] } }), /std.*float32/);
     assert.throws(() => resolveSpec({ ...base, head: { units: 3 } }), /head\.units 3 > inputWidth 2/);
   });
 

@@ -193,11 +193,14 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     const nn = n as Record<string, unknown>;
     const mean = nn['mean'];
     const std = nn['std'];
-    if (!Array.isArray(mean) || mean.length !== inputWidth || !mean.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new ModelSpecError(`spec.normalization.mean must be ${inputWidth} finite numbers (inputWidth), got ${quote(mean)}`);
+    // The model computes in float32: a mean, std or 1/std that float32 cannot hold would turn every
+    // input or output into ±Infinity (and every stream would be reset at every event).
+    const f32 = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(Math.fround(v));
+    if (!Array.isArray(mean) || mean.length !== inputWidth || !mean.every(f32)) {
+      throw new ModelSpecError(`spec.normalization.mean must be ${inputWidth} numbers within float32's range (inputWidth), got ${quote(mean)}`);
     }
-    if (!Array.isArray(std) || std.length !== inputWidth || !std.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-      throw new ModelSpecError(`spec.normalization.std must be ${inputWidth} finite numbers > 0, got ${quote(std)}`);
+    if (!Array.isArray(std) || std.length !== inputWidth || !std.every((v) => f32(v) && Math.fround(v) > 0 && f32(1 / Math.fround(v)))) {
+      throw new ModelSpecError(`spec.normalization.std must be ${inputWidth} numbers > 0 whose float32 value and inverse are finite, got ${quote(std)}`);
     }
     normalization = { mean: [...(mean as number[])], std: [...(std as number[])] };
   }

@@ -45,16 +45,20 @@ export class Adam {
     this.b2 = options.beta2 ?? 0.999;
     this.eps = options.epsilon ?? 1e-7;
     this.step = state?.step ?? 0;
+    // Every saved moment is checked before any variable is made: a state that does not fit these
+    // weights must not leave the moments made so far behind.
     for (const [name, variable] of variables) {
-      const init = (saved: Float32Array | undefined, which: string): tf.Variable => {
+      for (const [which, saved] of [['m', state?.m[name]], ['v', state?.v[name]]] as const) {
         if (saved !== undefined && saved.length !== variable.size) {
           throw new TrainingError(`optimizer state ${which}[${JSON.stringify(name)}] has ${saved.length} values, the weight has ${variable.size}`);
         }
         if (state !== undefined && saved === undefined) throw new TrainingError(`optimizer state lacks ${which}[${JSON.stringify(name)}]`);
-        return tf.tidy(() => tf.variable(saved ? tf.tensor(saved, variable.shape) : tf.zerosLike(variable), false));
-      };
-      this.m.set(name, init(state?.m[name], 'm'));
-      this.v.set(name, init(state?.v[name], 'v'));
+      }
+    }
+    const init = (variable: tf.Variable, saved: Float32Array | undefined): tf.Variable => tf.tidy(() => tf.variable(saved ? tf.tensor(saved, variable.shape) : tf.zerosLike(variable), false));
+    for (const [name, variable] of variables) {
+      this.m.set(name, init(variable, state?.m[name]));
+      this.v.set(name, init(variable, state?.v[name]));
     }
   }
 

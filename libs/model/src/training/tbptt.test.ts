@@ -100,6 +100,18 @@ describe('truncated BPTT', () => {
     for (const [k, v] of both.bundle.tensors) assert.ok(maxAbsDiff(second.bundle.tensors.get(k)!, v) < 1e-6, k);
   });
 
+  it('refuses an optimizer state of other weights, leaking no tensors', async () => {
+    await useTfjsBackend('cpu');
+    const small = randomBundle({ cell: 'lstm', layers: [3], inputWidth: 1, head: { units: 1 } }, 3, 0.3);
+    const other = randomBundle({ cell: 'lstm', layers: [4], inputWidth: 1, head: { units: 1 } }, 3, 0.3);
+    const train = sineData(2, 12, 5);
+    const options = { k1: 4, k2: 6, learningRate: 0.01, engine: 'tfjs' as const };
+    const { optimizerState } = await trainTbptt(small, train, options);
+    const tensorsBefore = tf.memory().numTensors;
+    await assert.rejects(trainTbptt(other, train, { ...options, optimizerState }), /optimizer state/);
+    assert.equal(tf.memory().numTensors, tensorsBefore);
+  });
+
   it('trains every cell kind, stacked, with MAE', async () => {
     for (const spec of [
       { cell: 'simple', layers: [8, 8], inputWidth: 1, head: { units: 1 } },

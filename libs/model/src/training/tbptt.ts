@@ -163,7 +163,13 @@ async function trainTfjs(bundle: WeightsBundle, data: SequenceData, options: Tra
   const spec = bundle.spec;
   const prepared = toStepMajor(spec, data, options.modelSpace ?? false);
   const { weights, variables } = toVariables(bundle);
-  const adam = new Adam(variables, options, options.optimizerState);
+  let adam: Adam;
+  try {
+    adam = new Adam(variables, options, options.optimizerState);
+  } catch (e) {
+    tf.dispose([...variables.values()]);
+    throw e;
+  }
   const losses: number[] = [];
   let finalStates: Float32Array[] = prepared.initial;
   let lastEpochLosses: number[] = [];
