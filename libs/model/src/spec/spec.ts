@@ -202,7 +202,7 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     if (!Array.isArray(std) || std.length !== inputWidth || !std.every((v) => f32(v) && Math.fround(v) > 0 && f32(1 / Math.fround(v)))) {
       throw new ModelSpecError(`spec.normalization.std must be ${inputWidth} numbers > 0 whose float32 value and inverse are finite, got ${quote(std)}`);
     }
-    normalization = { mean: [...(mean)], std: [...(std as number[])] };
+    normalization = { mean: [...mean], std: [...(std as number[])] };
   }
 
   const outRaw = (s['output'] ?? { kind: 'next-values' }) as Record<string, unknown>;
