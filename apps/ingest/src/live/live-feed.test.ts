@@ -141,5 +141,11 @@ describe('LiveFeed start', () => {
     // Every group an attempt made is deleted with it: the one that joined 'e' and the one that could not join 'p'.
     assert.equal(deleted.length, 10);
     for (const g of joined) assert.ok(deleted.includes(g), g);
+    // A start that fails because the feed was stopped meanwhile leaves the admin alone: stop()
+    // disconnected it, and a call would connect it again (a process that never exits).
+    await live.stop();
+    const after = deleted.length;
+    await assert.rejects(live.start(), /stopped/);
+    assert.equal(deleted.length, after);
   });
 });

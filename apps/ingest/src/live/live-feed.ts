@@ -89,7 +89,9 @@ export class LiveFeed {
       // The caller retries start() every few seconds until every topic exists: each attempt's
       // groups go with it, or an hour of waiting would leave ~1,800 of them on the broker.
       await Promise.all(this.consumers.splice(0).map((c) => c.stop().catch(() => undefined)));
-      await this.admin.deleteGroups(this.groups.splice(0)).catch(() => undefined);
+      // Once stopped, stop() deleted the groups and disconnected the admin: a call now would
+      // connect it again and keep the process alive.
+      if (!this.closed) await this.admin.deleteGroups(this.groups.splice(0)).catch(() => undefined);
       throw e;
     }
     this.timer = setInterval(() => {
