@@ -1,5 +1,5 @@
-import { dlqHeaders } from '@streamcell/events';
-import { retryRetriable, type KafkaProducer } from '@streamcell/kafka';
+import { cutDeadLetter, dlqHeaders } from '@streamcell/events';
+import { isRecordTooLarge, retryRetriable, type KafkaProducer } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { AlertRecord } from './alert-record';
 
@@ -49,10 +49,19 @@ export class KafkaDeadLetters implements DeadLetterSink {
     if (letter.target !== undefined) headers[alertDlqHeaders.target] = letter.target;
     if (letter.idempotencyKey !== undefined) headers[alertDlqHeaders.idempotencyKey] = letter.idempotencyKey;
     if (letter.attempts !== undefined) headers[alertDlqHeaders.attempts] = String(letter.attempts);
-    const message = { key: record.key, value: record.value, headers };
+    let message = { key: record.key, value: record.value, headers };
     const attempt = async (): Promise<boolean> => {
       if (!this.producer.isConnected) await this.producer.connect();
-      await this.producer.send([{ topic: this.topic, messages: [message] }]);
+      try {
+        await this.producer.send([{ topic: this.topic, messages: [message] }]);
+      } catch (e) {
+        // The record fit `alerts` but not alerts.dlq with the headers: whole, it would be refused
+        // for ever, and the partition would wait behind it.
+        if (!isRecordTooLarge(e) || message.value === null || message.headers[dlqHeaders.truncatedFrom] !== undefined) throw e;
+        message = { ...message, ...cutDeadLetter(message.value, message.headers) };
+        this.logger.info('dead letter too large for its topic, written truncated', { topic: this.topic, bytes: message.headers[dlqHeaders.truncatedFrom] });
+        await this.producer.send([{ topic: this.topic, messages: [message] }]);
+      }
       return true;
     };
     const written = await retryRetriable(attempt, {

@@ -1,4 +1,4 @@
-import { dlqHeaders, isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
+import { cutDeadLetter, dlqHeaders, isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
 import { isRecordTooLarge, splitByBytes, type BatchConsumer, type ConsumedMessage, type ConsumerHealth, type TopicMessages } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { IngestConfig } from './config';
@@ -90,7 +90,7 @@ export class RawForwarder {
   /**
    * One group of writes. A record that fit `events.raw` can pass the dead-letter topic's limit
    * once the reason headers are added; re-reading it would fail again, forever, so it goes to the
-   * dead-letter topic with its value cut to its first TRUNCATED_BYTES and the original length in
+   * dead-letter topic with its value cut (cutDeadLetter) and the original length in
    * a header. Any other failure throws: the batch is re-read.
    */
   private async send(writes: TopicMessages[]): Promise<void> {
@@ -100,16 +100,12 @@ export class RawForwarder {
       const [only] = writes;
       const letter = writes.length === 1 && only.topic === this.config.eventsDlq && only.messages.length === 1 ? only.messages[0] : undefined;
       if (letter === undefined || !isRecordTooLarge(e) || letter.value === null) throw e;
-      const value = typeof letter.value === 'string' ? Buffer.from(letter.value) : letter.value;
-      const headers = { ...letter.headers, [dlqHeaders.truncatedFrom]: String(value.length) };
-      this.logger.info('dead letter too large for its topic, written truncated', { bytes: value.length, origin: letter.headers?.[dlqHeaders.origin] });
-      await this.kafka.producer.send([{ topic: only.topic, messages: [{ ...letter, value: value.subarray(0, TRUNCATED_BYTES), headers }] }]);
+      const cut = cutDeadLetter(letter.value, letter.headers ?? {});
+      this.logger.info('dead letter too large for its topic, written truncated', { bytes: cut.headers[dlqHeaders.truncatedFrom], origin: letter.headers?.[dlqHeaders.origin] });
+      await this.kafka.producer.send([{ topic: only.topic, messages: [{ ...letter, ...cut }] }]);
     }
   }
 }
-
-/** What is kept of a dead letter too large for its topic: 64 KiB shows what the record was. */
-const TRUNCATED_BYTES = 64 * 1024;
 
 type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; rejection: Rejection };
 

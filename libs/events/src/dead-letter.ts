@@ -36,3 +36,16 @@ export function deadLetterHeaders(rejection: { readonly reason: DeadLetterReason
   if (ctx.origin !== undefined) h[dlqHeaders.origin] = ctx.origin;
   return h;
 }
+
+/** What is kept of a dead letter too large for its topic: 64 KiB shows what the record was. */
+export const DEAD_LETTER_KEPT_BYTES = 64 * 1024;
+
+/**
+ * A dead letter's value cut to its first DEAD_LETTER_KEPT_BYTES, with its original length in
+ * `x-streamcell-truncated-from`: for a record that fit its own topic but not the dead-letter topic
+ * once the reason headers were added. Retrying it whole would fail forever.
+ */
+export function cutDeadLetter(value: Buffer | string, headers: Readonly<Record<string, string>>): { value: Buffer; headers: Record<string, string> } {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  return { value: bytes.subarray(0, DEAD_LETTER_KEPT_BYTES), headers: { ...headers, [dlqHeaders.truncatedFrom]: String(bytes.length) } };
+}
