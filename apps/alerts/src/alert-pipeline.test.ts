@@ -98,6 +98,17 @@ describe('AlertPipeline', () => {
     assert.equal(deadLetters.letters.length, 1);
   });
 
+  it('reports the firing streams at each scrape, so the gauge falls when alerts resolve with no record coming in', async () => {
+    const flood = new FloodControl(true, 100);
+    let now = 0;
+    const registry = new Metrics('alerts');
+    new AlertsMetrics(registry, [], () => flood.firing(now));
+    flood.admit('s-1', 0, 60_000);
+    assert.match(await registry.render(), /streamcell_alerts_firing_streams\{service="alerts"\} 1/);
+    now = 61_000;
+    assert.match(await registry.render(), /streamcell_alerts_firing_streams\{service="alerts"\} 0/);
+  });
+
   it('retries a target that is down with backoff and heartbeats, then delivers: nothing dead-lettered', async () => {
     const am = new ScriptedTarget('alertmanager-1', ['down', 'down', 'ok']);
     const { p, metrics, deadLetters } = pipeline([am]);

@@ -59,7 +59,6 @@ export class AlertPipeline {
   async handle(record: AlertRecord, io: RecordIo): Promise<PipelineOutcome> {
     const outcome = await whileHeartbeating(this.process(record, io), io);
     if (outcome !== 'aborted') this.metrics.records.inc({ outcome });
-    this.metrics.firingStreams.set(this.floodControl.firing(this.now()));
     return outcome;
   }
 

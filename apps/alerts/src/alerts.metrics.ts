@@ -22,7 +22,8 @@ export class AlertsMetrics {
   readonly targetUp;
   readonly firingStreams;
 
-  constructor(metrics: Metrics, targets: readonly string[]) {
+  /** `firing`: the streams flood control holds a firing alert for now (read at each scrape, so it falls as alerts resolve with no record coming in). */
+  constructor(metrics: Metrics, targets: readonly string[], firing: () => number = () => 0) {
     this.records = metrics.counter('streamcell_alerts_records_total', 'Records read from alerts and committed, by outcome (delivered, suppressed by flood control, dead_lettered, invalid).', ['outcome']);
     this.delivered = metrics.counter('streamcell_alerts_delivered_total', 'Alerts a target accepted, by target.', ['target']);
     this.retries = metrics.counter('streamcell_alerts_retries_total', 'Delivery attempts that failed and were retried, by target.', ['target']);
@@ -30,7 +31,7 @@ export class AlertsMetrics {
     this.invalid = metrics.counter('streamcell_alerts_invalid_records_total', 'Records on alerts that are not alert v1 (dead-lettered), by reason.', ['reason']);
     this.deliverySeconds = metrics.histogram('streamcell_alerts_delivery_seconds', 'Time from reading an alert to a target accepting it, retries included, by target.', deliveryBuckets, ['target']);
     this.targetUp = metrics.gauge('streamcell_alerts_target_up', '1 while a target takes alerts, 0 after one exhausted its retries (until one is accepted again).', ['target']);
-    this.firingStreams = metrics.gauge('streamcell_alerts_firing_streams', 'Streams with a firing alert held by flood control.');
+    this.firingStreams = metrics.observedGauge('streamcell_alerts_firing_streams', 'Streams with a firing alert held by flood control.', firing);
     initLabels(this.records, { outcome: recordOutcomes });
     initLabels(this.delivered, { target: targets });
     initLabels(this.retries, { target: targets });

@@ -55,7 +55,8 @@ export class AlertsModule {
   static forRoot(config: AlertsConfig, logger: JsonLogger, status: TransportStatus): DynamicModule {
     const metrics = new Metrics('alerts');
     const targets = targetsFromConfig(config);
-    const alertsMetrics = new AlertsMetrics(metrics, targets.map((t) => t.name));
+    const floodControl = new FloodControl(config.floodControl, config.floodControlMaxStreams);
+    const alertsMetrics = new AlertsMetrics(metrics, targets.map((t) => t.name), () => floodControl.firing(Date.now()));
     const health = new TargetHealth(
       targets.map((t) => t.name),
       (target, up) => alertsMetrics.targetUp.set({ target }, up ? 1 : 0),
@@ -63,7 +64,7 @@ export class AlertsModule {
     const producer = new KafkaConnection(config, logger, 'alerts').producer({ maxQueuedMessages: 10_000, ackTimeoutMs: config.requestTimeoutMs });
     const pipeline = new AlertPipeline(
       targets,
-      new FloodControl(config.floodControl, config.floodControlMaxStreams),
+      floodControl,
       health,
       new KafkaDeadLetters(producer, config.alertsDlq, logger),
       alertsMetrics,

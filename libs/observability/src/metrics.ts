@@ -45,6 +45,18 @@ export class Metrics {
     return new Gauge({ name, help, labelNames, registers: [this.registry], aggregator });
   }
 
+  /** A gauge without labels whose value is read at each scrape: for a state nothing else updates while nothing happens. */
+  observedGauge(name: string, help: string, read: () => number): Gauge {
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   histogram<L extends string = never>(
     name: string,
     help: string,
