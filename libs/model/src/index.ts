@@ -22,7 +22,7 @@ export { isUniformStack, layerSpecs, type LayerSpec, type ResolvedLayer } from '
 export { initWeights, type InitOptions, SeededRandom } from './spec/init';
 export { Normalizer } from './spec/normalization';
 export { scalerStateSize, StreamTransform, updateScaler } from './spec/stream-transform';
-export { createBundle, type CreateBundleOptions, sameArchitecture, type WeightsBundle } from './bundle/bundle';
+export { architectureFingerprint, createBundle, type CreateBundleOptions, sameArchitecture, type WeightsBundle } from './bundle/bundle';
 export {
   BUNDLE_FORMAT_VERSION,
   type BundleManifest,

@@ -104,6 +104,29 @@ export function sameArchitecture(a: ResolvedSpec, b: ResolvedSpec): boolean {
   );
 }
 
+/**
+ * A 32-bit digest of what sameArchitecture compares: equal for specs it calls the same. Written
+ * into every state snapshot, so that a state is never restored into another architecture's
+ * network (FNV-1a over a canonical JSON of those fields).
+ */
+export function architectureFingerprint(spec: ResolvedSpec): number {
+  const change = forecastsChange(spec);
+  const key = JSON.stringify([
+    layerSpecs(spec).map((l) => [l.cell, l.units, l.resetAfter, l.activation, l.recurrentActivation, l.useBias]),
+    spec.inputWidth,
+    spec.head.units,
+    spec.head.activation,
+    spec.streamScaling === null,
+    spec.adaptation === null,
+    spec.seasonality?.period ?? 0,
+    change,
+    change ? forecastFeatures(spec) : null,
+  ]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 function sameFeatures(a: ResolvedSpec, b: ResolvedSpec): boolean {
   const fa = forecastFeatures(a);
   const fb = forecastFeatures(b);

@@ -8,7 +8,7 @@ import {
   BundleShapeError,
   UnsupportedBundleVersionError,
 } from '../errors';
-import { createBundle, sameArchitecture } from './bundle';
+import { architectureFingerprint, createBundle, sameArchitecture } from './bundle';
 import { decodeBundle, encodeBundle, readBundleManifest } from './codec';
 
 const spec = { cell: 'gru', resetAfter: true, layers: [3], inputWidth: 2, head: { units: 1 }, normalization: { mean: [1, 2], std: [3, 4] } } as const;
@@ -92,5 +92,12 @@ describe('bundle codec', () => {
     assert.equal(sameArchitecture(bundle.spec, wider.spec), false);
     const before = createBundle({ name: 'm', spec: { ...spec, resetAfter: false } });
     assert.equal(sameArchitecture(bundle.spec, before.spec), false);
+    // The fingerprint written into state snapshots follows the same comparison.
+    assert.equal(architectureFingerprint(bundle.spec), architectureFingerprint(other.spec));
+    for (const b of [wider, before]) assert.notEqual(architectureFingerprint(bundle.spec), architectureFingerprint(b.spec));
+    // Same state size, other network: an LSTM of 4 units and a GRU of 8 each hold 8 floats.
+    const lstm = createBundle({ name: 'm', spec: { cell: 'lstm', layers: [4], inputWidth: 1, head: { units: 1 } } });
+    const gru = createBundle({ name: 'm', spec: { cell: 'gru', layers: [8], inputWidth: 1, head: { units: 1 } } });
+    assert.notEqual(architectureFingerprint(lstm.spec), architectureFingerprint(gru.spec));
   });
 });

@@ -1,4 +1,4 @@
-import { sameArchitecture, type WeightsBundle } from '../bundle/bundle';
+import { architectureFingerprint, sameArchitecture, type WeightsBundle } from '../bundle/bundle';
 import { DuplicateStreamError, StateTableError } from '../errors';
 import { Normalizer } from '../spec/normalization';
 import { stateTensors } from '../spec/shapes';
@@ -159,6 +159,7 @@ export class StreamingModel {
       stateSizes: [...stateTensors(bundle.spec).map((s) => s.size), ...(aux > 0 ? [aux] : [])],
       idleTimeoutMs: this.options.idleTimeoutMs,
       onEvict: this.options.onEvict,
+      fingerprint: architectureFingerprint(bundle.spec),
     });
   }
 

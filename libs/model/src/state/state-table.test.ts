@@ -74,4 +74,25 @@ describe('StateTable', () => {
     t.scatter(Int32Array.of(slots[1], slots[0]), 2, out);
     assert.deepEqual([...t.buffers[0].subarray(slots[0] * 2, slots[0] * 2 + 2)], [7, 8]);
   });
+
+  it('refuses a snapshot of another architecture with the same state size, and still reads one written before fingerprints', () => {
+    const a = new StateTable({ capacity: 2, stateSizes: [8], fingerprint: 11 });
+    a.acquire('s', 0);
+    a.buffers[0].set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const bytes = a.snapshot('s')!;
+    const same = new StateTable({ capacity: 2, stateSizes: [8], fingerprint: 11 });
+    same.restore('s', bytes, 1);
+    assert.deepEqual([...same.buffers[0].subarray(0, 8)], [1, 2, 3, 4, 5, 6, 7, 8]);
+    const other = new StateTable({ capacity: 2, stateSizes: [8], fingerprint: 12 });
+    assert.throws(() => other.restore('s', bytes, 1), (e: unknown) => e instanceof StateTableError && /another model architecture/.test(e.message));
+    assert.equal(other.size, 0, 'nothing restored');
+    // A record of the previous release: magic SCST, float count, floats (no fingerprint).
+    const legacy = new Uint8Array(8 + 32);
+    const view = new DataView(legacy.buffer);
+    view.setUint32(0, 0x54534353, true);
+    view.setUint32(4, 8, true);
+    for (let i = 0; i < 8; i++) view.setFloat32(8 + 4 * i, i + 1, true);
+    other.restore('old', legacy, 1);
+    assert.deepEqual([...other.buffers[0].subarray(0, 8)], [1, 2, 3, 4, 5, 6, 7, 8]);
+  });
 });

@@ -1,5 +1,6 @@
 import { StateTableError } from '../errors';
 import { StateMemory } from './state-memory';
+import { checkSnapshot, SNAPSHOT_HEADER_BYTES, writeSnapshotHeader } from './state-snapshot';
 
 export type EvictionReason = 'idle' | 'lru' | 'removed';
 
@@ -19,9 +20,14 @@ export interface StateTableOptions {
   readonly idleTimeoutMs?: number;
   /** Called synchronously for every evicted stream. */
   readonly onEvict?: (event: EvictionEvent) => void;
+  /**
+   * Identifies the architecture whose states the table holds (architectureFingerprint), written
+   * into every snapshot and checked on restore: two architectures can have the same state size.
+   * Default 0 (not checked against anything but another 0).
+   */
+  readonly fingerprint?: number;
 }
 
-const SNAPSHOT_MAGIC = 0x54534353; // "SCST" little-endian
 const NONE = -1;
 /**
  * Per-stream recurrent state on the host: a slot per stream id, one Float32Array per state tensor
@@ -42,6 +48,7 @@ export class StateTable {
   private readonly memory: StateMemory;
   private readonly idleTimeoutMs: number;
   private readonly onEvict: ((event: EvictionEvent) => void) | undefined;
+  private readonly fingerprint: number;
   private readonly slots = new Map<string, number>();
   private readonly ids: (string | undefined)[];
   /** Per slot, 8 int32: [prev, next, batch stamp, –, lastUsed (float64 over ints 4–5), –, –]. */
@@ -67,6 +74,7 @@ export class StateTable {
     this.buffers = this.memory.buffers;
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.onEvict = options.onEvict;
+    this.fingerprint = options.fingerprint ?? 0;
     this.ids = new Array<string | undefined>(options.capacity);
     this.metaTime = new Float64Array(options.capacity * 4);
     this.meta = new Int32Array(this.metaTime.buffer);
@@ -169,8 +177,8 @@ export class StateTable {
   }
 
   /**
-   * One stream's state as bytes: uint32 magic, uint32 float count, then the state tensors in order
-   * as little-endian float32. Undefined when the stream holds no state.
+   * One stream's state as bytes (state-snapshot.ts: a header with the architecture's fingerprint,
+   * then the state tensors in order as little-endian float32). Undefined when the stream holds no state.
    */
   snapshot(streamId: string): Uint8Array | undefined {
     const slot = this.slots.get(streamId);
@@ -180,14 +188,11 @@ export class StateTable {
   /** Restores a stream's state from snapshot() bytes (creating its slot if needed) at time `now`. */
   restore(streamId: string, bytes: Uint8Array, now: number): void {
     const total = this.stateSizes.reduce((a, b) => a + b, 0);
+    const checked = checkSnapshot(bytes, total, this.fingerprint);
+    if (typeof checked === 'string') throw new StateTableError(`state snapshot for stream ${JSON.stringify(streamId)}: ${checked}`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.byteLength !== 8 + 4 * total || view.getUint32(0, true) !== SNAPSHOT_MAGIC || view.getUint32(4, true) !== total) {
-      throw new StateTableError(
-        `state snapshot for stream ${JSON.stringify(streamId)} is ${bytes.byteLength} bytes; expected ${8 + 4 * total} (magic + ${total} floats) — wrong model architecture or corrupt record`,
-      );
-    }
     const slot = this.acquire(streamId, now);
-    let off = 8;
+    let off = checked.floatsAt;
     this.stateSizes.forEach((size, i) => {
       const buf = this.buffers[i];
       for (let j = 0; j < size; j++, off += 4) buf[slot * size + j] = view.getFloat32(off, true);
@@ -220,11 +225,10 @@ export class StateTable {
 
   private snapshotSlot(slot: number): Uint8Array {
     const total = this.stateSizes.reduce((a, b) => a + b, 0);
-    const bytes = new Uint8Array(8 + 4 * total);
+    const bytes = new Uint8Array(SNAPSHOT_HEADER_BYTES + 4 * total);
     const view = new DataView(bytes.buffer);
-    view.setUint32(0, SNAPSHOT_MAGIC, true);
-    view.setUint32(4, total, true);
-    let off = 8;
+    writeSnapshotHeader(view, total, this.fingerprint);
+    let off = SNAPSHOT_HEADER_BYTES;
     this.stateSizes.forEach((size, i) => {
       const buf = this.buffers[i];
       for (let j = 0; j < size; j++, off += 4) view.setFloat32(off, buf[slot * size + j], true);
