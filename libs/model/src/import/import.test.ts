@@ -121,6 +121,26 @@ describe('model file import', () => {
     assert.throws(() => importPyTorch(new Uint8Array(4)), /not a safetensors file/);
   });
 
+  it('refuses malformed safetensors entries and tensors of the wrong shape with PyTorchImportError', () => {
+    const head: [string, string, number[], number[]] = ['fc.weight', 'F32', [1, 2], filled(2)];
+    const refused = (bytes: Uint8Array, detail: RegExp): void => assert.throws(() => importPyTorch(bytes), (e: unknown) => e instanceof PyTorchImportError && detail.test(e.message));
+    // A GRU of 2 units has biases of 3 × 2: shorter ones were padded with zeros, and accepted.
+    refused(safetensors([...rnn('gru.', 3, 2, 1), ['gru.bias_ih_l0', 'F32', [4], filled(4)], ['gru.bias_hh_l0', 'F32', [4], filled(4)], head]), /bias_ih_l0 has shape \[4\], expected \[6\]/);
+    refused(safetensors([...rnn('gru.', 3, 2, 1), ['gru.bias_ih_l0', 'F32', [6], filled(6)], head]), /bias_hh_l0 has shape \[missing\]/);
+    refused(safetensors([['gru.weight_ih_l0', 'F32', [5, 1], filled(5)], ['gru.weight_hh_l0', 'F32', [6, 2], filled(12)], head]), /weight_ih_l0 has shape \[5, 1\], expected \[6, 1\]/);
+    // Entries a safetensors writer never makes: negative offsets (read from the header's bytes), null.
+    const edit = (bytes: Uint8Array, change: (header: Record<string, unknown>) => void): Uint8Array => {
+      const len = Number(Buffer.from(bytes).readBigUInt64LE(0));
+      const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + len)).toString()) as Record<string, unknown>;
+      change(header);
+      const json = Buffer.from(JSON.stringify(header).padEnd(len));
+      return new Uint8Array(Buffer.concat([bytes.subarray(0, 8), json.subarray(0, len), bytes.subarray(8 + len)]));
+    };
+    const ok = safetensors([...rnn('gru.', 3, 2, 1), head]);
+    refused(edit(ok, (h) => ((h['fc.weight'] as { data_offsets: number[] }).data_offsets[0] = -8)), /tensor "fc.weight": expected/);
+    refused(edit(ok, (h) => (h['fc.weight'] = null)), /tensor "fc.weight": expected/);
+  });
+
   it('tells file kinds apart by content, and says what it expected otherwise', () => {
     assert.equal(detectModelFile('x.bin', new Uint8Array([0x50, 0x4b, 3, 4])), 'keras');
     assert.equal(detectModelFile('x', new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])), 'h5');

@@ -49,9 +49,13 @@ export function readSafetensors(bytes: Uint8Array): { tensors: Map<string, Tenso
   const tensors = new Map<string, Tensor>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const [begin, end] = offsets;
-    const count = shape.reduce((a, b) => a * b, 1);
+    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const whole = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+    if (typeof dtype !== 'string' || !Array.isArray(shape) || !shape.every(whole) || !Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(whole)) {
+      throw new PyTorchImportError(`tensor ${q(name)}: expected {"dtype": string, "shape": [n, ...], "data_offsets": [begin, end]}, got ${q(entry)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (dataStart + end > bytes.length || begin > end) throw new PyTorchImportError(`tensor ${q(name)} lies outside the file`);
     let data: Float32Array | null = null;
     if (dtype === 'F32') {
@@ -119,17 +123,23 @@ export function importPyTorch(bytes: Uint8Array, options: ImportOptions = {}): W
     const whh = tensors.get(`${prefix}weight_hh_l${l}`);
     if (whh === undefined || wih.shape.length !== 2 || whh.shape.length !== 2) throw new PyTorchImportError(`layer ${l}: weight_ih_l${l} / weight_hh_l${l} are missing or not matrices`);
     const u = whh.shape[1];
-    const cell = GATES[whh.shape[0] / u];
+    const cell = u > 0 ? GATES[whh.shape[0] / u] : undefined;
     if (cell === undefined) throw new PyTorchImportError(`layer ${l}: weight_hh_l${l} has shape [${whh.shape.join(', ')}], not [g·hidden, hidden] of an LSTM (4), GRU (3) or RNN (1)`);
     if (stack.length > 0 && cell !== stack[0].cell) throw new PyTorchImportError(`layer ${l} is a ${cell} but layer 0 a ${stack[0].cell}`);
     const inW = wih.shape[1];
     if (l === 0) inWidth = inW;
     const g = whh.shape[0] / u;
+    const below = l === 0 ? inW : stack[l - 1].units;
+    if (wih.shape[0] !== g * u || inW !== below) throw new PyTorchImportError(`layer ${l}: weight_ih_l${l} has shape [${wih.shape.join(', ')}], expected [${g * u}, ${below}]`);
     const order = cell === 'gru' ? [1, 0, 2] : Array.from({ length: g }, (_, i) => i);
     out.set(`layer${l}/kernel`, transpose(reorderRows(get(`${prefix}weight_ih_l${l}`), u, inW, order), g * u, inW));
     out.set(`layer${l}/recurrent_kernel`, transpose(reorderRows(get(`${prefix}weight_hh_l${l}`), u, u, order), g * u, u));
     const hasBias = tensors.has(`${prefix}bias_ih_l${l}`);
     if (hasBias) {
+      for (const b of [`bias_ih_l${l}`, `bias_hh_l${l}`]) {
+        const shape = tensors.get(`${prefix}${b}`)?.shape;
+        if (shape?.length !== 1 || shape[0] !== g * u) throw new PyTorchImportError(`layer ${l}: ${b} has shape [${shape?.join(', ') ?? 'missing'}], expected [${g * u}]`);
+      }
       const bih = reorderRows(get(`${prefix}bias_ih_l${l}`), u, 1, order);
       const bhh = reorderRows(get(`${prefix}bias_hh_l${l}`), u, 1, order);
       if (cell === 'gru') {
