@@ -55,7 +55,7 @@ export function readSafetensors(bytes: Uint8Array): { tensors: Map<string, Tenso
       throw new PyTorchImportError(`tensor ${q(name)}: expected {"dtype": string, "shape": [n, ...], "data_offsets": [begin, end]}, got ${q(entry)}`);
     }
     const [begin, end] = offsets as [number, number];
-    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    const count = shape.reduce((a, b) => a * b, 1);
     if (dataStart + end > bytes.length || begin > end) throw new PyTorchImportError(`tensor ${q(name)} lies outside the file`);
     let data: Float32Array | null = null;
     if (dtype === 'F32') {
