@@ -30,16 +30,23 @@ import { replayStart } from './quality/start-replay';
 const round = (x: number | null | undefined, d = 4): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
 const print = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 
-/** The peer's forecasts in place of the model's, on the same records. */
-function peerRecords(records: readonly QualityRecord[], peer: Float64Array[] | null, workload: QualityWorkload): QualityRecord[] | null {
+/**
+ * The peer's forecasts in place of the model's, on the same records. A forecast the peer did not
+ * make finite (diverged) is scored as last-value and counted: a peer that fell apart must show.
+ */
+function peerRecords(records: readonly QualityRecord[], peer: Float64Array[] | null, workload: QualityWorkload): { records: QualityRecord[]; nonFinite: number } | null {
   if (peer === null) return null;
   const out: QualityRecord[] = [];
+  let nonFinite = 0;
   for (const r of records) {
     const f = peer[r.series][Math.round(r.t / workload.intervalSeconds)];
     if (Number.isFinite(f)) out.push({ ...r, forecast: f });
-    else out.push({ ...r, forecast: r.lastValue });
+    else {
+      nonFinite++;
+      out.push({ ...r, forecast: r.lastValue });
+    }
   }
-  return out;
+  return { records: out, nonFinite };
 }
 
 async function main(): Promise<void> {
@@ -50,7 +57,10 @@ async function main(): Promise<void> {
   const trainerEnv: Record<string, string> = small ? { TRAINER_LAYERS: '16', TRAINER_ITERATIONS: '4', TRAINER_BATCH_SIZE: '8', TRAINER_WINDOW_SIZE: '96', TRAINER_K1: '8', TRAINER_K2: '16' } : {};
   const workload = qualityWorkload({ small });
   const shiftAt = workload.shiftAtEvent * workload.intervalSeconds;
-  const [sim, peer] = await Promise.all([simulate(workload, { trainerEnv: { ...trainerEnv, ...seasonal } }), runRiverPeer(workload)]);
+  // One after the other: the simulation's training rounds take effect after the wall time they
+  // took (simulated-trainer.ts), so a peer running alongside would slow ours and not itself.
+  const sim = await simulate(workload, { trainerEnv: { ...trainerEnv, ...seasonal } });
+  const peer = await runRiverPeer(workload);
   if (process.env['QUALITY_DEBUG'] !== undefined) {
     for (const r of sim.rounds) process.stderr.write(`${r.atSeconds}s ${r.outcome} ${r.reason} (${r.durationMs} ms)\n`);
   }
@@ -59,15 +69,18 @@ async function main(): Promise<void> {
   for (const row of table.rows) {
     print({ bench: 'quality', minute: row.fromSeconds / 60, mae: round(row.mae), naiveMae: round(row.naiveMae), seasonalMae: round(row.seasonalMae) });
   }
-  const peerRows = peerRecords(sim.records, peer, workload);
+  const peerRun = peerRecords(sim.records, peer, workload);
+  const peerRows = peerRun?.records ?? null;
   const peerTable = peerRows === null ? null : maeTable(peerRows, 60, warmUp);
   const ratios = seriesRatios(sim.records, warmUp);
   const alerts = alertScores(sim.records, 0, { shiftAtSeconds: shiftAt });
 
   const real = realWorkload();
-  const [realSim, realPeer] = await Promise.all([simulate(real, { trainerEnv }), runRiverPeer(real)]);
+  const realSim = await simulate(real, { trainerEnv });
+  // The peer as streamcell runs here (no period: one topic cannot have six), and told each series' own.
+  const realPeer = peerRecords(realSim.records, await runRiverPeer(real, { periods: false }), real);
+  const realSeasonalPeer = peerRecords(realSim.records, await runRiverPeer(real), real);
   const realTable = maeTable(realSim.records, 60, 0);
-  const realPeerRows = peerRecords(realSim.records, realPeer, real);
   print({
     bench: 'quality',
     dataset: 'real',
@@ -75,7 +88,9 @@ async function main(): Promise<void> {
     mae: round(realTable.total.mae),
     naiveMae: round(realTable.total.naiveMae),
     seasonalMae: round(realTable.total.seasonalMae),
-    peerMae: realPeerRows === null ? null : round(maeTable(realPeerRows, 60, 0).total.mae),
+    peerMae: realPeer === null ? null : round(maeTable(realPeer.records, 60, 0).total.mae),
+    peerWithPeriodsMae: realSeasonalPeer === null ? null : round(maeTable(realSeasonalPeer.records, 60, 0).total.mae),
+    peerNonFinite: realPeer === null || realSeasonalPeer === null ? null : realPeer.nonFinite + realSeasonalPeer.nonFinite,
     medianRatio: round(seriesRatios(realSim.records).median),
     published: realSim.versions.length - 1,
   });
@@ -129,6 +144,7 @@ async function main(): Promise<void> {
     seasonalMae: round(table.total.seasonalMae),
     oracleMae: round(table.total.oracleMae),
     peerMae: peerTable === null ? null : round(peerTable.total.mae),
+    peerNonFinite: peerRun?.nonFinite ?? null,
     recoverySeconds: recoverySeconds(sim.records, shiftAt),
     alertRecall: round(alerts.recall),
     alertPrecision: round(alerts.precision),

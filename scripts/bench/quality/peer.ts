@@ -20,6 +20,8 @@ export interface RiverPeerOptions {
   readonly model?: string;
   /** Kill the peer after this many milliseconds. Default 600,000 (the full workload takes ~10 s). */
   readonly timeoutMs?: number;
+  /** Tell the peer each series' own period (default true); false gives it none, as streamcell on the real series. */
+  readonly periods?: boolean;
 }
 
 interface PeerOutput {
@@ -39,7 +41,7 @@ export async function runRiverPeer(workload: QualityWorkload, options: RiverPeer
     const output = join(dir, 'forecasts.json');
     const payload = {
       intervalSeconds: workload.intervalSeconds,
-      series: workload.series.map((s) => ({ id: s.id, values: Array.from(s.values), period: s.period ?? null })),
+      series: workload.series.map((s) => ({ id: s.id, values: Array.from(s.values), period: options.periods === false ? null : (s.period ?? null) })),
     };
     await writeFile(input, JSON.stringify(payload));
     const env = { ...process.env, ...(options.model !== undefined ? { RIVER_PEER_MODEL: options.model } : {}) };

@@ -35,35 +35,37 @@ export async function simulate(workload: QualityWorkload, options: SimulationOpt
   const config: TrainerConfig = loadConfig(trainerSchema, { INPUT_WIDTH: '1', ...options.trainerEnv });
   const rule = options.rule ?? DEFAULT_RULE;
   const series = workload.series;
-  const events = Math.min(...series.map((s) => s.values.length));
+  // Each series is replayed to its own end (real series differ in length): the shortest must not
+  // cut the others. A series that has ended is simply not stepped any more.
+  const events = Math.max(...series.map((s) => s.values.length));
   const interval = workload.intervalSeconds;
   const trainer = new SimulatedTrainer(config, 'quality');
   const model = await StreamingModel.create({ bundle: trainer.first, capacity: series.length });
-  const ids = series.map((s) => s.id);
   const detectors: ResidualState[] = series.map(() => newResidualState());
   const records: QualityRecord[] = [];
   const recordAt = new Map<string, number>();
-  const input = new Float32Array(series.length);
-  let forecasts: Float32Array | null = null;
+  /** Each series' forecast of its next event (NaN before its first step). */
+  const forecasts = new Float32Array(series.length).fill(Number.NaN);
   try {
     for (let k = 0; k < events; k++) {
       const simMs = k * interval * 1000;
       await trainer.advanceTo(simMs, model);
-      for (let r = 0; r < series.length; r++) input[r] = series[r].values[k];
-      for (let r = 0; r < series.length; r++) {
+      const active = series.flatMap((s, r) => (k < s.values.length ? [r] : []));
+      const input = Float32Array.from(active, (r) => series[r].values[k]);
+      active.forEach((r, i) => {
         const s = series[r];
-        const actual = Float32Array.of(input[r]);
+        const actual = Float32Array.of(input[i]);
         const verdict = scoreEvent(detectors[r], actual, k, rule);
         if (verdict?.alert != null) {
           const at = recordAt.get(`${r}:${verdict.alert.ts}`);
           if (at !== undefined) records[at] = { ...records[at], alert: true };
         }
-        if (forecasts !== null && k > 0) {
+        if (k > 0) {
           recordAt.set(`${r}:${k}`, records.length);
           records.push({
             series: r,
             t: k * interval,
-            actual: input[r],
+            actual: input[i],
             forecast: forecasts[r],
             lastValue: s.values[k - 1],
             seasonal: s.period !== undefined && k >= s.period ? s.values[k - s.period] : null,
@@ -72,14 +74,15 @@ export async function simulate(workload: QualityWorkload, options: SimulationOpt
             oracle: s.expected?.[k] ?? null,
           });
         }
-        trainer.observe(s.id, [input[r]]);
-      }
-      forecasts = await model.step(ids, input, simMs);
+        trainer.observe(s.id, [input[i]]);
+      });
+      const out = await model.step(active.map((r) => series[r].id), input, simMs);
       const version = model.bundle.version;
-      for (let r = 0; r < series.length; r++) {
-        detectors[r].forecast = forecasts.subarray(r, r + 1).slice();
+      active.forEach((r, i) => {
+        forecasts[r] = out[i];
+        detectors[r].forecast = out.subarray(i, i + 1).slice();
         detectors[r].forecastVersion = version;
-      }
+      });
       await trainer.trainIfDue();
     }
   } finally {
