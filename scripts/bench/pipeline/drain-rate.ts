@@ -11,6 +11,11 @@ export async function committedTotal(admin: Admin, groupId: string, topic: strin
   return (res?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 
+/** Records on the topic now (the sum of its partitions' end offsets): what a new group must drain. */
+export async function topicTotal(admin: Admin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+}
+
 export interface Sample {
   readonly t: number;
   readonly n: number;
