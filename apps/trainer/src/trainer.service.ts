@@ -140,8 +140,10 @@ export class TrainerService {
     this.brokers.stop();
     // Let a start in progress notice and return (it checks between steps) before closing.
     await this.startup?.catch(() => undefined);
-    // Both consumers leave their groups concurrently (each may wait out a fetch in flight).
-    await Promise.all([this.intake.stop(), this.registry.stop(), this.scheduler.stop()]);
+    // The round in progress may still publish: the registry stops after it. The events consumer
+    // leaves its group meanwhile (it may wait out a fetch in flight).
+    await Promise.all([this.intake.stop(), this.scheduler.stop()]);
+    await this.registry.stop();
     await this.writer.disconnect().catch((e: unknown) => this.logger.warn('producer disconnect failed', { error: String(e) }));
     await this.admin.disconnect().catch(() => undefined);
     this.phaseValue = 'stopped';
@@ -158,7 +160,16 @@ export class TrainerService {
         onRetry: startupRetryLog(this.logger, 'Kafka not reachable yet; retrying'),
       });
       if (this.stopping) return;
-      await this.load();
+      // Every step of loading reads or writes Kafka, and a broker restart right after connecting
+      // must not stop the trainer for good (liveness stays up: nothing would restart it). Each
+      // step is safe to repeat: a fresh checkpoint read, the registry's start, a bootstrap only
+      // while there is no head.
+      await retryRetriable(() => this.load(), {
+        context: 'load',
+        maxDelayMs: 10_000,
+        signal: this.abort.signal,
+        onRetry: startupRetryLog(this.logger, 'trainer could not load yet; retrying'),
+      });
     } catch (e) {
       this.fail(e);
     }
