@@ -2,6 +2,7 @@ import { env, type ConfigOf } from '@streamcell/config';
 import { topicSettings } from '@streamcell/events';
 import { kafkaConnectionSchema } from '@streamcell/kafka';
 import type { EngineConfig } from '@streamcell/model';
+import { MODEL_NAME_PATTERN } from '@streamcell/registry';
 
 /** Every setting of the inference service (README, "Configuration"). Parsed once at boot. */
 export const inferenceSchema = {
@@ -17,7 +18,7 @@ export const inferenceSchema = {
   host: env.string('INFERENCE_HOST', { default: '0.0.0.0', doc: 'HTTP listen address (health, metrics).' }),
   port: env.int('INFERENCE_PORT', { default: 8081, min: 0, max: 65535, doc: 'HTTP listen port (0 = any free port).' }),
   groupId: env.string('INFERENCE_GROUP_ID', { default: 'streamcell-inference', pattern: /^[A-Za-z0-9._-]+$/, doc: 'Consumer group of the inference workers; also the prefix of their transactional ids.' }),
-  modelName: env.string('MODEL_NAME', { default: 'default', doc: 'Which model (key on model.weights) to serve.' }),
+  modelName: env.string('MODEL_NAME', { default: 'default', pattern: MODEL_NAME_PATTERN, doc: 'Which model (key on model.weights) to serve.' }),
   engine: env.oneOf('INFERENCE_ENGINE', ['onnx', 'reference', 'tfjs'] as const, { default: 'onnx', doc: 'Runtime that steps the model.' }),
   tfjsBackend: env.oneOf('INFERENCE_TFJS_BACKEND', ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const, {
     default: 'wasm',

@@ -1,6 +1,7 @@
 import { env, type ConfigOf } from '@streamcell/config';
 import { defaultMaxModelBytes, topicSettings } from '@streamcell/events';
 import { kafkaConnectionSchema } from '@streamcell/kafka';
+import { MODEL_NAME_PATTERN } from '@streamcell/registry';
 
 /** The model-operations settings shared by the trainer and the `streamcell model` CLI. */
 export const modelTopicsSchema = {
@@ -8,7 +9,7 @@ export const modelTopicsSchema = {
   modelWeights: topicSettings.modelWeights,
   trainerCheckpoints: topicSettings.trainerCheckpoints,
   replicationFactor: topicSettings.replicationFactor,
-  modelName: env.string('MODEL_NAME', { default: 'default', pattern: /^[A-Za-z0-9._:@-]+$/, doc: 'Model to train and publish (its versions are keyed <model>/v<n> on model.weights; key on trainer.checkpoints).' }),
+  modelName: env.string('MODEL_NAME', { default: 'default', pattern: MODEL_NAME_PATTERN, doc: 'Model to train and publish (its versions are keyed <model>/v<n> on model.weights; key on trainer.checkpoints).' }),
   maxModelBytes: env.int('MODEL_MAX_BYTES', {
     default: defaultMaxModelBytes,
     min: 65_536,

@@ -25,6 +25,9 @@ export type RegistryKey =
  */
 export const MAX_VERSION = 2 ** 40;
 
+/** What a model name may hold (MODEL_NAME): never '/', which separates a model from its version in a key. */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9._:@-]+$/;
+
 export function versionKey(model: string, version: number): string {
   return `${model}/v${version}`;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KafkaError, ProducerFencedError, type KafkaAdmin, type KafkaConnection, type OutgoingMessage, type TransactionalProducer } from '@streamcell/kafka';
 import { encodeBundle, type WeightsBundle } from '@streamcell/model';
 import { CompactedTopicReader } from './compacted-reader';
-import { pinKey, versionKey } from './keys';
+import { MODEL_NAME_PATTERN, pinKey, versionKey } from './keys';
 import { checkSize } from './size';
 import { defaultKeepVersions, HeadMovedError, ModelPinnedError, publishTransactionalId, type PublishOptions, type RegistryListener, type RegistryOptions } from './registry-types';
 import { bundleOf, publisherHeaders, VersionLog, type LogRecord, type Pin, type VersionEntry } from './version-log';
@@ -42,6 +42,9 @@ export class ModelRegistry {
     private readonly options: RegistryOptions,
     private readonly listener: RegistryListener = {},
   ) {
+    // A '/' would make the name's keys read as another model's versions (and a publish would then
+    // retire that model's version as this one's legacy key).
+    if (!MODEL_NAME_PATTERN.test(options.model)) throw new Error(`model name ${JSON.stringify(options.model)} must match ${String(MODEL_NAME_PATTERN)}`);
     this.log = new VersionLog(options.model);
     this.reader = new CompactedTopicReader(connection, admin, {
       topic: options.topic,

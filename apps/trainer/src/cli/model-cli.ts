@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Environment } from '@streamcell/config';
 import type { OutputMeaning } from '@streamcell/model';
+import { MODEL_NAME_PATTERN } from '@streamcell/registry';
 import { modelTopicsSchema } from '../config';
 import { CliError, type CliIo } from './cli-io';
 import { runOfflineImport } from './import-command';
@@ -66,6 +67,7 @@ export async function runModelCli(argv: readonly string[], environment: Environm
     if (group !== 'model' || command === undefined) throw new CliError(`unknown command ${positional.join(' ')}\n\n${usage}`, 2);
     const config = loadConfig(modelTopicsSchema, environment);
     const model = typeof flags.get('--model') === 'string' ? (flags.get('--model') as string) : config.modelName;
+    if (!MODEL_NAME_PATTERN.test(model)) throw new CliError(`--model ${JSON.stringify(model)} must match ${String(MODEL_NAME_PATTERN)} (as MODEL_NAME)`, 2);
     if (command === 'import' && (flags.has('--dry-run') || flags.has('--out'))) {
       // No Kafka needed: import-command.ts does the whole job.
       const out = flags.get('--out');
