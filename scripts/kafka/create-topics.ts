@@ -11,7 +11,7 @@
 // 1 Kafka unreachable within CREATE_TOPICS_TIMEOUT_MS or a topic with too few partitions,
 // 78 bad configuration.
 import { env, loadConfigOrExit, type ConfigOf } from '@streamcell/config';
-import { alertTopics, defaultMaxModelBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
+import { alertTopics, checkpointMaxBytes, defaultMaxModelBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
 import { KafkaConnection, kafkaConnectionSchema, retryRetriable, startupRetryLog, type TopicReport } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 
@@ -33,7 +33,7 @@ export type CreateTopicsConfig = ConfigOf<typeof createTopicsSchema>;
 /** Every topic of the system, in the layouts the services themselves would create. */
 export function topicPlan(c: CreateTopicsConfig): TopicLayout[] {
   const alertsDlq = alertTopics(c).filter((t) => t.name !== c.alerts);
-  return [...ingestTopics(c), ...inferenceTopics(c), ...alertsDlq, modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, c.maxModelBytes)];
+  return [...ingestTopics(c), ...inferenceTopics(c), ...alertsDlq, modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, checkpointMaxBytes(c.maxModelBytes))];
 }
 
 /** Creates what is missing and verifies the rest, retrying with backoff while Kafka is unreachable. */

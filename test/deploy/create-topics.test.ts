@@ -16,6 +16,8 @@ describe('scripts/kafka/create-topics.ts', () => {
     assert.equal(byName.get('inference.state')?.partitions, 6);
     assert.equal(byName.get('inference.state')?.configs['cleanup.policy'], 'compact');
     assert.equal(byName.get('model.weights')?.configs['max.message.bytes'], '1048576');
+    // A checkpoint holds the bundle and Adam's two moments: its topic takes 4× a bundle.
+    assert.equal(byName.get('trainer.checkpoints')?.configs['max.message.bytes'], '4194304');
     assert.ok(plan.every((t) => t.replicationFactor === 3));
   });
 

@@ -14,7 +14,7 @@ export const modelTopicsSchema = {
     default: defaultMaxModelBytes,
     min: 65_536,
     max: 1_073_741_824,
-    doc: 'Largest weights bundle or checkpoint (bytes); model.weights and trainer.checkpoints are created with this max.message.bytes and a larger bundle is refused.',
+    doc: 'Largest weights bundle (bytes); model.weights is created with this max.message.bytes and a larger bundle is refused. trainer.checkpoints gets 4× it (a checkpoint holds the bundle and Adam\'s two moments).',
   }),
   createTopics: env.bool('TRAINER_CREATE_TOPICS', { default: true, doc: 'Create model.weights and trainer.checkpoints at boot when missing.' }),
   readTimeoutMs: env.int('MODEL_READ_TIMEOUT_MS', { default: 30_000, min: 1000, max: 600_000, doc: 'Longest wait to read model.weights / trainer.checkpoints up to their end at start (ms).' }),

@@ -1,4 +1,4 @@
-import { modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
+import { checkpointMaxBytes, modelWeightsTopic, trainerCheckpointsTopic } from '@streamcell/events';
 import { KafkaConnection, ProducerFencedError, retryRetriable, startupRetryLog, type BrokerStatus, type BrokerWatch, type ConsumerHealth, type KafkaAdmin, type TransactionalProducer } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import { localPublisher, ModelRegistry } from '@streamcell/registry';
@@ -204,7 +204,7 @@ export class TrainerService {
   private async connect(): Promise<void> {
     const c = this.config;
     if (c.createTopics) {
-      const reports = await this.admin.ensureTopics([modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, c.maxModelBytes)], { signal: this.abort.signal });
+      const reports = await this.admin.ensureTopics([modelWeightsTopic(c, c.maxModelBytes), trainerCheckpointsTopic(c, checkpointMaxBytes(c.maxModelBytes))], { signal: this.abort.signal });
       for (const r of reports) {
         if (r.created) this.logger.info('topic created', { topic: r.name, partitions: r.partitions });
         if (r.configDrift.length > 0) this.logger.warn('topic config differs from the expected one', { topic: r.name, drift: r.configDrift });

@@ -6,6 +6,6 @@ export { jsonArrayItemSpans, type ByteSpan } from './json-array-items';
 export { float32Max, isModelNumber } from './model-number';
 export { canonicalMapping, extractFields, isPlainObject, type FieldMapping } from './mapping';
 export { defaultStreamIdPattern, MAX_TS, rejectionOf, validateEvent, type EventFields, type ValidationRules } from './validate';
-export { alertTopics, alertsTopic, defaultMaxModelBytes, eventTopics, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from './topics';
+export { alertTopics, alertsTopic, checkpointMaxBytes, defaultMaxModelBytes, eventTopics, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from './topics';
 export { decodePrediction, encodePrediction, float32Json, predictionRejectReasons, type DecodedPrediction, type PredictionRejectReason, type PredictionV1 } from './prediction';
 export { alertRejectReasons, decodeAlert, encodeAlert, type AlertRejectReason, type AlertV1, type DecodedAlert } from './alert';

@@ -61,8 +61,17 @@ export function modelWeightsTopic(t: { modelWeights: string; replicationFactor: 
   };
 }
 
+/**
+ * The largest checkpoint for weights bundles of up to `maxModelBytes`: a checkpoint holds the
+ * working bundle and Adam's two moments (each as large as the weights) plus small statistics, so
+ * about 3× the bundle; 4× leaves room. Capped at Kafka's largest max.message.bytes (int32).
+ */
+export function checkpointMaxBytes(maxModelBytes: number): number {
+  return Math.min(4 * maxModelBytes, 2 ** 31 - 1);
+}
+
 /** trainer.checkpoints: one key per model name, compacted. */
-export function trainerCheckpointsTopic(t: { trainerCheckpoints: string; replicationFactor: number }, maxMessageBytes = defaultMaxModelBytes): TopicLayout {
+export function trainerCheckpointsTopic(t: { trainerCheckpoints: string; replicationFactor: number }, maxMessageBytes = checkpointMaxBytes(defaultMaxModelBytes)): TopicLayout {
   return {
     name: t.trainerCheckpoints,
     partitions: 1,

@@ -1,4 +1,5 @@
 import type { KafkaAdmin, KafkaConnection, TransactionalProducer } from '@streamcell/kafka';
+import { checkpointMaxBytes } from '@streamcell/events';
 import { checkSize, CompactedTopicReader } from '@streamcell/registry';
 import type { TrainerConfig } from '../config';
 import { decodeCheckpoint, encodeCheckpoint, type TrainerCheckpoint } from '../training/checkpoint';
@@ -29,7 +30,7 @@ export class CheckpointStore {
     const reader = new CompactedTopicReader(this.connection, this.admin, {
       topic: c.trainerCheckpoints,
       groupPrefix: `${c.groupId}.checkpoints`,
-      maxRecordBytes: c.maxModelBytes,
+      maxRecordBytes: checkpointMaxBytes(c.maxModelBytes),
       onRecords: (messages) => {
         for (const m of messages) if (m.key?.toString() === c.modelName && m.value !== null) newest = m.value;
       },
@@ -56,7 +57,8 @@ export class CheckpointStore {
 
   async write(c: TrainerCheckpoint): Promise<void> {
     const bytes = encodeCheckpoint(c);
-    checkSize(`checkpoint of ${c.modelName}`, bytes, this.config.maxModelBytes);
+    // Adam's moments make a checkpoint ~3× its bundle: a bundle within MODEL_MAX_BYTES must always be checkpointable.
+    checkSize(`checkpoint of ${c.modelName}`, bytes, checkpointMaxBytes(this.config.maxModelBytes));
     await this.writer.commit([{ topic: this.config.trainerCheckpoints, messages: [{ key: c.modelName, value: bytes }] }], []);
   }
 
