@@ -148,16 +148,20 @@ export class PartitionRunner {
       this.task.status = 'broken';
       // The re-initialisation must not wait for another fetch: with the fetch loop held by this
       // partition's backpressure, none would come, and every partition would stop.
-      this.retryLater();
+      this.pumpAgain(this.ctx.retryDelayMs === 0 ? 0 : RETRY_BROKEN_MS);
     } finally {
       this.pumping = false;
     }
   }
 
-  /** Runs the pump again after a pause, with at least one (empty) batch to take it to processQueued. */
-  private retryLater(): void {
+  /**
+   * Runs the pump again after `delayMs` (a timer even at 0: called from the pump's own catch, a
+   * direct call would find it still pumping), with at least one (empty) batch to take it to
+   * processQueued's re-initialisation.
+   */
+  private pumpAgain(delayMs: number): void {
     if (this.inbox.length === 0) this.inbox.push([]);
-    setTimeout(() => void this.pump(), this.ctx.retryDelayMs === 0 ? 0 : RETRY_BROKEN_MS).unref();
+    setTimeout(() => void this.pump(), delayMs).unref();
   }
 
   private async processQueued(messages: readonly ConsumedMessage[]): Promise<void> {
@@ -265,8 +269,7 @@ export class PartitionRunner {
         this.ctx.failure('reinitialised');
         this.ctx.logger.error('commit failed repeatedly; re-initialising the partition from its last commit', { partition: this.partition, error: String(e) });
         this.task.status = 'broken';
-        if (this.inbox.length === 0) this.inbox.push([]);
-        void this.pump();
+        this.pumpAgain(0);
         return;
       }
     }
