@@ -118,20 +118,22 @@ async function benchMode(kafka: Kafka, brokers: string, prefix: string, mode: 'e
     let readyAt = Infinity;
     const admin = kafka.admin();
     await admin.connect();
-    // The backlog is the preloaded events plus the earlier runs' live events on the same topic:
-    // declared drained at the preload alone, a later run's live phase would queue behind the rest
-    // and its latency would be mostly that queue.
-    const backlog = await topicTotal(admin, env.TOPIC_EVENTS).catch(async (e: unknown) => {
+    let backlog: number;
+    try {
+      // The backlog is the preloaded events plus the earlier runs' live events on the same topic:
+      // declared drained at the preload alone, a later run's live phase would queue behind the
+      // rest and its latency would be mostly that queue.
+      backlog = await topicTotal(admin, env.TOPIC_EVENTS);
+      // Progress sampled every 100 ms (a failed sample is retried, not fatal).
+      await waitFor('backlog drained', async () => {
+        if (readyAt === Infinity && (await ready(port))) readyAt = Date.now();
+        const n = await committedTotal(admin, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS);
+        samples.push({ t: Date.now(), n });
+        return n >= backlog && readyAt !== Infinity;
+      }, { timeoutMs: 1_800_000, intervalMs: 100 });
+    } finally {
       await admin.disconnect();
-      throw e;
-    });
-    // Progress sampled every 100 ms (a failed sample is retried, not fatal).
-    await waitFor('backlog drained', async () => {
-      if (readyAt === Infinity && (await ready(port))) readyAt = Date.now();
-      const n = await committedTotal(admin, env.INFERENCE_GROUP_ID, env.TOPIC_EVENTS);
-      samples.push({ t: Date.now(), n });
-      return n >= backlog && readyAt !== Infinity;
-    }, { timeoutMs: 1_800_000, intervalMs: 100 }).finally(() => admin.disconnect());
+    }
     const { eventsPerSec, window: rateWindow } = steadyRate(samples, backlog, readyAt);
     const t0 = samples.find((x) => x.n > 0)?.t ?? Date.now();
     const drained = await scrape(port);
