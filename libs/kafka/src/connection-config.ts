@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { env, type ConfigOf } from '@streamcell/config';
+import { ConfigError, env, type ConfigOf } from '@streamcell/config';
 
 /**
  * Connection settings shared by every app. Plaintext on loopback by default; TLS and SASL
@@ -37,14 +37,17 @@ export type SaslOptions =
   | { mechanism: 'scram-sha-256'; username: string; password: string }
   | { mechanism: 'scram-sha-512'; username: string; password: string };
 
-/** Resolves TLS files and checks SASL credentials; throws with the variable names to fix. */
+/**
+ * Resolves TLS files and checks SASL credentials. Throws a ConfigError naming the variables to fix,
+ * so a service stops with EX_CONFIG like any other bad setting rather than with a stack trace.
+ */
 export function resolveSecurity(cfg: KafkaConnectionConfig): { ssl: TlsOptions | undefined; sasl: SaslOptions | undefined } {
   const read = (file: string | undefined, variable: string): string | undefined => {
     if (file === undefined) return undefined;
     try {
       return readFileSync(file, 'utf8');
     } catch (e) {
-      throw new Error(`${variable}=${file} cannot be read: ${(e as Error).message}`);
+      throw new ConfigError([`${variable}=${file} cannot be read: ${(e as Error).message}`]);
     }
   };
   const ssl: TlsOptions | undefined = cfg.ssl
@@ -57,7 +60,7 @@ export function resolveSecurity(cfg: KafkaConnectionConfig): { ssl: TlsOptions |
     : undefined;
   if (cfg.saslMechanism === 'none') return { ssl, sasl: undefined };
   if (cfg.saslUsername === undefined || cfg.saslPassword === undefined) {
-    throw new Error(`KAFKA_SASL_MECHANISM=${cfg.saslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+    throw new ConfigError([`KAFKA_SASL_MECHANISM=${cfg.saslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`]);
   }
   return { ssl, sasl: { mechanism: cfg.saslMechanism, username: cfg.saslUsername, password: cfg.saslPassword } };
 }

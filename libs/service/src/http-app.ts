@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyHttpOptions } from 'fastify';
 import type { Server } from 'node:http';
+import { ConfigError } from '@streamcell/config';
 import type { JsonLogger } from '@streamcell/observability';
 
 /** Fastify server options a service may set: body limit and connection timeouts. */
@@ -24,7 +25,8 @@ export async function createHttpApp(
  * shutdown hooks: finish work, commit, leave groups) and exit 0 (or process.exitCode). Signals arriving while it closes
  * are ignored: a Ctrl-C reaches a whole process group, so a supervisor's SIGTERM often follows the
  * terminal's SIGINT, and neither should cut the graceful close short (the supervisor or the
- * orchestrator's grace period ends with SIGKILL if it hangs). A failure to start exits 1.
+ * orchestrator's grace period ends with SIGKILL if it hangs). A failure to start exits 1, or 78
+ * (EX_CONFIG) when it is a ConfigError.
  */
 export function runService(name: string, main: () => Promise<INestApplication>): void {
   main().then(
@@ -47,6 +49,12 @@ export function runService(name: string, main: () => Promise<INestApplication>):
       process.on('SIGINT', shutdown);
     },
     (e: unknown) => {
+      // A setting found wrong only while building the app (an unreadable TLS file, SASL without
+      // credentials) is still a configuration error: the message, no stack, EX_CONFIG.
+      if (e instanceof ConfigError) {
+        process.stderr.write(`${name}: ${e.message}\n`);
+        process.exit(78);
+      }
       process.stderr.write(`${name}: failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exit(1);
     },
