@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -19,6 +20,15 @@ describe('WorkerState directories', () => {
     assert.ok(existsSync(join(dir, 'spill-1')), "the other thread's spill is left alone");
     await threads[1].close();
     assert.equal(existsSync(dir), false);
+  });
+
+  it("without INFERENCE_STATE_DIR, the first thread removes a SIGKILLed process's spill directory", async () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const left = join(tmpdir(), `streamcell-inference-${gone}`);
+    mkdirSync(join(left, 'spill'), { recursive: true });
+    const state = new WorkerState(config(''), 0, () => undefined, admin, quiet);
+    await state.close();
+    assert.equal(existsSync(left), false);
   });
 
   it('keeps a configured INFERENCE_STATE_DIR and its checkpoint (a warm restart reads it)', async () => {

@@ -6,6 +6,7 @@ import type { JsonLogger } from '@streamcell/observability';
 import type { InferenceConfig } from '../config';
 import type { PartitionTask } from '../partition-task';
 import { StreamStore } from '../stream-store';
+import { removeDeadProcessDirs, TEMP_STATE_PREFIX } from './dead-spill-sweep';
 import { HostStateCache } from './host-cache';
 import { LmdbTier } from './lmdb-tier';
 import { LocalCheckpoint } from './local-checkpoint';
@@ -36,7 +37,11 @@ export class WorkerState {
     private readonly admin: Pick<KafkaAdmin, 'startOffsets' | 'endOffsets'>,
     private readonly logger: JsonLogger,
   ) {
-    this.tempDir = config.stateDir === '' ? join(tmpdir(), `streamcell-inference-${process.pid}`) : undefined;
+    this.tempDir = config.stateDir === '' ? join(tmpdir(), `${TEMP_STATE_PREFIX}${process.pid}`) : undefined;
+    if (this.tempDir !== undefined && thread === 0) {
+      const removed = removeDeadProcessDirs(tmpdir());
+      if (removed.length > 0) logger.info('removed spill directories of processes no longer running', { directories: removed });
+    }
     const stateDir = this.tempDir ?? config.stateDir;
     // The spill tier is a cache of this thread's streams; the checkpoint directory is shared (LMDB
     // takes writers from several threads), so a partition's checkpoint is found by whichever
