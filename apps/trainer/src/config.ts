@@ -9,7 +9,7 @@ export const modelTopicsSchema = {
   modelWeights: topicSettings.modelWeights,
   trainerCheckpoints: topicSettings.trainerCheckpoints,
   replicationFactor: topicSettings.replicationFactor,
-  modelName: env.string('MODEL_NAME', { default: 'default', pattern: MODEL_NAME_PATTERN, doc: 'Model to train and publish (its versions are keyed <model>/v<n> on model.weights; key on trainer.checkpoints).' }),
+  modelName: env.string('MODEL_NAME', { default: 'default', pattern: MODEL_NAME_PATTERN, doc: 'Model to train and publish (its versions are keyed <model>/v<n> on model.weights; <weights topic>/<model> on trainer.checkpoints).' }),
   maxModelBytes: env.int('MODEL_MAX_BYTES', {
     default: defaultMaxModelBytes,
     min: 65_536,

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readTopicToEnd, TopicReader, waitFor } from '@streamcell/testing';
 import { createTrainerApp, trainerServiceOf } from '../src/app.factory';
 import type { TrainerConfig } from '../src/config';
+import { checkpointKey } from '../src/model-ops/checkpoint-store';
 import { decodeCheckpoint } from '../src/training/checkpoint';
 import { bundlesOf, createEventsTopic, newId, produceSine, trainerTestConfig } from './support';
 
@@ -56,7 +57,7 @@ describe('trainer against a real broker', () => {
     assert.ok(v2.spec.streamScaling !== null);
 
     const ck = await waitFor('checkpoint', () => {
-      const last = checkpoints.messages.filter((m) => m.key?.toString() === 'sine').at(-1);
+      const last = checkpoints.messages.filter((m) => m.key?.toString() === checkpointKey(config)).at(-1);
       return last === undefined ? undefined : decodeCheckpoint(last.value!);
     });
     assert.ok(ck.headVersion >= 1);
@@ -84,7 +85,7 @@ describe('trainer against a real broker', () => {
     // Both topics read to their end offsets now that the trainer is closed (the test's readers
     // follow them a moment behind its last writes).
     const lastPublished = Math.max(...bundlesOf({ messages: await readTopicToEnd(config, config.modelWeights) }, 'sine').map((b) => b.version));
-    const lastCheckpoint = decodeCheckpoint((await readTopicToEnd(config, config.trainerCheckpoints)).filter((m) => m.key?.toString() === 'sine').at(-1)!.value!);
+    const lastCheckpoint = decodeCheckpoint((await readTopicToEnd(config, config.trainerCheckpoints)).filter((m) => m.key?.toString() === checkpointKey(config)).at(-1)!.value!);
     assert.equal(lastCheckpoint.headVersion, lastPublished, 'the last checkpoint was taken after the last publication');
 
     const restarted = await startTrainer(config);
