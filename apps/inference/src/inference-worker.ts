@@ -9,6 +9,7 @@ import type { InferenceMetrics } from './inference.metrics';
 import { ModelHost } from './model-host';
 import { PartitionInitialiser } from './partition-initialiser';
 import type { CommitSnapshot } from './partition-task';
+import { PartitionLag } from './partition-lag';
 import { PartitionSet } from './partition-set';
 import { StepScheduler } from './step-scheduler';
 import { WorkerState } from './state-tiers/worker-state';
@@ -40,6 +41,7 @@ export class InferenceWorker {
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly state: WorkerState;
   private readonly scheduler: StepScheduler;
+  private readonly lag: PartitionLag;
   private stopping = false;
   private readonly abort = new AbortController();
   private startFailure: Error | undefined;
@@ -58,6 +60,7 @@ export class InferenceWorker {
     this.brokers = this.admin.watch();
     this.state = new WorkerState(config, thread, (reason) => metrics.evictions.inc({ reason }), this.admin, logger);
     this.store = this.state.store;
+    this.lag = new PartitionLag(metrics.consumerLag);
     this.scheduler = new StepScheduler(
       () => this.host.current(),
       (batch, seconds) => {
@@ -250,11 +253,11 @@ export class InferenceWorker {
     // The handler only queues the batch and returns, so the next fetch overlaps with processing
     // (kafkajs fetches again only once every handler of a round has returned).
     await this.consumer.start(async (messages, ctx) => {
-      const last = messages[messages.length - 1];
-      this.metrics.consumerLag.set({ partition: String(last.partition) }, Math.max(0, Number(BigInt(ctx.highWatermark) - BigInt(last.offset) - 1n)));
       // Stale: fetched before a re-initialisation's seek. Its offsets may lie past the ones the
       // seek will fetch again, and taking them would make those look already processed.
       if (this.stopping || !ctx.isActive()) return 'rewound';
+      const last = messages[messages.length - 1];
+      this.lag.report(last.partition, last.offset, ctx.highWatermark);
       return this.partitions.offer(messages);
     });
     if (this.guarantee.onInterval) this.commitTimer = setInterval(() => void this.partitions.commitAll('interval'), this.config.commitIntervalMs);
@@ -264,7 +267,9 @@ export class InferenceWorker {
   }
 
   private onAssignment(assignment: Assignment): void {
-    this.partitions.assign(new Set(assignment.get(this.config.events) ?? []));
+    const assigned = new Set(assignment.get(this.config.events) ?? []);
+    this.lag.keepOnly(assigned);
+    this.partitions.assign(assigned);
   }
 
   private committed(snapshot: CommitSnapshot, seconds: number): void {
