@@ -47,6 +47,14 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
+  it("keeps Kafka's data on the named volume", () => {
+    const kafka = compose.services.kafka;
+    const dataMount = (kafka?.volumes ?? []).find((v) => v.startsWith('kafka-data:'))?.split(':')[1];
+    assert.ok(dataMount !== undefined, 'kafka-data is mounted');
+    // The image writes to /tmp/kraft-combined-logs unless told otherwise.
+    assert.equal(kafka?.environment?.KAFKA_LOG_DIRS, dataMount);
+  });
+
   it('depends only on services that exist, without cycles', () => {
     const deps = (s: ComposeService): string[] => (Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}));
     for (const [name, s] of Object.entries(compose.services)) {

@@ -217,6 +217,8 @@ for (const overlay of ['cpu', 'gpu'] as const) {
       const fromEnv = trigger.metadata.bootstrapServersFromEnv;
       assert.ok(fromEnv !== undefined && environment[fromEnv] !== undefined, 'bootstrapServersFromEnv names a variable of the container');
       assert.ok(Number(trigger.metadata.lagThreshold) > 0);
+      // The consumer starts a new group at the earliest event; KEDA must count lag from there too.
+      assert.equal(trigger.metadata.offsetResetPolicy, 'earliest');
       // Every thread is a group member (INFERENCE_THREADS; 0 would follow the node's cores, which a manifest cannot know).
       assert.ok(config.threads > 0, 'INFERENCE_THREADS set explicitly');
       assert.ok(so.maxReplicaCount * config.threads <= config.eventsPartitions, 'no more group members than partitions');

@@ -13,7 +13,8 @@ export interface PipelineOptions {
   readonly policy: RetryPolicy;
   readonly resolveAfterMs: number;
   /** Live view base URL; `?stream=<id>` is appended. */
-  readonly liveViewUrl: string;
+  /** Undefined: no live view is reachable, and alerts carry no link. */
+  readonly liveViewUrl: string | undefined;
 }
 
 /** What the handler lends the pipeline for one record: the consumer's heartbeat and the stop signal. */
@@ -96,7 +97,7 @@ export class AlertPipeline {
       // After the start even when the event's time is ahead of ours (a producer's clock, ingest's
       // allowed future skew): Alertmanager refuses an alert that ends before it starts.
       endsAt: new Date(Math.max(takenAt, alert.ts) + this.options.resolveAfterMs),
-      liveViewUrl: liveViewLink(this.options.liveViewUrl, alert.stream),
+      liveViewUrl: this.options.liveViewUrl === undefined ? undefined : liveViewLink(this.options.liveViewUrl, alert.stream),
     };
   }
 

@@ -27,7 +27,9 @@ export const alertsSchema = {
   }),
   floodControl: env.bool('ALERTS_FLOOD_CONTROL', { default: true, doc: 'One firing alert per stream: later alerts of the stream are counted and dropped until it resolves.' }),
   floodControlMaxStreams: env.int('ALERTS_FLOOD_CONTROL_MAX_STREAMS', { default: 100_000, min: 1, max: 10_000_000, doc: 'Firing streams remembered; past it the one that resolves soonest is forgotten early.' }),
-  liveViewUrl: env.string('ALERTS_LIVE_VIEW_URL', { default: 'http://127.0.0.1:8080/live', doc: 'Live view address linked from each alert (`?stream=<id>` is appended).' }),
+  liveViewUrl: env.optionalString('ALERTS_LIVE_VIEW_URL', {
+    doc: 'Live view address, as the people reading alerts reach it, linked from each alert (`?stream=<id>` is appended). Unset: alerts carry no link (`npm start` sets its own).',
+  }),
   timeoutMs: env.int('ALERTS_DELIVERY_TIMEOUT_MS', { default: 5000, min: 100, max: 120_000, doc: 'Timeout of one delivery attempt (ms).' }),
   maxAttempts: env.int('ALERTS_MAX_ATTEMPTS', { default: 8, min: 1, max: 100, doc: 'Attempts per alert and target before it is dead-lettered (1 = no retry).' }),
   backoffInitialMs: env.int('ALERTS_BACKOFF_INITIAL_MS', { default: 500, min: 1, max: 600_000, doc: 'Wait before the first retry; doubles per retry, with jitter (ms).' }),

@@ -34,13 +34,13 @@ export function toPostableAlert(d: Delivery, severity: string): Record<string, u
       threshold: String(a.threshold),
       forecast: vector(a.expected),
       actual: vector(a.actual),
-      live_view: d.liveViewUrl,
+      ...(d.liveViewUrl === undefined ? {} : { live_view: d.liveViewUrl }),
       idempotency_key: d.idempotencyKey,
     },
     startsAt: d.startsAt.toISOString(),
     endsAt: d.endsAt.toISOString(),
     // Alertmanager's UI shows this as the alert's source link.
-    generatorURL: d.liveViewUrl,
+    ...(d.liveViewUrl === undefined ? {} : { generatorURL: d.liveViewUrl }),
   };
 }
 

@@ -9,7 +9,8 @@ export interface Delivery {
   /** When the alert resolves unless something extends it (ALERTS_RESOLVE_AFTER_MS after it was taken). */
   readonly endsAt: Date;
   /** The live view with this alert's stream selected. */
-  readonly liveViewUrl: string;
+  /** The live view with the alert's stream selected; undefined when no live view is configured. */
+  readonly liveViewUrl: string | undefined;
 }
 
 /** Where alerts go: Alertmanager or a webhook. `deliver` resolves once the target accepted the alert. */

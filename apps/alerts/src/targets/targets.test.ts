@@ -7,7 +7,7 @@ import type { AlertV1 } from '@streamcell/events';
 import { toPostableAlert, AlertmanagerTarget } from './alertmanager-target';
 import { postJson } from './http-post';
 import { DeliveryError, type Delivery } from './target';
-import { signWebhook, WebhookTarget } from './webhook-target';
+import { signWebhook, webhookBody, WebhookTarget } from './webhook-target';
 
 const alert: AlertV1 = { stream: 'pump-1', ts: 1_764_420_000_000, rule: 'residual_zscore', score: 8.5, threshold: 1, residual: 2.5, expected: [1, NaN], actual: [3, 4], model: { name: 'm', version: 7 } };
 const delivery: Delivery = { alert, idempotencyKey: 'k'.repeat(32), startsAt: new Date(alert.ts), endsAt: new Date(alert.ts + 60_000), liveViewUrl: 'http://live?stream=pump-1' };
@@ -89,6 +89,14 @@ describe('toPostableAlert', () => {
     assert.equal(a.annotations.actual, '[3, 4]');
     assert.equal(a.annotations.live_view, delivery.liveViewUrl);
     assert.equal(a.endsAt, '2025-11-29T12:41:00.000Z');
+    assert.equal((a as { generatorURL?: string }).generatorURL, delivery.liveViewUrl);
+  });
+
+  it('carries no live view link when none is configured (no dead link to an address nobody reaches)', () => {
+    const a = toPostableAlert({ ...delivery, liveViewUrl: undefined }, 'warning') as { annotations: Record<string, string>; generatorURL?: string };
+    assert.equal('live_view' in a.annotations, false);
+    assert.equal('generatorURL' in a, false);
+    assert.equal((JSON.parse(webhookBody({ ...delivery, liveViewUrl: undefined })) as { liveViewUrl: unknown }).liveViewUrl, null);
   });
 });
 

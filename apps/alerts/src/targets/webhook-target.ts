@@ -31,7 +31,7 @@ export function webhookBody(d: Delivery): string {
     status: 'firing',
     startsAt: d.startsAt.toISOString(),
     endsAt: d.endsAt.toISOString(),
-    liveViewUrl: d.liveViewUrl,
+    liveViewUrl: d.liveViewUrl ?? null,
     alert: { ...d.alert, expected: Array.from(d.alert.expected), actual: Array.from(d.alert.actual) },
   });
 }
