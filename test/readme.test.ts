@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Schema } from '@streamcell/config';
+import { describeSchema, type Schema } from '@streamcell/config';
 import { Metrics } from '@streamcell/observability';
 import { AlertsMetrics } from '../apps/alerts/src/alerts.metrics';
 import { alertsSchema } from '../apps/alerts/src/config';
@@ -30,6 +30,15 @@ describe('README', () => {
     assert.deepEqual(undocumented(inferenceSchema), []);
     assert.deepEqual(undocumented(trainerSchema), []);
     assert.deepEqual(undocumented(alertsSchema), []);
+  });
+
+  it('shows every setting as its schema describes it: default, expected form and meaning', () => {
+    const docs = [readme, ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => readFileSync(join(root, 'docs', f), 'utf8'))].join('\n');
+    for (const [app, schema] of [['ingest', ingestSchema], ['inference', inferenceSchema], ['trainer', trainerSchema], ['alerts', alertsSchema]] as const) {
+      // The rows `scripts/docs/config-table.ts <app>` prints; a stale default or meaning fails here.
+      const rows = describeSchema(schema).split('\n').slice(2);
+      assert.deepEqual(rows.filter((row) => !docs.includes(row)), [], app);
+    }
   });
 
   it('documents every metric of every service', async () => {

@@ -11,19 +11,13 @@
 // 1 Kafka unreachable within CREATE_TOPICS_TIMEOUT_MS or a topic with too few partitions,
 // 78 bad configuration.
 import { env, loadConfigOrExit, type ConfigOf } from '@streamcell/config';
-import { alertTopics, checkpointMaxBytes, defaultMaxModelBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
+import { alertTopics, checkpointMaxBytes, inferenceTopics, ingestTopics, modelWeightsTopic, topicSettings, trainerCheckpointsTopic, type TopicLayout } from '@streamcell/events';
 import { KafkaConnection, kafkaConnectionSchema, retryRetriable, startupRetryLog, type TopicReport } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 
 export const createTopicsSchema = {
   ...kafkaConnectionSchema,
   ...topicSettings,
-  maxModelBytes: env.int('MODEL_MAX_BYTES', {
-    default: defaultMaxModelBytes,
-    min: 65_536,
-    max: 1_073_741_824,
-    doc: 'max.message.bytes of model.weights and trainer.checkpoints (must match the trainer\'s MODEL_MAX_BYTES).',
-  }),
   timeoutMs: env.int('CREATE_TOPICS_TIMEOUT_MS', { default: 120_000, min: 1000, max: 3_600_000, doc: 'How long to keep retrying while Kafka is unreachable (ms).' }),
   logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info', doc: 'Lowest level logged.' }),
 };

@@ -12,6 +12,7 @@ export const inferenceSchema = {
   predictions: topicSettings.predictions,
   alerts: topicSettings.alerts,
   modelWeights: topicSettings.modelWeights,
+  maxModelBytes: topicSettings.maxModelBytes,
   inferenceState: topicSettings.inferenceState,
   eventsPartitions: topicSettings.eventsPartitions,
   replicationFactor: topicSettings.replicationFactor,

@@ -129,7 +129,7 @@ export class InferenceWorker {
     this.weights = new WeightsFeed(
       this.connection,
       this.admin,
-      { topic: config.modelWeights, modelName: config.modelName, groupPrefix: config.groupId },
+      { topic: config.modelWeights, modelName: config.modelName, groupPrefix: config.groupId, maxModelBytes: config.maxModelBytes },
       this.host.apply,
       (error) => metrics.weightsRefused.inc({ error: error.name }),
       logger,
@@ -169,7 +169,7 @@ export class InferenceWorker {
         async () => {
           if (this.config.createTopics) {
             // events too (same layout as ingest's, idempotent): workers may start before ingest.
-            await this.admin.ensureTopics([...eventTopics(this.config), ...inferenceTopics(this.config), modelWeightsTopic(this.config)], { signal });
+            await this.admin.ensureTopics([...eventTopics(this.config), ...inferenceTopics(this.config), modelWeightsTopic(this.config, this.config.maxModelBytes)], { signal });
           }
           if (!this.stopping) await this.weights.start();
         },

@@ -1,5 +1,5 @@
 import { env, type ConfigOf } from '@streamcell/config';
-import { defaultMaxModelBytes, topicSettings } from '@streamcell/events';
+import { topicSettings } from '@streamcell/events';
 import { kafkaConnectionSchema } from '@streamcell/kafka';
 import { MODEL_NAME_PATTERN } from '@streamcell/registry';
 
@@ -10,12 +10,7 @@ export const modelTopicsSchema = {
   trainerCheckpoints: topicSettings.trainerCheckpoints,
   replicationFactor: topicSettings.replicationFactor,
   modelName: env.string('MODEL_NAME', { default: 'default', pattern: MODEL_NAME_PATTERN, doc: 'Model to train and publish (its versions are keyed <model>/v<n> on model.weights; <weights topic>/<model> on trainer.checkpoints).' }),
-  maxModelBytes: env.int('MODEL_MAX_BYTES', {
-    default: defaultMaxModelBytes,
-    min: 65_536,
-    max: 1_073_741_824,
-    doc: 'Largest weights bundle (bytes); model.weights is created with this max.message.bytes and a larger bundle is refused. trainer.checkpoints gets 4× it (a checkpoint holds the bundle and Adam\'s two moments).',
-  }),
+  maxModelBytes: topicSettings.maxModelBytes,
   createTopics: env.bool('TRAINER_CREATE_TOPICS', { default: true, doc: 'Create model.weights and trainer.checkpoints at boot when missing.' }),
   readTimeoutMs: env.int('MODEL_READ_TIMEOUT_MS', { default: 30_000, min: 1000, max: 600_000, doc: 'Longest wait to read model.weights / trainer.checkpoints up to their end at start (ms).' }),
 };

@@ -1,5 +1,8 @@
 import { env } from '@streamcell/config';
 
+/** Largest weights bundle (and checkpoint) the model topics accept; bigger bundles are refused with a clear error. */
+export const defaultMaxModelBytes = 16 * 1024 * 1024;
+
 /**
  * Topic names and layout shared by every service (README, "Topics"). Each app includes the
  * settings it needs in its own config schema, so a deployment can rename topics consistently.
@@ -15,6 +18,12 @@ export const topicSettings = {
   inferenceState: env.string('TOPIC_INFERENCE_STATE', { default: 'inference.state', doc: 'State changelog (compacted, co-partitioned with events).' }),
   trainerCheckpoints: env.string('TOPIC_TRAINER_CHECKPOINTS', { default: 'trainer.checkpoints', doc: 'Trainer checkpoints (compacted).' }),
   eventsPartitions: env.int('EVENTS_PARTITIONS', { default: 12, min: 1, max: 10_000, doc: 'Partitions of events (and of the state changelog).' }),
+  maxModelBytes: env.int('MODEL_MAX_BYTES', {
+    default: defaultMaxModelBytes,
+    min: 65_536,
+    max: 1_073_741_824,
+    doc: 'Largest weights bundle (bytes), the same for every process: model.weights is created with this max.message.bytes (trainer.checkpoints with 4× it: a checkpoint holds the bundle and Adam\'s two moments), and a larger bundle is refused when published or read.',
+  }),
   replicationFactor: env.int('TOPIC_REPLICATION_FACTOR', { default: 1, min: 1, max: 32, doc: 'Replication factor of topics streamcell creates.' }),
 };
 
@@ -45,8 +54,6 @@ export function ingestTopics(t: { events: string; eventsRaw: string; eventsDlq: 
   ];
 }
 
-/** Largest weights bundle (and checkpoint) the model topics accept; bigger bundles are refused with a clear error. */
-export const defaultMaxModelBytes = 16 * 1024 * 1024;
 
 /** model.weights: one key per model version (libs/registry), compacted; sized for the model. */
 export function modelWeightsTopic(t: { modelWeights: string; replicationFactor: number }, maxMessageBytes = defaultMaxModelBytes): TopicLayout {
