@@ -66,7 +66,18 @@ describe('npm start settings', () => {
     assert.equal(s.env['INGEST_PORT'], '40123');
   });
 
+  it('reads a blank port as unset (the default), as the services do, not as "any free port"', async () => {
+    const s = await startSettings({ INGEST_PORT: '', ALERTS_PORT: ' ' }, 'b:1', () => Promise.resolve(40123));
+    assert.equal(s.ingest.port, 8080);
+    assert.equal(s.alerts.port, 8083);
+  });
+
   it('refuses a bad setting before starting anything, naming the variable', async () => {
     await assert.rejects(startSettings({ INFERENCE_PORT: 'eighty' }, 'b:1'), (e: unknown) => e instanceof ConfigError && e.message.includes('INFERENCE_PORT'));
+  });
+
+  it('refuses settings that are each valid but wrong together, as the trainer and alerts services would', async () => {
+    await assert.rejects(startSettings({ TRAINER_K1: '64', TRAINER_K2: '32' }, 'b:1'), (e: unknown) => e instanceof ConfigError && /TRAINER_K2=32 must be >= TRAINER_K1=64/.test(e.message));
+    await assert.rejects(startSettings({ ALERTS_WEBHOOK_URLS: 'http://127.0.0.1:1/hook' }, 'b:1'), (e: unknown) => e instanceof ConfigError && e.message.includes('ALERTS_WEBHOOK_SECRET'));
   });
 });

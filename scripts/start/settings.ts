@@ -6,12 +6,12 @@
  */
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
-import { loadConfig, type Environment } from '@streamcell/config';
+import { ConfigError, loadConfig, type Environment } from '@streamcell/config';
 import { defaultAlertmanagerBin } from '@streamcell/testing';
-import { alertsSchema } from '../../apps/alerts/src/config';
+import { alertsConfigProblems, alertsSchema } from '../../apps/alerts/src/config';
 import { ingestSchema } from '../../apps/ingest/src/config';
 import { inferenceSchema } from '../../apps/inference/src/config';
-import { trainerSchema } from '../../apps/trainer/src/config';
+import { crossCheck, trainerSchema } from '../../apps/trainer/src/config';
 
 /** npm start's choices where the user set nothing: loopback only, a smaller model trained sooner, fewer alerts. */
 export const startDefaults: Readonly<Record<string, string>> = {
@@ -88,13 +88,20 @@ export async function startSettings(
   const env: Record<string, string> = { ...startDefaults };
   for (const [k, v] of Object.entries(environment)) if (v !== undefined) env[k] = v;
   env['KAFKA_BROKERS'] = brokers;
-  for (const variable of portVariables) if (env[variable] !== undefined && Number(env[variable]) === 0) env[variable] = String(await pickPort());
+  // Blank is unset (the schema's default), as the services read it; only an explicit 0 picks a port.
+  for (const variable of portVariables) if (env[variable] !== undefined && env[variable].trim() !== '' && Number(env[variable]) === 0) env[variable] = String(await pickPort());
   const ingest = loadConfig(ingestSchema, env);
   const inference = loadConfig(inferenceSchema, env);
   const trainer = loadConfig(trainerSchema, env);
+  // The checks across settings too (TRAINER_K2 >= TRAINER_K1, ...): otherwise the trainer alone
+  // would stop with them, after the broker and the other services had started.
+  const trainerProblems = crossCheck(trainer);
+  if (trainerProblems.length > 0) throw new ConfigError(trainerProblems);
   // The live view the alerts link to is this ingest's, unless the user points elsewhere.
   env['ALERTS_LIVE_VIEW_URL'] ??= `${reachable(ingest.host, ingest.port)}/live`;
   const alerts = loadConfig(alertsSchema, env);
+  const alertsProblems = alertsConfigProblems(alerts, { targetRequired: false });
+  if (alertsProblems.length > 0) throw new ConfigError(alertsProblems);
   const alertmanagerBin = env['ALERTMANAGER_BIN'] ?? defaultAlertmanagerBin;
   const alertDelivery: StartSettings['alertDelivery'] =
     alerts.alertmanagerUrls.length + alerts.webhookUrls.length > 0

@@ -120,9 +120,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   mkdirSync(logs, { recursive: true });
 
-  let brokers = process.env.KAFKA_BROKERS;
-  if (brokers === undefined || brokers === '') {
-    brokers = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+  const configured = process.env.KAFKA_BROKERS;
+  const localBroker = configured === undefined || configured === '';
+  const brokers = localBroker ? `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}` : configured;
+  // Every setting is checked before anything starts: a bad value costs no broker start.
+  const settings = await startSettings(process.env, brokers);
+  const { env, ingest, inference, trainer } = settings;
+
+  if (localBroker) {
     const alreadyUp = kafkaScript('status');
     if (!alreadyUp) {
       say('== starting a local Kafka broker (scripts/kafka/kafka.sh)');
@@ -130,9 +135,6 @@ async function main(): Promise<void> {
       startedBroker = true;
     } else say(`== reusing the broker already running on ${brokers}`);
   } else say(`== using KAFKA_BROKERS=${brokers}`);
-
-  const settings = await startSettings(process.env, brokers);
-  const { env, ingest, inference, trainer } = settings;
 
   say('== creating topics');
   const topics = spawnSync(process.execPath, ['-r', join(root, 'scripts/register.cjs'), join(root, 'scripts/kafka/create-topics.ts')], {

@@ -42,8 +42,11 @@ export const alertsSchema = {
 
 export type AlertsConfig = ConfigOf<typeof alertsSchema>;
 
-/** The checks one setting alone cannot make; each problem names the variables to fix. */
-export function alertsConfigProblems(c: AlertsConfig): string[] {
+/**
+ * The checks one setting alone cannot make; each problem names the variables to fix.
+ * `targetRequired: false` for `npm start`, which brings its own Alertmanager when none is set.
+ */
+export function alertsConfigProblems(c: AlertsConfig, { targetRequired = true }: { targetRequired?: boolean } = {}): string[] {
   const problems: string[] = [];
   const badUrl = (u: string): boolean => {
     try {
@@ -56,7 +59,7 @@ export function alertsConfigProblems(c: AlertsConfig): string[] {
   for (const u of c.alertmanagerUrls) if (badUrl(u)) problems.push(`ALERTS_ALERTMANAGER_URLS: ${JSON.stringify(u)} is not an http(s) URL`);
   for (const u of c.webhookUrls) if (badUrl(u)) problems.push(`ALERTS_WEBHOOK_URLS: ${JSON.stringify(u)} is not an http(s) URL`);
   if (c.webhookUrls.length > 0 && c.webhookSecret === undefined) problems.push('ALERTS_WEBHOOK_URLS is set but ALERTS_WEBHOOK_SECRET is not: webhooks are always signed');
-  if (c.alertmanagerUrls.length + c.webhookUrls.length === 0) problems.push('no delivery target: set ALERTS_ALERTMANAGER_URLS and/or ALERTS_WEBHOOK_URLS');
+  if (targetRequired && c.alertmanagerUrls.length + c.webhookUrls.length === 0) problems.push('no delivery target: set ALERTS_ALERTMANAGER_URLS and/or ALERTS_WEBHOOK_URLS');
   if (c.backoffMaxMs < c.backoffInitialMs) problems.push('ALERTS_BACKOFF_MAX_MS must be at least ALERTS_BACKOFF_INITIAL_MS');
   return problems;
 }
