@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { ConfigError } from '@streamcell/config';
-import { startSettings, startDefaults } from './settings';
+import { portFree, startSettings, startDefaults } from './settings';
 
 describe('npm start settings', () => {
   it('uses the documented defaults when nothing is set', async () => {
@@ -79,5 +80,14 @@ describe('npm start settings', () => {
   it('refuses settings that are each valid but wrong together, as the trainer and alerts services would', async () => {
     await assert.rejects(startSettings({ TRAINER_K1: '64', TRAINER_K2: '32' }, 'b:1'), (e: unknown) => e instanceof ConfigError && /TRAINER_K2=32 must be >= TRAINER_K1=64/.test(e.message));
     await assert.rejects(startSettings({ ALERTS_WEBHOOK_URLS: 'http://127.0.0.1:1/hook' }, 'b:1'), (e: unknown) => e instanceof ConfigError && e.message.includes('ALERTS_WEBHOOK_SECRET'));
+  });
+
+  it('tells a port another server holds from a free one, so a foreign server never answers for a service', async () => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const { port } = holder.address() as AddressInfo;
+    assert.equal(await portFree('127.0.0.1', port), false);
+    await new Promise((r) => holder.close(r));
+    assert.equal(await portFree('127.0.0.1', port), true);
   });
 });

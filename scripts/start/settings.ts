@@ -32,7 +32,10 @@ export const startDefaults: Readonly<Record<string, string>> = {
 export interface ServiceEndpoint {
   /** Where the orchestrator reaches it (a wildcard listen address is reached on loopback). */
   readonly url: string;
+  /** Where it listens, and the variable that sets the port (named when the port is taken). */
+  readonly host: string;
   readonly port: number;
+  readonly variable: (typeof portVariables)[number];
 }
 
 export interface StartSettings {
@@ -56,6 +59,15 @@ export interface StartSettings {
 
 const portVariables = ['INGEST_PORT', 'INFERENCE_PORT', 'TRAINER_PORT', 'ALERTS_PORT'] as const;
 
+/** Whether a server could listen on host:port now (false: something else holds it). */
+export function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
 /** A port the OS reports free now; used for a service configured with port 0 ("any free port"). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,6 +79,8 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+const endpoint = (c: { host: string; port: number }, variable: ServiceEndpoint['variable']): ServiceEndpoint => ({ url: reachable(c.host, c.port), host: c.host, port: c.port, variable });
 
 const reachable = (host: string, port: number): string => {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
@@ -111,10 +125,10 @@ export async function startSettings(
         : { kind: 'none' };
   return {
     env,
-    ingest: { url: reachable(ingest.host, ingest.port), port: ingest.port },
-    inference: { url: reachable(inference.host, inference.port), port: inference.port },
-    trainer: { url: reachable(trainer.host, trainer.port), port: trainer.port },
-    alerts: { url: reachable(alerts.host, alerts.port), port: alerts.port },
+    ingest: endpoint(ingest, 'INGEST_PORT'),
+    inference: endpoint(inference, 'INFERENCE_PORT'),
+    trainer: endpoint(trainer, 'TRAINER_PORT'),
+    alerts: endpoint(alerts, 'ALERTS_PORT'),
     alertDelivery,
     inputWidth: ingest.inputWidth,
     liveView: ingest.liveView,

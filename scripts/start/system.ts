@@ -19,17 +19,17 @@ import { decodeAlert } from '@streamcell/events';
 import { KafkaConnection, kafkaConnectionSchema, silentLogger, type BatchConsumer } from '@streamcell/kafka';
 import { LocalAlertmanager } from '@streamcell/testing';
 import { WorkloadPoster } from '@streamcell/workload';
-import { startSettings } from './settings';
+import { portFree, startSettings } from './settings';
 
 const root = resolve(__dirname, '../..');
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
+const arg = (name: string, fallback: number, whole = false): number => {
   const i = args.indexOf(`--${name}`);
   const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+  if (!Number.isFinite(v) || v <= 0 || (whole && !Number.isInteger(v))) throw new Error(`--${name} must be a positive ${whole ? 'whole ' : ''}number`);
   return v;
 };
-const streams = arg('streams', 300);
+const streams = arg('streams', 300, true);
 const rate = arg('rate', 300);
 const shiftAfterSeconds = arg('shift-after-seconds', 240);
 const logs = join(tmpdir(), 'streamcell-logs');
@@ -43,11 +43,22 @@ let alertmanager: LocalAlertmanager | undefined;
 let stopping = false;
 let stoppingSince = 0;
 
+/** Thrown where start-up finds a Ctrl-C came in meanwhile: nothing more is started. */
+class Stopping extends Error {}
+
+/** Called after every wait in start-up: a Ctrl-C during a wait must not start the next part. */
+function stillStarting(): void {
+  if (stopping) throw new Stopping();
+}
+
+const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+
 function kafkaScript(command: string): boolean {
   return spawnSync('bash', [join(root, 'scripts/kafka/kafka.sh'), command], { stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
 }
 
 function startService(name: string, script: string, env: Record<string, string>): ChildProcess {
+  stillStarting();
   // This run's log alone (an appended one opened with the lines of every earlier run), and the
   // run before kept beside it for a comparison.
   const path = join(logs, `${name}.log`);
@@ -67,9 +78,11 @@ function startService(name: string, script: string, env: Record<string, string>)
   return child;
 }
 
-async function waitReady(name: string, url: string, timeoutMs: number): Promise<void> {
+/** Waits for a service's /health; a service that exits meanwhile ends the wait at once. */
+async function waitReady(name: string, child: ChildProcess, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {
+    if (!alive(child)) throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}) before it was ready; see ${join(logs, `${name}.log`)}`);
     try {
       if ((await fetch(`${url}/health`)).status === 200) return; // every check, Kafka included (ingest is ready without it)
     } catch {
@@ -77,7 +90,8 @@ async function waitReady(name: string, url: string, timeoutMs: number): Promise<
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  if (!stopping) throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000} s; see ${join(logs, `${name}.log`)}`);
+  stillStarting();
+  throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000} s; see ${join(logs, `${name}.log`)}`);
 }
 
 /** Ctrl-C reaches the whole process group (and npm forwards it too): a signal repeated within 3 s
@@ -101,8 +115,9 @@ async function shutdown(code: number): Promise<never> {
   poster?.stop();
   await alertConsumer?.stop().catch(() => undefined);
   // Reverse order: the generator's target last; each gets SIGTERM (drain, commit, leave) then 30 s.
-  for (const { child } of [...services].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
+  // Looked up afresh each time: start-up may still add one while an earlier one stops.
+  for (let next = [...services].reverse().find(({ child }) => alive(child)); next !== undefined; next = [...services].reverse().find(({ child }) => alive(child))) {
+    const { child } = next;
     child.kill('SIGTERM');
     const exited = new Promise((r) => child.once('exit', r));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -131,8 +146,10 @@ async function main(): Promise<void> {
     const alreadyUp = kafkaScript('status');
     if (!alreadyUp) {
       say('== starting a local Kafka broker (scripts/kafka/kafka.sh)');
-      if (!kafkaScript('up')) throw new Error('could not start the Kafka broker');
+      // Ours from the moment it is asked for: a Ctrl-C while it comes up must still stop it.
       startedBroker = true;
+      if (!kafkaScript('up')) throw new Error('could not start the Kafka broker');
+      stillStarting();
     } else say(`== reusing the broker already running on ${brokers}`);
   } else say(`== using KAFKA_BROKERS=${brokers}`);
 
@@ -142,16 +159,22 @@ async function main(): Promise<void> {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  stillStarting();
   if (topics.status !== 0) throw new Error('topic creation failed');
 
+  // Another server on a service's port would answer its readiness checks in its place.
+  const ports = [ingest, inference, trainer, ...(settings.alertDelivery.kind === 'none' ? [] : [settings.alerts])];
+  for (const p of ports) if (!(await portFree(p.host, p.port))) throw new Error(`port ${p.port} (${p.variable}) is already in use on ${p.host}: stop what holds it, or set ${p.variable}`);
+
   say(`== starting ingest, inference, trainer (logs in ${logs})`);
-  startService('trainer', 'apps/trainer/src/main.ts', env);
-  startService('inference', 'apps/inference/src/main.ts', env);
-  startService('ingest', 'apps/ingest/src/main.ts', env);
-  await waitReady('ingest', ingest.url, 120_000);
-  await waitReady('trainer', trainer.url, 180_000);
-  await waitReady('inference', inference.url, 180_000);
+  const trainerChild = startService('trainer', 'apps/trainer/src/main.ts', env);
+  const inferenceChild = startService('inference', 'apps/inference/src/main.ts', env);
+  const ingestChild = startService('ingest', 'apps/ingest/src/main.ts', env);
+  await waitReady('ingest', ingestChild, ingest.url, 120_000);
+  await waitReady('trainer', trainerChild, trainer.url, 180_000);
+  await waitReady('inference', inferenceChild, inference.url, 180_000);
   const alertsLine = await startAlerts(settings);
+  stillStarting();
 
   const connection = new KafkaConnection(loadConfig(kafkaConnectionSchema, env), silentLogger, 'alert-printer');
   alertConsumer = connection.consumer({ groupId: `streamcell-start-alerts-${process.pid}`, topics: [settings.alertsTopic], fromBeginning: false });
@@ -166,6 +189,7 @@ async function main(): Promise<void> {
     }
     return Promise.resolve();
   });
+  stillStarting();
 
   say(`
 streamcell is running
@@ -217,6 +241,8 @@ async function startAlerts(settings: Awaited<ReturnType<typeof startSettings>>):
     case 'local-alertmanager':
       say('== starting a local Alertmanager');
       alertmanager = await LocalAlertmanager.start(alertDelivery.alertmanagerBin);
+      if (stopping) await alertmanager.close().catch(() => undefined); // shutdown looked before it existed
+      stillStarting();
       env['ALERTS_ALERTMANAGER_URLS'] = alertmanager.url;
       where = 'the local Alertmanager';
       break;
@@ -224,14 +250,15 @@ async function startAlerts(settings: Awaited<ReturnType<typeof startSettings>>):
       break;
   }
   say('== starting the alerts service');
-  startService('alerts', 'apps/alerts/src/main.ts', env);
-  await waitReady('alerts', alerts.url, 120_000);
+  const child = startService('alerts', 'apps/alerts/src/main.ts', env);
+  await waitReady('alerts', child, alerts.url, 120_000);
   const lines = [`  alerts      ${alerts.url}/health/ready   metrics /metrics   delivering to ${where}`];
   if (alertmanager !== undefined) lines.push(`  alertmanager ${alertmanager.url}/#/alerts   (UI: the alerts firing now)`);
   return lines.join('\n');
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof Stopping) return; // Ctrl-C during start-up: shutdown is under way
   say(`npm start failed: ${e instanceof Error ? e.message : String(e)}`);
   void shutdown(1);
 });
