@@ -36,6 +36,13 @@ function num(f: Map<string, string>, name: string, fallback: number | undefined,
   return n;
 }
 
+/** A count (streams, width, a batch, a period in events): 1.5 streams would post "sensor-00.5". */
+function count(f: Map<string, string>, name: string, fallback: number | undefined, min = 1): number | undefined {
+  const n = num(f, name, fallback, min);
+  if (n !== undefined && !Number.isInteger(n)) throw new Error(`--${name} ${JSON.stringify(f.get(name))} must be a whole number >= ${min}`);
+  return n;
+}
+
 /** `streamcell generate …`: posts sensor-like events to an ingest endpoint; works against any deployment. */
 export async function runGenerate(argv: readonly string[], log: (line: string) => void): Promise<number> {
   let f: Map<string, string>;
@@ -47,7 +54,7 @@ export async function runGenerate(argv: readonly string[], log: (line: string) =
   }
   try {
     const duration = num(f, 'duration', undefined, 1);
-    const shiftAt = num(f, 'shift-after', undefined, 1);
+    const shiftAt = count(f, 'shift-after', undefined, 1);
     const apiKey = f.get('api-key');
     let last = Date.now();
     const report = (s: PosterStats): void => {
@@ -58,11 +65,11 @@ export async function runGenerate(argv: readonly string[], log: (line: string) =
     const poster = new WorkloadPoster({
       onProgress: report,
       url: f.get('url') ?? 'http://127.0.0.1:8080',
-      streams: num(f, 'streams', 300, 1)!,
+      streams: count(f, 'streams', 300, 1)!,
       rate: num(f, 'rate', 300, 1)!,
-      width: num(f, 'width', 8, 1)!,
-      batch: num(f, 'batch', 100, 1)!,
-      period: num(f, 'period', 288, 2)!,
+      width: count(f, 'width', 8, 1)!,
+      batch: count(f, 'batch', 100, 1)!,
+      period: count(f, 'period', 288, 2)!,
       noise: num(f, 'noise', 0.05)!,
       anomalyRate: num(f, 'anomaly-rate', 0.002)!,
       seed: num(f, 'seed', 42)!,

@@ -10,4 +10,17 @@ describe('streamcell model', () => {
     assert.equal(code, 2);
     assert.match(err.join(''), /--model "prod\/v2" must match/);
   });
+
+  it('refuses a value on an on/off flag and an option taken as a value, before doing anything', async () => {
+    for (const [argv, message] of [
+      [['model', 'import', 'm.safetensors', '--dry-run=false'], /--dry-run takes no value/],
+      [['model', 'rollback', '3', '--force=false'], /--force takes no value/],
+      [['model', 'import', 'm.safetensors', '--out', '--json'], /--out needs a value/],
+    ] as const) {
+      const err: string[] = [];
+      const code = await runModelCli(argv, { KAFKA_BROKERS: '127.0.0.1:1' }, { out: () => undefined, err: (t) => err.push(t) });
+      assert.equal(code, 2, argv.join(' '));
+      assert.match(err.join(''), message);
+    }
+  });
 });

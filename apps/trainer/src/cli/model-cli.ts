@@ -41,10 +41,15 @@ function parseArgs(argv: readonly string[]): Parsed {
     const a = argv[i];
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(0, eq), a.slice(eq + 1));
-      else if (valued.has(a)) {
+      if (eq > 0) {
+        // An on/off flag has no value: `--force=false` must not force.
+        const name = a.slice(0, eq);
+        if (!valued.has(name)) throw new CliError(`${name} takes no value\n\n${usage}`, 2);
+        flags.set(name, a.slice(eq + 1));
+      } else if (valued.has(a)) {
+        // The next option is not this one's value: `--out --json` would write a file named --json.
         const v = argv[i + 1];
-        if (v === undefined) throw new CliError(`${a} needs a value\n\n${usage}`, 2);
+        if (v === undefined || v.startsWith('--')) throw new CliError(`${a} needs a value\n\n${usage}`, 2);
         flags.set(a, v);
         i += 1;
       } else flags.set(a, true);
