@@ -32,12 +32,22 @@ describe('loadConfig', () => {
         assert.ok(e instanceof ConfigError);
         assert.equal(e.problems.length, 4);
         assert.match(e.message, /PORT="70000" is not valid \(expected an integer in \[1, 65535\]\)/);
-        assert.match(e.message, /KAFKA_BROKERS is required \(expected a comma-separated list of at least 1 item\(s\)\)/);
+        assert.match(e.message, /KAFKA_BROKERS is required \(expected a comma-separated list, at least 1\)/);
         assert.match(e.message, /MODE="maybe" is not valid \(expected one of exactly_once \| at_least_once\)/);
         assert.match(e.message, /RATIO="NaN"/);
         return true;
       },
     );
+  });
+
+  it('refuses a list of commas alone (not an empty list) and names the entries a list refuses', () => {
+    const lists = {
+      keys: env.list('KEYS', { default: [], doc: 'keys' }),
+      brokers: env.list('BROKERS', { default: ['h:1'], minItems: 1, item: { expected: 'host:port', check: (i) => /^[^:]+:\d+$/.test(i) }, doc: 'brokers' }),
+    };
+    assert.deepEqual(loadConfig(lists, { KEYS: '', BROKERS: ' a:1 , b:2 ' }), { keys: [], brokers: ['a:1', 'b:2'] });
+    assert.throws(() => loadConfig(lists, { KEYS: ' , ' }), /KEYS="," is not valid \(expected a comma-separated list\): only commas: leave it unset for an empty list/);
+    assert.throws(() => loadConfig(lists, { BROKERS: 'a:1,b,c:x' }), /BROKERS="a:1,b,c:x" is not valid \(expected a comma-separated list of host:port, at least 1\): "b", "c:x" are not host:port/);
   });
 
   it('rejects non-integers for int settings', () => {

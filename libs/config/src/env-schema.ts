@@ -113,15 +113,27 @@ export const env = {
   },
 
   /** Comma-separated list of non-empty strings. */
-  list(variable: string, opts: Common<readonly string[]> & { minItems?: number }): Setting<readonly string[]> {
+  /**
+   * A comma-separated list. `item` checks each entry and says what is wrong with it. A value of
+   * commas alone is refused rather than read as an empty list: `"$KEY1,$KEY2"` with both unset
+   * must not turn INGEST_API_KEYS's authentication off.
+   */
+  list(
+    variable: string,
+    opts: Common<readonly string[]> & { minItems?: number; item?: { readonly expected: string; check(item: string): boolean } },
+  ): Setting<readonly string[]> {
     const minItems = opts.minItems ?? 0;
+    const each = opts.item === undefined ? '' : ` of ${opts.item.expected}`;
     return make(
       variable,
-      `a comma-separated list${minItems > 0 ? ` of at least ${minItems} item(s)` : ''}`,
+      `a comma-separated list${each}${minItems > 0 ? `, at least ${minItems}` : ''}`,
       opts,
       (raw) => {
         const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-        if (items.length < minItems) throw new Error('too few items');
+        if (items.length === 0) throw new SettingError('only commas: leave it unset for an empty list');
+        if (items.length < minItems) throw new SettingError(`at least ${minItems} item(s)`);
+        const bad = opts.item === undefined ? [] : items.filter((i) => !opts.item!.check(i));
+        if (bad.length > 0) throw new SettingError(`${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${opts.item!.expected}`);
         return items;
       },
       (v) => v.join(','),

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, env, type ConfigOf } from '@streamcell/config';
 
+/** host:port with a port in 1–65535 (an IPv6 host in brackets); kafkajs retried "host" for ever. */
+export function isHostPort(item: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(item);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65_535;
+}
+
 /**
  * Connection settings shared by every app. Plaintext on loopback by default; TLS and SASL
  * (PLAIN, SCRAM-SHA-256/512) for real clusters.
  */
 export const kafkaConnectionSchema = {
-  brokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'], minItems: 1, doc: 'Bootstrap brokers, host:port, comma-separated.' }),
+  brokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'], minItems: 1, item: { expected: 'host:port', check: isHostPort }, doc: 'Bootstrap brokers, host:port, comma-separated.' }),
   clientId: env.string('KAFKA_CLIENT_ID', { default: 'streamcell', pattern: /^[A-Za-z0-9._-]+$/, doc: 'Client id prefix sent to the brokers.' }),
   ssl: env.bool('KAFKA_SSL', { default: false, doc: 'Connect with TLS.' }),
   sslCaFile: env.optionalString('KAFKA_SSL_CA_FILE', { doc: 'PEM file of CA certificates to trust (TLS).' }),

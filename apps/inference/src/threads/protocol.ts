@@ -1,3 +1,4 @@
+import { ConfigError } from '@streamcell/config';
 import type { BrokerStatus, ConsumerHealth } from '@streamcell/kafka';
 import type { MetricsJson } from '@streamcell/observability';
 import type { InferenceConfig } from '../config';
@@ -24,13 +25,21 @@ export type FromThread =
   | { readonly kind: 'metrics'; readonly id: number; readonly json: MetricsJson }
   | { readonly kind: 'stopped' };
 
-/** Each thread's share of the per-process state bounds. */
+const minThreadMemory = 1024 * 1024;
+
+/**
+ * Each thread's share of the per-process state bounds, never more than the bound in all: a share
+ * below one stream or 1 MiB is a configuration error (raising it to the minimum would let the
+ * threads together hold up to INFERENCE_THREADS times what was set, unsaid).
+ */
 export function threadConfig(config: InferenceConfig, count: number): InferenceConfig {
-  return {
-    ...config,
-    stateCapacity: Math.max(1, Math.ceil(config.stateCapacity / count)),
-    stateMemoryBytes: Math.max(1024 * 1024, Math.floor(config.stateMemoryBytes / count)),
-  };
+  const stateCapacity = Math.floor(config.stateCapacity / count);
+  const stateMemoryBytes = Math.floor(config.stateMemoryBytes / count);
+  const problems: string[] = [];
+  if (stateCapacity < 1) problems.push(`INFERENCE_STATE_CAPACITY=${config.stateCapacity} is less than one stream for each of ${count} threads: raise it or lower INFERENCE_THREADS`);
+  if (stateMemoryBytes < minThreadMemory) problems.push(`INFERENCE_STATE_MEMORY_BYTES=${config.stateMemoryBytes} is less than 1 MiB for each of ${count} threads: raise it or lower INFERENCE_THREADS`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, stateCapacity, stateMemoryBytes };
 }
 
 export function toConsumerHealth(c: ThreadStatus['consumer']): ConsumerHealth | undefined {

@@ -4,7 +4,7 @@ import type { BrokerStatus, ConsumerHealth } from '@streamcell/kafka';
 import type { JsonLogger, Metrics, MetricsJson } from '@streamcell/observability';
 import type { InferenceConfig } from '../config';
 import type { InferenceService } from './inference-service';
-import { toConsumerHealth, type FromThread, type ThreadData, type ThreadStatus, type ToThread } from './protocol';
+import { threadConfig, toConsumerHealth, type FromThread, type ThreadData, type ThreadStatus, type ToThread } from './protocol';
 
 /** A thread that does not answer a metrics request in time is left out of that scrape. */
 const METRICS_TIMEOUT_MS = 2000;
@@ -48,6 +48,7 @@ export class ThreadedInference implements InferenceService {
       process.kill(process.pid, 'SIGTERM');
     },
   ) {
+    threadConfig(config, count); // each thread's share of the state bounds is checked before any starts
     metrics.addSource(() => this.collectMetrics());
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { Metrics } from '@streamcell/observability';
-import { loadConfig } from '@streamcell/config';
+import { ConfigError, loadConfig } from '@streamcell/config';
 import { inferenceSchema } from '../config';
 import { InferenceMetrics } from '../inference.metrics';
 import { threadConfig, toConsumerHealth } from './protocol';
@@ -23,9 +23,18 @@ describe('inference threads', () => {
   it('gives each thread its share of the state bounds', () => {
     const config = loadConfig(inferenceSchema, { INFERENCE_STATE_CAPACITY: '1001', INFERENCE_STATE_MEMORY_BYTES: String(64 * 1024 * 1024) });
     const t = threadConfig(config, 4);
-    assert.equal(t.stateCapacity, 251);
+    assert.equal(t.stateCapacity, 250, 'the shares never add up to more than the bound');
     assert.equal(t.stateMemoryBytes, 16 * 1024 * 1024);
     assert.equal(toConsumerHealth({ state: 'failed', error: 'boom' })?.state, 'failed');
+  });
+
+  it('refuses shares below one stream or 1 MiB a thread, instead of raising each to the minimum', () => {
+    const config = loadConfig(inferenceSchema, { INFERENCE_STATE_CAPACITY: '3', INFERENCE_STATE_MEMORY_BYTES: String(4 * 1024 * 1024) });
+    assert.throws(
+      () => threadConfig(config, 8),
+      (e: unknown) => e instanceof ConfigError && /INFERENCE_STATE_CAPACITY=3 is less than one stream for each of 8 threads/.test(e.message) && /INFERENCE_STATE_MEMORY_BYTES=4194304 is less than 1 MiB for each of 8 threads/.test(e.message),
+    );
+    assert.equal(threadConfig(config, 3).stateCapacity, 1);
   });
 
   it('reports one process-wide set of metrics: counters summed over threads, the model version the lowest', async () => {
