@@ -1,24 +1,21 @@
-import { strFromU8, unzipSync } from 'fflate';
-import { Dataset, Group } from 'jsfive';
+import { strFromU8 } from 'fflate';
+import { Dataset, type File, Group } from 'jsfive';
 import type { WeightsBundle } from '../bundle/bundle';
 import { KerasImportError } from '../errors';
-import { allDatasets, datasetEntry, openHdf5, stringAttr, stringListAttr } from './hdf5';
+import { Hdf5File, stringAttr, stringListAttr } from './hdf5';
 import { readKerasModel } from './keras-config';
 import { type ImportOptions, kerasBundle, type WeightEntry } from './keras-weights';
+import { unzipEntries } from './zip';
 
 /**
  * Keras 3 `.keras`: a zip holding config.json (the model config) and model.weights.h5 (each
  * layer's variables under `layers/<save path>/[cell/]vars/<i>`, plus `optimizer/...` when the
  * model was compiled). Unzipped in memory with fflate: pure JS, no dependencies, synchronous;
- * yauzl streams from a file descriptor, more than a few-kB model file needs.
+ * yauzl streams from a file descriptor, more than a few-kB model file needs. unzipEntries checks
+ * the counts and sizes the zip declares before fflate loops or allocates by them.
  */
 export function importKerasV3(bytes: Uint8Array, options: ImportOptions = {}): WeightsBundle {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, { filter: (f) => f.name === 'config.json' || f.name === 'model.weights.h5' || f.name === 'metadata.json' });
-  } catch (cause) {
-    throw new KerasImportError(`not a .keras file (a zip archive): ${(cause as Error).message}`, { cause });
-  }
+  const files = unzipEntries(bytes, ['config.json', 'model.weights.h5', 'metadata.json']);
   const config = files['config.json'];
   const weights = files['model.weights.h5'];
   if (config === undefined || weights === undefined) {
@@ -26,7 +23,8 @@ export function importKerasV3(bytes: Uint8Array, options: ImportOptions = {}): W
   }
   const meta = files['metadata.json'] === undefined ? {} : (JSON.parse(strFromU8(files['metadata.json'])) as { keras_version?: string });
   const model = readKerasModel(JSON.parse(strFromU8(config)) as unknown, meta.keras_version ?? '3');
-  return kerasBundle(model, allDatasets(openHdf5(weights, 'model.weights.h5')), options);
+  const h5 = Hdf5File.open(weights, 'model.weights.h5');
+  return kerasBundle(model, h5.read(() => h5.allDatasets()), options);
 }
 
 /**
@@ -35,23 +33,29 @@ export function importKerasV3(bytes: Uint8Array, options: ImportOptions = {}): W
  * attribute. Optimizer state lives apart (`optimizer_weights`) and is not read.
  */
 export function importKerasH5(bytes: Uint8Array, options: ImportOptions = {}): WeightsBundle {
-  const file = openHdf5(bytes, 'the .h5 file');
-  const config = stringAttr(file.attrs, 'model_config');
+  const h5 = Hdf5File.open(bytes, 'the .h5 file');
+  const { config, version } = h5.read((file) => ({ config: stringAttr(file.attrs, 'model_config'), version: stringAttr(file.attrs, 'keras_version') }));
   if (config === undefined) {
     throw new KerasImportError('the .h5 file has no model_config attribute: it holds weights only (save_weights); save the whole model with model.save("model.h5") or model.save("model.keras")');
   }
-  const model = readKerasModel(JSON.parse(config) as unknown, stringAttr(file.attrs, 'keras_version'));
-  const root = file.get('model_weights');
+  const model = readKerasModel(JSON.parse(config) as unknown, version);
+  return kerasBundle(model, h5.read((file) => legacyWeights(h5, file)), options);
+}
+
+/** The weights of a legacy .h5, layer by layer as `layer_names` and each layer's `weight_names` list them. */
+function legacyWeights(h5: Hdf5File, file: File): WeightEntry[] {
+  // Checked by name first: jsfive throws a string for a missing member, which would read as corruption.
+  const root = file.keys.includes('model_weights') ? h5.child(file, 'model_weights') : undefined;
   if (!(root instanceof Group)) throw new KerasImportError('the .h5 file has no model_weights group');
   const weights: WeightEntry[] = [];
   for (const layer of stringListAttr(root.attrs, 'layer_names') ?? root.keys) {
-    const group = root.get(layer);
+    const group = h5.child(root, layer);
     if (!(group instanceof Group)) continue;
     for (const name of stringListAttr(group.attrs, 'weight_names') ?? []) {
-      const d = group.get(name);
+      const d = h5.child(group, name);
       if (!(d instanceof Dataset)) throw new KerasImportError(`weight ${JSON.stringify(name)} of layer ${JSON.stringify(layer)} is listed but missing`);
-      weights.push(datasetEntry(d, name, layer));
+      weights.push(h5.entry(d, name, layer));
     }
   }
-  return kerasBundle(model, weights, options);
+  return weights;
 }
