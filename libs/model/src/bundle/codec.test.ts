@@ -85,6 +85,20 @@ describe('bundle codec', () => {
     assert.throws(() => createBundle({ name: 'x', spec, tensors: new Map([...bundle.tensors].map(([k, v]) => [k, k === 'head/bias' ? Float32Array.of(NaN) : v])) }), BundleNonFiniteError);
   });
 
+  it('refuses tensors whose bytes overlap, before copying any', () => {
+    // Every tensor at offset 0: each name and shape is what the spec implies, so this decoded.
+    const stacked = rewrite(encodeBundle(bundle), (m) => {
+      for (const t of m['tensors'] as { offset: number }[]) t.offset = 0;
+    }, true);
+    assert.throws(() => decodeBundle(stacked), (e: unknown) => e instanceof BundleFormatError && /tensors ".*" \[0, \d+\) and ".*" \[0, \d+\) overlap in the data section/.test(e.message));
+    // 500 extra entries over the whole data section: copied 500 times before the spec check refused them.
+    const repeated = rewrite(encodeBundle(bundle), (m, data) => {
+      const extra = Array.from({ length: 500 }, (_, i) => ({ name: `t${i}`, shape: [data.length / 4], offset: 0 }));
+      m['tensors'] = [...(m['tensors'] as unknown[]), ...extra];
+    }, true);
+    assert.throws(() => decodeBundle(repeated), (e: unknown) => e instanceof BundleFormatError && /overlap in the data section/.test(e.message));
+  });
+
   it('compares architectures', () => {
     const other = createBundle({ name: 'm', spec: { ...spec, normalization: undefined }, init: { seed: 9 } });
     assert.equal(sameArchitecture(bundle.spec, other.spec), true);

@@ -43,7 +43,8 @@ export async function importModelFile(path: string, options: ImportOptions = {})
       const shards = new Map<string, Uint8Array>();
       for (const group of manifestGroups(json)) {
         for (const p of group.paths) {
-          // A missing shard is reported by the reader, naming it.
+          // Read once however often it is listed (the reader refuses repeats); a missing shard is reported by the reader, naming it.
+          if (shards.has(p)) continue;
           const shard = await readFile(join(dirname(path), p)).then((b) => new Uint8Array(b), () => undefined);
           if (shard !== undefined) shards.set(p, shard);
         }

@@ -8,7 +8,7 @@ import { detectModelFile } from './import-file';
 import { readKerasModel } from './keras-config';
 import { importKerasH5, importKerasV3 } from './keras-files';
 import { keras3SavePaths, kerasSnakeCase } from './keras-weights';
-import { importPyTorch, PyTorchImportError } from './pytorch';
+import { importPyTorch, PyTorchImportError, readSafetensors } from './pytorch';
 import { importTfjsLayers } from './tfjs-layers';
 
 const ZOO = join(__dirname, '..', '..', 'fixtures', 'zoo');
@@ -139,6 +139,35 @@ describe('model file import', () => {
     const ok = safetensors([...rnn('gru.', 3, 2, 1), head]);
     refused(edit(ok, (h) => ((h['fc.weight'] as { data_offsets: number[] }).data_offsets[0] = -8)), /tensor "fc.weight": expected/);
     refused(edit(ok, (h) => (h['fc.weight'] = null)), /tensor "fc.weight": expected/);
+  });
+
+  it('refuses safetensors tensors that share bytes, before copying any', () => {
+    // 200 entries over the same 64 bytes: each was copied out, 200 × the data (800 MB from a 4 MiB file).
+    const header: Record<string, unknown> = {};
+    for (let i = 0; i < 200; i++) header[`t${i}`] = { dtype: 'F32', shape: [16], data_offsets: [0, 64] };
+    const file = (h: Record<string, unknown>, dataBytes: number): Uint8Array => {
+      const json = Buffer.from(JSON.stringify(h));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(json.length));
+      return new Uint8Array(Buffer.concat([len, json, Buffer.alloc(dataBytes)]));
+    };
+    const shares = (detail: RegExp) => (e: unknown): boolean => e instanceof PyTorchImportError && detail.test(e.message);
+    assert.throws(() => readSafetensors(file(header, 64)), shares(/tensors "t0" \[0, 64\) and "t1" \[0, 64\) share bytes/));
+    const partly = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } };
+    assert.throws(() => readSafetensors(file(partly, 12)), shares(/"a" \[0, 8\) and "b" \[4, 12\) share bytes/));
+    // Side by side, and empty tensors anywhere, as writers lay them out.
+    const adjacent = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, c: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } };
+    assert.deepEqual([...readSafetensors(file(adjacent, 12)).tensors.keys()], ['a', 'b', 'c']);
+  });
+
+  it('refuses a TF.js weight shard listed more than once, before concatenating it', () => {
+    const dir = join(ZOO, 'k3_simple_tfjs');
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[]; weights: unknown[] }[] };
+    const group = json.weightsManifest[0];
+    // Listed again with its weights again: each listing was concatenated and decoded (300 listings of 4 MiB: 1.4 GB).
+    json.weightsManifest.push({ paths: [...group.paths], weights: group.weights });
+    assert.throws(() => importTfjsLayers(json, (p) => readFileSync(join(dir, p))),
+      (e: unknown) => e instanceof KerasImportError && new RegExp(`weight shard "${group.paths[0]}" is listed more than once`).test(e.message));
   });
 
   it('tells file kinds apart by content, and says what it expected otherwise', () => {

@@ -31,9 +31,24 @@ export function manifestGroups(json: unknown): ManifestGroup[] {
   return groups as ManifestGroup[];
 }
 
+/**
+ * Refuses a shard path listed twice. The converter writes each shard once (group<i>-shard<j>of<n>.bin);
+ * listed again, its bytes would be concatenated and decoded once per listing (a 4 MiB shard listed
+ * 300 times made 1.4 GB), while the size checks below compare with the bytes as listed.
+ */
+function checkShardPaths(groups: readonly ManifestGroup[]): void {
+  const seen = new Set<string>();
+  for (const p of groups.flatMap((g) => g.paths)) {
+    if (seen.has(p)) throw new KerasImportError(`weight shard ${JSON.stringify(p)} is listed more than once in weightsManifest: each shard holds its own weights`);
+    seen.add(p);
+  }
+}
+
 function readWeights(json: unknown, readShard: (path: string) => Uint8Array | undefined): WeightEntry[] {
   const out: WeightEntry[] = [];
-  for (const group of manifestGroups(json)) {
+  const groups = manifestGroups(json);
+  checkShardPaths(groups);
+  for (const group of groups) {
     const parts = group.paths.map((p) => {
       const bytes = readShard(p);
       if (bytes === undefined) throw new KerasImportError(`weight shard ${JSON.stringify(p)} is missing`);
