@@ -7,7 +7,7 @@ import type { IngestConfig } from './config';
  * kept a connection (and its buffers) for as long as it liked.
  */
 export function httpServerOptions(
-  config: Pick<IngestConfig, 'maxBodyBytes' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs'>,
+  config: Pick<IngestConfig, 'maxBodyBytes' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs' | 'maxStreamIdLength'>,
 ): HttpServerOptions {
   // Node refuses headersTimeout > requestTimeout; the whole request bounds its headers anyway.
   const headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
@@ -16,6 +16,9 @@ export function httpServerOptions(
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.idleTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // The live view's routes carry a stream id (`/live/streams/:id/…`), percent-encoded: up to 9
+    // characters per UTF-16 unit. Fastify's default of 100 answered 414 for ids ingest accepts.
+    maxParamLength: Math.max(100, config.maxStreamIdLength * 9),
     http: {
       headersTimeout,
       requestTimeout: config.requestTimeoutMs,

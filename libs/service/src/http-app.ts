@@ -7,8 +7,8 @@ import type { Server } from 'node:http';
 import { ConfigError } from '@streamcell/config';
 import type { JsonLogger } from '@streamcell/observability';
 
-/** Fastify server options a service may set: body limit and connection timeouts. */
-export type HttpServerOptions = Pick<FastifyHttpOptions<Server>, 'bodyLimit' | 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'http'>;
+/** Fastify server options a service may set: body limit, connection timeouts, route parameter length. */
+export type HttpServerOptions = Pick<FastifyHttpOptions<Server>, 'bodyLimit' | 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'maxParamLength' | 'http'>;
 
 /** Nest on Fastify with the JSON logger: the HTTP shell of every service. */
 export async function createHttpApp(

@@ -5,8 +5,11 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import type { KafkaAdmin, KafkaConnection } from '@streamcell/kafka';
+import { loadConfig } from '@streamcell/config';
 import { JsonLogger } from '@streamcell/observability';
 import { createHttpApp } from '@streamcell/service';
+import { ingestSchema } from '../config';
+import { httpServerOptions } from '../http-limits';
 import { LiveFeed } from './live-feed';
 import { LiveController, MAX_PENDING_FEED_BYTES } from './live.controller';
 
@@ -57,5 +60,22 @@ describe('live view feed', () => {
     assert.equal(outcome, 'closed');
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(ended, 'the browser saw its feed end (its EventSource reconnects elsewhere)');
+  });
+
+  it('routes every stream id ingest accepts, at its full length and in any script', async () => {
+    @Module({ controllers: [LiveController], providers: [{ provide: LiveFeed, useValue: newFeed() }] })
+    class LiveOnly {}
+    const config = loadConfig(ingestSchema, {});
+    const app = await createHttpApp({ module: LiveOnly }, quiet, httpServerOptions(config));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = await app.getUrl();
+      for (const id of ['s'.repeat(config.maxStreamIdLength), '計'.repeat(config.maxStreamIdLength), '😀'.repeat(config.maxStreamIdLength / 2)]) {
+        const res = await fetch(`${url}/live/streams/${encodeURIComponent(id)}/quality`);
+        assert.equal(res.status, 404, `${id.length} units: not seen yet, rather than 414`);
+      }
+    } finally {
+      await app.close();
+    }
   });
 });
