@@ -106,6 +106,10 @@ async function refresh() {
     if (s.modelVersion) $('version').textContent = s.modelVersion;
     showOverall(s.quality);
     const streams = await (await fetch('/live/streams')).json(), sel = $('stream'), current = sel.value;
+    // The picker holds the streams listed now (and the one shown): added only, it grew by every
+    // stream that ever came and went, and so did this rebuild each second.
+    const listed = new Set(streams);
+    for (const o of [...sel.options]) if (!listed.has(o.value) && o.value !== current) o.remove();
     const have = new Set([...sel.options].map((o) => o.value));
     for (const id of streams) if (!have.has(id)) { addOption(sel, id); have.add(id); }
     if (!current && (wanted || streams.length)) {
