@@ -6,8 +6,14 @@ import { BatchConsumer } from './consumer';
 
 type Listener = (event: { payload: Record<string, unknown> }) => void;
 
+const joined = { memberAssignment: { events: [0] } };
+
 /** A kafkajs consumer that only records listeners, so the test can play kafkajs's events. */
-function fakeKafka(): { kafka: Kafka; emit: (event: string, payload?: Record<string, unknown>) => void; calls: { run: number } } {
+function fakeKafka(onRun: (emit: (event: string, payload?: Record<string, unknown>) => void) => void = (emit) => emit('group_join', joined)): {
+  kafka: Kafka;
+  emit: (event: string, payload?: Record<string, unknown>) => void;
+  calls: { run: number };
+} {
   const listeners = new Map<string, Listener[]>();
   const events = { GROUP_JOIN: 'group_join', CRASH: 'crash', FETCH_START: 'fetch_start', REBALANCING: 'rebalancing', END_BATCH_PROCESS: 'end_batch_process' };
   const calls = { run: 0 };
@@ -16,8 +22,10 @@ function fakeKafka(): { kafka: Kafka; emit: (event: string, payload?: Record<str
     on: (name: string, listener: Listener) => listeners.set(name, [...(listeners.get(name) ?? []), listener]),
     connect: () => Promise.resolve(),
     subscribe: () => Promise.resolve(),
+    // As kafkajs: run() joins the group (emitting GROUP_JOIN, or CRASH when the join fails) and resolves either way.
     run: () => {
       calls.run += 1;
+      onRun(emit);
       return Promise.resolve();
     },
     disconnect: () => Promise.resolve(),
@@ -27,7 +35,6 @@ function fakeKafka(): { kafka: Kafka; emit: (event: string, payload?: Record<str
   return { kafka, emit, calls };
 }
 
-const joined = { memberAssignment: { events: [0] } };
 const refused = (): Error => Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' });
 
 describe('BatchConsumer health', () => {
@@ -36,6 +43,15 @@ describe('BatchConsumer health', () => {
     const c = new BatchConsumer(kafka, { groupId: 'g', topics: ['events'] }, silentLogger);
     assert.equal(c.healthState.state, 'starting');
     await c.start(() => Promise.resolve());
+    assert.equal(c.healthState.state, 'consuming');
+  });
+
+  it('is not consuming when its first group join crashed, although kafkajs resolved run()', async () => {
+    const { kafka, emit } = fakeKafka((e) => e('crash', { error: refused(), groupId: 'g', restart: true }));
+    const c = new BatchConsumer(kafka, { groupId: 'g', topics: ['events'] }, silentLogger);
+    await c.start(() => Promise.resolve());
+    assert.equal(c.healthState.state, 'restarting');
+    emit('group_join', joined);
     assert.equal(c.healthState.state, 'consuming');
   });
 

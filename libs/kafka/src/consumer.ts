@@ -190,9 +190,11 @@ export class BatchConsumer {
         await this.consumer.disconnect();
         return;
       }
+      // kafkajs's run() resolves even when the first group join crashed (it reports the crash and
+      // restarts or gives up by itself): "consuming" comes from the group join it emits on success,
+      // never from run() returning, which would have hidden a failed join for a whole outage.
       await this.runWith(handler);
       this.running = true;
-      this.health.active();
     } catch (e) {
       throw toKafkaError(e, `consumer ${this.options.groupId} start`);
     }
