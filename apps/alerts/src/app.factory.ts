@@ -19,15 +19,44 @@ import { TransportStatus } from './transport-status';
 export async function createAlertsApp(config: AlertsConfig, logger = new JsonLogger('alerts', config.logLevel)): Promise<NestFastifyApplication> {
   const status = new TransportStatus();
   const app = await createHttpApp(AlertsModule.forRoot(config, logger, status), logger);
-  // The server is made here, not by Nest from options, so that a crashed consumer can be run again (startConsuming).
-  const server = new ServerKafka(kafkaTransportOptions(config, logger, new AlertDeserializer()).options ?? {});
-  servers.set(app, server);
+  const stopping = app.get(Stopping);
+  // The server is made here, not by Nest from options, so that its consumer is followed from the
+  // moment it exists, and a crashed one can be run again.
+  const server = new FollowedServerKafka(kafkaTransportOptions(config, logger, new AlertDeserializer()).options ?? {}, (consumer) =>
+    status.follow(
+      consumer,
+      async () => {
+        logger.info('restarting the alerts consumer after a crash kafkajs does not restart');
+        await consumer.connect();
+        await server.bindEvents(consumer);
+      },
+      () => stopping.signal.aborted,
+    ),
+  );
   const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   microservice.status.subscribe((s) => status.set(s));
   return app;
 }
 
-const servers = new WeakMap<NestFastifyApplication, ServerKafka>();
+/**
+ * ServerKafka that hands each consumer it creates to `onConsumer` before connecting it. Followed
+ * only once listen() resolved, a crash of the first group join (GroupCoordinatorNotFound while a
+ * broker restarts) had already happened unseen: nothing restarted the consumer, readiness stayed
+ * down and liveness up, so no alert was consumed until someone restarted the pod.
+ */
+class FollowedServerKafka extends ServerKafka {
+  constructor(
+    options: ConstructorParameters<typeof ServerKafka>[0],
+    private readonly onConsumer: (consumer: Consumer) => void,
+  ) {
+    super(options);
+  }
+
+  protected override registerConsumerEventListeners(): void {
+    super.registerConsumerEventListeners();
+    if (this.consumer !== null) this.onConsumer(this.consumer);
+  }
+}
 
 /**
  * Creates the topics when missing (retrying while Kafka is unreachable), then starts consuming.
@@ -46,20 +75,5 @@ export async function startConsuming(app: NestFastifyApplication, config: Alerts
     }
   }
   await app.startAllMicroservices();
-  const status = app.get(TransportStatus);
-  const server = servers.get(app);
-  if (server === undefined) throw new Error('startConsuming needs an app made by createAlertsApp');
-  // [client, consumer, producer] (ServerKafka.unwrap), available once it listens.
-  const [, consumer] = server.unwrap<[unknown, Consumer, unknown]>();
-  const stopping = app.get(Stopping);
-  status.follow(
-    consumer,
-    async () => {
-      logger.info('restarting the alerts consumer after a crash kafkajs does not restart');
-      await consumer.connect();
-      await server.bindEvents(consumer);
-    },
-    () => stopping.signal.aborted,
-  );
   logger.info('delivering alerts', { topic: config.alerts, groupId: config.groupId, dlq: config.alertsDlq });
 }
