@@ -157,6 +157,11 @@ export class InferenceWorker {
     await this.starting;
   }
 
+  /** Why the model.weights follower stopped for good (for readiness). */
+  get weightsError(): Error | undefined {
+    return this.weights.crashError;
+  }
+
   /** Why start-up gave up, when an error no retry can fix stopped it (for readiness). */
   get startError(): Error | undefined {
     return this.startFailure;

@@ -1,20 +1,14 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { brokerCheck, consumerCheck } from '@streamcell/kafka';
 import { JsonLogger, Metrics, ObservabilityModule, Readiness } from '@streamcell/observability';
 import type { InferenceConfig } from './config';
+import { registerInferenceChecks } from './inference-checks';
 import { InferenceWorker } from './inference-worker';
 import { InferenceMetrics } from './inference.metrics';
 import { INFERENCE_SERVICE, type InferenceService } from './threads/inference-service';
 import { threadCount } from './threads/thread-count';
 import { ThreadedInference } from './threads/threaded-inference';
 
-/**
- * Starts the worker after the HTTP server is up (health answers during a slow start) and stops
- * it gracefully on shutdown. Ready = a model loaded and the events consumer in its group and
- * fetching: inference serves no requests, so readiness says whether this worker does its job
- * (rollouts wait for it). Kafka reachability is reported alongside, not required: a consumer that
- * cannot reach Kafka is already not consuming. Every check reads held state (no Kafka round trip).
- */
+/** Starts the worker after the HTTP server is up (health answers during a slow start) and stops it gracefully on shutdown. */
 @Injectable()
 class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -22,22 +16,7 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(Readiness) readiness: Readiness,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
-    readiness.register({ name: 'kafka', required: false, check: () => brokerCheck(worker.brokerStatus) });
-    readiness.register({
-      name: 'model',
-      check: () => {
-        if (worker.modelVersion > 0) return { version: worker.modelVersion };
-        throw new Error('no model loaded: waiting for a weights bundle on the model topic');
-      },
-    });
-    readiness.register({
-      name: 'consumer',
-      check: () => {
-        const failed = worker.startError;
-        if (failed !== undefined) throw new Error(`start-up failed: ${failed.message}`);
-        return consumerCheck(worker.consumerHealth);
-      },
-    });
+    registerInferenceChecks(readiness, worker);
   }
 
   onApplicationBootstrap(): void {

@@ -9,6 +9,8 @@ export interface InferenceService {
   readonly consumerHealth: ConsumerHealth | undefined;
   readonly brokerStatus: BrokerStatus;
   readonly startError: Error | undefined;
+  /** Why the model.weights follower stopped for good: new versions and rollbacks no longer arrive. */
+  readonly weightsError: Error | undefined;
 }
 
 /** Nest injection token of the InferenceService. */

@@ -16,6 +16,7 @@ export interface ThreadStatus {
   readonly consumer: { readonly state: ConsumerHealth['state']; readonly error?: string } | undefined;
   readonly broker: BrokerStatus;
   readonly startError: string | undefined;
+  readonly weightsError: string | undefined;
 }
 
 export type ToThread = { readonly kind: 'metrics'; readonly id: number } | { readonly kind: 'stop' };

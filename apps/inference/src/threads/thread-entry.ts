@@ -23,6 +23,7 @@ function status(): ThreadStatus {
     consumer: c === undefined ? undefined : { state: c.state, ...('error' in c ? { error: c.error.message } : {}) },
     broker: worker.brokerStatus,
     startError: worker.startError?.message,
+    weightsError: worker.weightsError?.message,
   };
 }
 

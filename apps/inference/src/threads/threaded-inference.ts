@@ -96,6 +96,11 @@ export class ThreadedInference implements InferenceService {
     return failed === undefined ? undefined : new Error(`thread ${failed.index}: ${failed.status!.startError!}`);
   }
 
+  get weightsError(): Error | undefined {
+    const failed = this.threads.find((t) => t.status?.weightsError !== undefined);
+    return failed === undefined ? undefined : new Error(`thread ${failed.index}: ${failed.status!.weightsError!}`);
+  }
+
   private spawn(index: number): Thread {
     const data: ThreadData = { config: this.config, index, count: this.count };
     // Loaded through require so the same line runs the TypeScript sources (the -r loader in
