@@ -116,13 +116,18 @@ export class BatchProcessor {
     for (let b = 0; b < stepped.length; b++) {
       const stream = stepped[b].event.stream;
       input.set(stepped[b].event.values, b * width);
-      task.streams.add(stream);
-      task.dirty.add(stream);
       streams[b] = stream;
     }
-    // Revived right before the step, with the waves merged into it (see StepScheduler.step).
+    // Revived right before the step, with the waves merged into it (see StepScheduler.step), and
+    // only then the partition's: a TTL sweep or an architecture swap queued ahead of the step
+    // drops the partition's streams, and one listed before it would get fresh state from the step
+    // with no partition owning it (left out of checkpoints, never tombstoned, kept at a revoke).
     const revive = (): void => {
-      for (let b = 0; b < streams.length; b++) residuals[b] = this.store.ensureHot(streams[b], started);
+      for (let b = 0; b < streams.length; b++) {
+        residuals[b] = this.store.ensureHot(streams[b], started);
+        task.streams.add(streams[b]);
+        task.dirty.add(streams[b]);
+      }
     };
     const { output, outputWidth, modelVersion } = await this.scheduler.step(streams, input, revive);
     const reset = this.resetNonFinite(task, stepped, output, outputWidth, started);

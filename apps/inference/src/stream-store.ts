@@ -1,6 +1,6 @@
-import type { EvictionEvent, StreamingModel } from '@streamcell/model';
+import { StateTableError, type EvictionEvent, type StreamingModel } from '@streamcell/model';
 import { newResidualState, type ResidualState } from './residual-detector';
-import { decodeStateRecord, encodeStateRecord } from './state-record';
+import { decodeStateRecord, encodeStateRecord, StateRecordError } from './state-record';
 import type { HostStateCache } from './state-tiers/host-cache';
 
 /**
@@ -67,9 +67,12 @@ export class StreamStore {
     if (held !== undefined) {
       try {
         residual = this.revive(stream, held.bytes, now);
-      } catch {
+      } catch (e) {
         // A record that no longer fits (written by a model of another architecture) or is
-        // unreadable: the stream starts over from the zero state rather than stalling.
+        // unreadable: the stream starts over from the zero state rather than stalling. Anything
+        // else (the eviction this revival caused could not spill) is not the record's fault: the
+        // record is kept and the error goes up, rather than losing the stream's state.
+        if (!(e instanceof StateRecordError || e instanceof StateTableError)) throw e;
         this.table().remove(stream);
       }
       this.host.delete(stream);
