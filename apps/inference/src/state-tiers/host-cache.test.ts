@@ -95,3 +95,28 @@ describe('LmdbTier without the TTL index', () => {
     }
   });
 });
+
+describe('LmdbTier keys', () => {
+  it('spills, reads, expires and deletes streams whose ids are past LMDB\'s 1978-byte key limit', () => {
+    for (const indexed of [true, false]) {
+      const tier = new LmdbTier(join(tempDir('sc-tier-'), 'db'), indexed);
+      try {
+        const long = 'L'.repeat(4096);
+        const wide = '計'.repeat(1000); // 3000 bytes of UTF-8
+        const near = 'n'.repeat(1024);
+        tier.putMany([[long, rec(1, 10)], [wide, rec(2, 20)], [near, rec(3, 30)], ['short', rec(4, 40)]]);
+        assert.equal(tier.count, 4);
+        assert.deepEqual(tier.get(long)?.bytes, rec(1).bytes);
+        assert.deepEqual(tier.get(wide)?.bytes, rec(2).bytes);
+        assert.equal(tier.get('L'.repeat(4095)), undefined, 'a hashed key is not shared with another id');
+        if (indexed) assert.deepEqual(tier.seenBefore(35, 10), [long, wide, near], 'the TTL sweep gets the ids back');
+        tier.deleteMany([long, wide]);
+        assert.equal(tier.get(long), undefined);
+        assert.equal(tier.count, 2);
+        if (indexed) assert.deepEqual(tier.seenBefore(35, 10), [near]);
+      } finally {
+        tier.close();
+      }
+    }
+  });
+});
