@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createBundle, StreamTransform } from '@streamcell/model';
+import { ModelSpace } from './model-space';
 import { StreamWindows } from './stream-windows';
 
 const row = (v: number): Float32Array => Float32Array.of(v);
@@ -61,5 +63,24 @@ describe('StreamWindows', () => {
     assert.ok(Math.abs(big[2].stats[0] - 1e6) < 1e-3, 'mean of the three');
     assert.ok(Math.abs(big[2].stats[1] - Math.sqrt(8 / 3)) < 1e-3, 'population std of the three');
     assert.ok(Math.abs(w.get('small')!.events[0].stats[0] - 0.01) < 1e-9, 'each stream has its own scaler');
+  });
+
+  it('scales a stream as inference does: a large, slowly drifting stream gets the inputs the served model gets', () => {
+    const spec = { cell: 'gru', layers: [4], inputWidth: 1, head: { units: 1 }, output: { kind: 'next-values', delta: true }, streamScaling: { halfLife: 200 } } as const;
+    const bundle = createBundle({ name: 'm', spec, init: { seed: 1 } });
+    const served = StreamTransform.of(bundle.spec)!;
+    const aux = new Float32Array(served.auxSize);
+    const windows = new StreamWindows({ windowSize: 10, maxStreams: 1, scalingHalfLife: 200 });
+    const space = new ModelSpace(bundle.spec);
+    const [inference, trainer] = [new Float32Array(1), new Float32Array(1)];
+    let worst = 0;
+    for (let t = 0; t < 3000; t++) {
+      const x = Float32Array.of(1e6 + 0.01 * t);
+      served.prepare(x, aux, 1, inference);
+      windows.add('s', x);
+      space.input(windows.get('s')!.events.at(-1)!, trainer, 0);
+      worst = Math.max(worst, Math.abs(inference[0] - trainer[0]));
+    }
+    assert.ok(worst < 0.05, `the trainer's input was ${worst} away from inference's`);
   });
 });

@@ -14,8 +14,13 @@ export interface StreamWindow {
   readonly id: string;
   /** Oldest first; at most windowSize. */
   readonly events: HeldEvent[];
-  /** The stream's running scaler state ([count, mean(F), var(F)], libs/model updateScaler). */
-  readonly scaler: Float64Array;
+  /**
+   * The stream's running scaler state ([count, mean(F), var(F)], libs/model updateScaler), in
+   * float32 as inference's state table holds it: in float64 the trainer scaled a large, slowly
+   * drifting stream (1e6 moving 0.01 an event) up to 0.9 apart from what inference feeds the
+   * network, so it trained and validated on inputs the served model never sees.
+   */
+  readonly scaler: Float32Array;
   /** Index of the first event not yet trained on. */
   cursor: number;
   /** Detached recurrent state before events[cursor], one array per state tensor; null = zeros. */
@@ -70,7 +75,7 @@ export class StreamWindows {
   add(id: string, values: Float32Array): void {
     let w = this.windows.get(id);
     if (w === undefined) {
-      w = { id, events: [], scaler: new Float64Array(scalerStateSize(values.length)), cursor: 0, carried: null, lastTrainedRound: -1 };
+      w = { id, events: [], scaler: new Float32Array(scalerStateSize(values.length)), cursor: 0, carried: null, lastTrainedRound: -1 };
       if (this.windows.size >= this.options.maxStreams) this.evictOldest();
     } else {
       this.windows.delete(id);
