@@ -9,6 +9,13 @@ import { forecastFeatures, forecastsChange, type ResolvedSpec } from '@streamcel
 const TARGET_LIMIT = 8;
 
 /**
+ * The bound on targets in raw units (no scaling and no normalisation: `TRAINER_SCALING=none`, or
+ * an import without either), where 8 would clip any level or move above 8 and the network would
+ * learn the constant 8. Only keeps a squared error far inside float32.
+ */
+const RAW_TARGET_LIMIT = 1e12;
+
+/**
  * One event as the trainer keeps it: the raw values, plus the stream's scaler location and scale
  * right after this event (the same rule inference applies, libs/model updateScaler), so the
  * network's view of the event can be rebuilt for whatever spec is being trained.
@@ -35,6 +42,7 @@ export class ModelSpace {
   private readonly delta: boolean;
   private readonly shift: Float32Array | null;
   private readonly scale: Float32Array | null;
+  private readonly targetLimit: number;
 
   constructor(spec: ResolvedSpec) {
     const features = forecastFeatures(spec);
@@ -47,6 +55,7 @@ export class ModelSpace {
     const n = spec.normalization;
     this.shift = n === null ? null : Float32Array.from(n.mean);
     this.scale = n === null ? null : Float32Array.from(n.std);
+    this.targetLimit = this.perStream || this.scale !== null ? TARGET_LIMIT : RAW_TARGET_LIMIT;
   }
 
   private locationOf(e: HeldEvent, j: number): number {
@@ -70,7 +79,8 @@ export class ModelSpace {
       const j = this.features[k];
       const base = this.delta ? e.values[j] : this.locationOf(e, j);
       const target = (next.values[j] - base) / this.scaleOf(e, j);
-      out[at + k] = target > TARGET_LIMIT ? TARGET_LIMIT : target < -TARGET_LIMIT ? -TARGET_LIMIT : target;
+      const limit = this.targetLimit;
+      out[at + k] = target > limit ? limit : target < -limit ? -limit : target;
     }
   }
 
