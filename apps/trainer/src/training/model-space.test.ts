@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { createBundle, type ModelSpec } from '@streamcell/model';
 import { ModelSpace, type HeldEvent } from './model-space';
 
-const spec = (extra: Partial<ModelSpec>): ModelSpec => ({ cell: 'gru', layers: [4], inputWidth: 1, head: { units: 1 }, output: { kind: 'next-values', delta: true }, ...extra }) as ModelSpec;
+const spec = (extra: Partial<ModelSpec>): ModelSpec => ({ cell: 'gru', layers: [4], inputWidth: 1, head: { units: 1 }, output: { kind: 'next-values', delta: true }, ...extra });
 const held = (value: number, location: number, scale: number): HeldEvent => ({ values: Float32Array.of(value), stats: Float32Array.of(location, scale) });
 
 it('clips targets to 8 of the stream\'s scales, and raw targets (no scaling) not at all in any usual range', () => {
