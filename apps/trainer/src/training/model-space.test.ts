@@ -11,7 +11,7 @@ it('clips targets to 8 of the stream\'s scales, and raw targets (no scaling) not
   const scaled = new ModelSpace(createBundle({ name: 'm', spec: spec({ streamScaling: { halfLife: 50 } }), init: { seed: 1 } }).spec);
   scaled.target(held(100, 100, 1), held(130, 110, 2), out, 0);
   assert.equal(out[0], 8, 'a jump of 30 scales is clipped');
-  const raw = new ModelSpace(createBundle({ name: 'm', spec: spec({ streamScaling: null }), init: { seed: 1 } }).spec);
+  const raw = new ModelSpace(createBundle({ name: 'm', spec: spec({}), init: { seed: 1 } }).spec);
   raw.target(held(100, 0, 0), held(130, 0, 0), out, 0);
   assert.equal(out[0], 30, 'in raw units a change of 30 is the target, not 8');
   raw.target(held(0, 0, 0), held(1e30, 0, 0), out, 0);
