@@ -9,6 +9,8 @@ export interface Segment {
   readonly start: number;
   /** Continues the stream's carried state and advances its cursor (vs a replay of older events). */
   readonly live: boolean;
+  /** The window's `shifted` when the batch was planned: events keep arriving while it trains. */
+  readonly shiftedAtPlan: number;
 }
 
 export interface PlanOptions {
@@ -34,14 +36,14 @@ export function planBatch(windows: readonly StreamWindow[], o: PlanOptions, rng:
     else if (trainEnd >= o.steps) replay.push(w);
   }
   live.sort((a, b) => a.lastTrainedRound - b.lastTrainedRound);
-  const out: Segment[] = live.slice(0, o.batchSize).map((w) => ({ window: w, start: w.cursor, live: true }));
+  const out: Segment[] = live.slice(0, o.batchSize).map((w) => ({ window: w, start: w.cursor, live: true, shiftedAtPlan: w.shifted }));
   const pool = [...replay, ...live.slice(o.batchSize)];
   while (out.length < o.batchSize && pool.length > 0) {
     const w = pool.splice(Math.floor(rng.next() * pool.length), 1)[0];
     const last = w.events.length - o.holdout - 1 - o.steps;
     // max of two uniforms: density rising linearly towards the newest start.
     const u = Math.max(rng.next(), rng.next());
-    out.push({ window: w, start: Math.min(last, Math.floor(u * (last + 1))), live: false });
+    out.push({ window: w, start: Math.min(last, Math.floor(u * (last + 1))), live: false, shiftedAtPlan: w.shifted });
   }
   return out;
 }
@@ -79,14 +81,21 @@ export function batchData(batch: readonly Segment[], bundle: WeightsBundle, step
   return { streams: rows, steps, inputs, targets, initialStates };
 }
 
-/** Live rows continue from where this batch ended: carried state, cursor and fairness round. */
+/**
+ * Live rows continue from where this batch ended: carried state, cursor and fairness round. The
+ * batch ended at event start + steps as it was planned; every event that has left the window
+ * since moved that one place closer to the front. When even the events after the batch left
+ * (nothing trained links the carried state to what is there now), the stream starts from zeros.
+ */
 export function carryStates(batch: readonly Segment[], bundle: WeightsBundle, finalStates: readonly Float32Array[], steps: number, round: number): void {
   const infos = stateTensors(bundle.spec);
   batch.forEach((seg, r) => {
     if (!seg.live) return;
-    seg.window.carried = finalStates.map((a, i) => a.slice(r * infos[i].size, (r + 1) * infos[i].size));
-    seg.window.cursor += steps;
-    seg.window.lastTrainedRound = round;
+    const w = seg.window;
+    const next = seg.start + steps - (w.shifted - seg.shiftedAtPlan);
+    w.carried = next < 0 ? null : finalStates.map((a, i) => a.slice(r * infos[i].size, (r + 1) * infos[i].size));
+    w.cursor = Math.max(0, next);
+    w.lastTrainedRound = round;
   });
 }
 

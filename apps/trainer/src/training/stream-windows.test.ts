@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createBundle, StreamTransform } from '@streamcell/model';
+import { createBundle, SeededRandom, StreamTransform } from '@streamcell/model';
+import { carryStates, planBatch } from './batch-plan';
 import { ModelSpace } from './model-space';
 import { StreamWindows } from './stream-windows';
 
@@ -82,5 +83,19 @@ describe('StreamWindows', () => {
       worst = Math.max(worst, Math.abs(inference[0] - trainer[0]));
     }
     assert.ok(worst < 0.05, `the trainer's input was ${worst} away from inference's`);
+  });
+
+  it('carries the state to the event after the batch, although events left the window while it trained', () => {
+    const windows = new StreamWindows({ windowSize: 20, maxStreams: 1, scalingHalfLife: 10 });
+    for (let i = 0; i < 20; i++) windows.add('s', row(i)); // full, nothing trained: cursor 0
+    const bundle = createBundle({ name: 'm', spec: { cell: 'gru', layers: [2], inputWidth: 1, head: { units: 1 } }, init: { seed: 1 } });
+    const batch = planBatch(windows.all(), { steps: 8, holdout: 2, batchSize: 1 }, new SeededRandom(1));
+    assert.deepEqual([batch[0]?.live, batch[0]?.start], [true, 0]);
+    windows.add('s', row(20)); // arrives while the batch trains: event 0 leaves
+    windows.add('s', row(21));
+    carryStates(batch, bundle, [Float32Array.of(0.5, 0.5)], 8, 1);
+    const w = windows.get('s')!;
+    assert.equal(w.events[w.cursor]?.values[0], 8, 'the carried state is the one before event 8, and event 8 is next');
+    assert.notEqual(w.carried, null);
   });
 });

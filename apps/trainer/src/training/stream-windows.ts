@@ -27,6 +27,8 @@ export interface StreamWindow {
   carried: Float32Array[] | null;
   /** Round in which the stream last contributed a live segment (fairness: least recent first). */
   lastTrainedRound: number;
+  /** Events that have left the window, ever: what moved under a batch trained meanwhile. */
+  shifted: number;
 }
 
 export interface WindowsOptions {
@@ -75,7 +77,7 @@ export class StreamWindows {
   add(id: string, values: Float32Array): void {
     let w = this.windows.get(id);
     if (w === undefined) {
-      w = { id, events: [], scaler: new Float32Array(scalerStateSize(values.length)), cursor: 0, carried: null, lastTrainedRound: -1 };
+      w = { id, events: [], scaler: new Float32Array(scalerStateSize(values.length)), cursor: 0, carried: null, lastTrainedRound: -1, shifted: 0 };
       if (this.windows.size >= this.options.maxStreams) this.evictOldest();
     } else {
       this.windows.delete(id);
@@ -88,6 +90,7 @@ export class StreamWindows {
     this.heldEvents += 1;
     if (w.events.length > this.options.windowSize) {
       w.events.shift();
+      w.shifted += 1;
       this.heldEvents -= 1;
       if (w.cursor > 0) {
         w.cursor -= 1;
