@@ -48,7 +48,7 @@ export const trainerSchema = {
   }),
   seed: env.int('TRAINER_SEED', { default: 1, min: 0, max: 4_294_967_295, doc: 'Seed of the bootstrap initialisation and of batch sampling.' }),
   windowSize: env.int('TRAINER_WINDOW_SIZE', { default: 256, min: 8, max: 1_000_000, doc: 'Recent events kept per stream (oldest dropped first).' }),
-  maxStreams: env.int('TRAINER_MAX_STREAMS', { default: 2000, min: 1, max: 10_000_000, doc: 'Streams whose windows are kept; the least recently seen are dropped beyond it (memory: about 200 + 4 × INPUT_WIDTH bytes per held event, ~125 MB at the defaults).' }),
+  maxStreams: env.int('TRAINER_MAX_STREAMS', { default: 2000, min: 1, max: 10_000_000, doc: 'Streams whose windows are kept; the least recently seen are dropped beyond it (memory, measured: about 440 + 12 × INPUT_WIDTH bytes per held event, each a JS object and two typed arrays; ~275 MB at the defaults).' }),
   trainEveryEvents: env.int('TRAINER_TRAIN_EVERY_EVENTS', { default: 5000, min: 1, doc: 'Start a round after this many new events...' }),
   trainEverySeconds: env.number('TRAINER_TRAIN_EVERY_SECONDS', { default: 60, min: 0.1, max: 86_400, doc: '...or after this many seconds with new events, whichever comes first.' }),
   iterations: env.int('TRAINER_ITERATIONS', { default: 20, min: 1, max: 100_000, doc: 'TBPTT iterations per round; one iteration = k2 steps of a batch of streams, ceil(k2/k1) updates.' }),
