@@ -32,7 +32,7 @@ const expectedFields: Record<string, string[]> = {
  */
 const measuredFields: Record<string, string[]> = {
   'bench:ingest': ['eventsPerSec', 'baselineEventsPerSec', 'ratio'],
-  'bench:pipeline': ['eosEventsPerSec', 'passthroughEventsPerSec', 'eosRatio', 'p99Ms'],
+  'bench:pipeline': ['eosEventsPerSec', 'passthroughEventsPerSec', 'eosRatio', 'p99Ms', 'alosEventsPerSec', 'alosRatio', 'alosP99Ms'],
   'bench:trainer': ['itersPerSec', 'eventsPerSec'],
   'bench:restore': ['streams', 'coldSeconds', 'readSeconds', 'warmSeconds', 'rssMb', 'killToCommitSeconds'],
   'bench:quality': ['mae', 'naiveMae', 'seasonalMae', 'alertRecall', 'alertPrecision'],
