@@ -17,7 +17,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeModules } from '../lib/deps.mjs';
 import { ensureSupportedNode } from '../lib/node.mjs';
-import { ensureSystemTools, installInstructions } from './tools.mjs';
+import { ensurePythonPackages, ensureSystemTools, installInstructions, pythonInstructions } from './tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(root);
@@ -139,6 +139,11 @@ try {
   if (missing.length > 0) {
     process.stdout.write(`\n${installInstructions(missing)}\n`);
     throw new Error(`missing programs: ${missing.map((t) => t.name).join(', ')} (see above)`);
+  }
+  const missingPython = ensurePythonPackages(selected);
+  if (missingPython.length > 0) {
+    process.stdout.write(`\n${pythonInstructions(missingPython)}\n`);
+    throw new Error(`missing Python packages: ${missingPython.map((p) => p.name).join(', ')} (see above)`);
   }
   ensureNodeModules(root);
   if (want('static')) {

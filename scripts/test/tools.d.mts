@@ -19,3 +19,20 @@ export function ensureSystemTools(
     run?: (cmd: string, args: readonly string[], options: object) => { status: number | null };
   },
 ): SystemTool[];
+export interface PythonPackage {
+  readonly name: string;
+  readonly requirement: string;
+  readonly neededBy: (files: readonly string[]) => boolean;
+  readonly present: (run?: (cmd: string, args: readonly string[], options: object) => { status: number | null }) => boolean;
+}
+export const pythonPackages: readonly PythonPackage[];
+export function ensurePythonPackages(
+  files: readonly string[],
+  options?: {
+    isRoot?: boolean;
+    log?: (message: string) => void;
+    run?: (cmd: string, args: readonly string[], options: object) => { status: number | null };
+    packages?: readonly PythonPackage[];
+  },
+): PythonPackage[];
+export function pythonInstructions(missing: readonly PythonPackage[]): string;

@@ -101,3 +101,44 @@ export function ensureSystemTools(files, { env = process.env, isRoot = process.g
   if (update.status === 0) run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env: aptEnv });
   return missingTools(files, env);
 }
+
+/**
+ * Python packages (PyPI) that tests need: the River peer of bench:quality. The benchmark itself
+ * reports null without it, but its tests would have to be skipped, so npm test installs it with
+ * pip when python3 is there (a user install when not root; Debian's externally managed Python
+ * needs --break-system-packages for that), and otherwise says what to install.
+ */
+export const pythonPackages = [
+  {
+    name: 'river',
+    requirement: 'river==0.26.1',
+    neededBy: (files) => files.some((f) => f.endsWith('scripts/bench/quality/peer.test.ts')),
+    present: (run = spawnSync) => run('python3', ['-c', 'import river'], { stdio: 'ignore' }).status === 0,
+  },
+];
+
+/** Installs the missing Python packages the given test files need; returns those still missing. */
+export function ensurePythonPackages(files, { isRoot = process.getuid?.() === 0, log = (m) => process.stdout.write(`${m}\n`), run = spawnSync, packages = pythonPackages } = {}) {
+  const missing = () => packages.filter((p) => p.neededBy(files) && !p.present(run));
+  const wanted = missing();
+  if (wanted.length === 0) return [];
+  if (run('python3', ['-m', 'pip', '--version'], { stdio: 'ignore' }).status !== 0) return wanted;
+  const requirements = wanted.map((p) => p.requirement);
+  log(`\n== installing with pip: ${requirements.join(' ')}`);
+  const base = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...(isRoot ? [] : ['--user'])];
+  const attempts = [base, [...base, '--break-system-packages']];
+  for (const args of attempts) {
+    if (run('python3', [...args, ...requirements], { stdio: 'inherit' }).status === 0) break;
+  }
+  return missing();
+}
+
+/** What to run by hand when pip could not install them. */
+export function pythonInstructions(missing) {
+  return [
+    `npm test needs Python packages this machine lacks: ${missing.map((p) => p.name).join(', ')}.`,
+    `Install them with: python3 -m pip install ${missing.map((p) => p.requirement).join(' ')}`,
+    '(on Debian or Ubuntu, python3 and pip first: sudo apt-get install -y python3 python3-pip).',
+  ].join('\n');
+}
+

@@ -71,4 +71,34 @@ describe('npm test set-up of programs outside npm', () => {
     assert.match(text, /ALERTMANAGER_BIN/);
     assert.match(text, /CHROMIUM_PATH/);
   });
+
+  it('installs a missing Python package with pip, as a user install when not root, and retries for an externally managed Python', async () => {
+    const { ensurePythonPackages, pythonInstructions, pythonPackages } = await load();
+    assert.ok(existsSync(join(root, 'scripts/bench/quality/peer.test.ts')), 'the test that needs River exists');
+    let installed = false;
+    const calls: string[] = [];
+    const run = (cmd: string, args: readonly string[]): { status: number } => {
+      const line = [cmd, ...args].join(' ');
+      calls.push(line);
+      if (line === 'python3 -c import river') return { status: installed ? 0 : 1 };
+      if (line.includes('pip install')) {
+        // Debian's Python refuses the first, plain user install.
+        installed = line.includes('--break-system-packages');
+        return { status: installed ? 0 : 1 };
+      }
+      return { status: 0 }; // pip --version
+    };
+    const still = ensurePythonPackages(['scripts/bench/quality/peer.test.ts'], { isRoot: false, log: () => undefined, run });
+    assert.deepEqual(still, []);
+    assert.deepEqual(calls.filter((c) => c.includes('pip install')), [
+      'python3 -m pip install --quiet --disable-pip-version-check --user river==0.26.1',
+      'python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages river==0.26.1',
+    ]);
+    assert.deepEqual(ensurePythonPackages(['apps/ingest/src/x.test.ts'], { run: () => ({ status: 1 }), log: () => undefined }), [], 'not needed');
+    const none = ensurePythonPackages(['scripts/bench/quality/peer.test.ts'], { run: () => ({ status: 1 }), log: () => undefined });
+    assert.deepEqual(none.map((p) => p.name), ['river'], 'no pip: still missing');
+    assert.match(pythonInstructions(none), /python3 -m pip install river==0\.26\.1/);
+    assert.equal(pythonPackages.length, 1);
+  });
 });
+

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import type { QualityWorkload } from '@streamcell/workload';
 import { RIVER_PEER_SCRIPT, runRiverPeer } from './peer';
 
+// npm test installs River with pip first (scripts/test/tools.mjs), or stops saying how to.
 const riverInstalled = spawnSync('python3', ['-c', 'import river'], { stdio: 'ignore' }).status === 0;
+const needRiver = (): void => assert.ok(riverInstalled, 'river is not importable by python3: python3 -m pip install river==0.26.1');
 
 /** A smooth seasonal series (a model beats last-value on it) and a straight ramp, 400 events. */
 function workload(): QualityWorkload {
@@ -29,12 +31,13 @@ describe('runRiverPeer', () => {
   it('reports "river not installed" and exits 0 when river cannot be imported', () => {
     // -S skips site-packages, where pip puts river: the script must degrade, not crash.
     const result = spawnSync('python3', ['-S', RIVER_PEER_SCRIPT, 'unused.json'], { encoding: 'utf8' });
-    if (result.error !== undefined) return; // no python3 at all: covered by the test above
+    assert.equal(result.error, undefined, 'python3 runs');
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), { forecasts: null, error: 'river not installed' });
   });
 
-  it('forecasts every event but the first, before seeing it, and beats last-value on a smooth season', { skip: !riverInstalled && 'river is not importable by python3 (pip install river)' }, async () => {
+  it('forecasts every event but the first, before seeing it, and beats last-value on a smooth season', async () => {
+    needRiver();
     const w = workload();
     const forecasts = await runRiverPeer(w);
     assert.ok(forecasts !== null);
@@ -58,7 +61,8 @@ describe('runRiverPeer', () => {
     assert.ok(mae(ramp, (k) => forecasts[1][k]) < 0.5 * mae(ramp, (k) => ramp[k - 1]));
   });
 
-  it('fails loudly when the peer itself fails', { skip: !riverInstalled && 'river is not importable' }, async () => {
+  it('fails loudly when the peer itself fails', async () => {
+    needRiver();
     await assert.rejects(runRiverPeer(workload(), { model: 'no-such-model' }), /RIVER_PEER_MODEL must be one of/);
   });
 });
