@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBundle, StreamingModel } from '@streamcell/model';
-import { dlqHeaders } from '@streamcell/events';
+import { DEAD_LETTER_KEPT_BYTES, dlqHeaders } from '@streamcell/events';
 import { partitionOfKey, type ConsumedMessage } from '@streamcell/kafka';
 import { Metrics } from '@streamcell/observability';
 import { BatchProcessor } from './batch-processor';
@@ -80,6 +80,21 @@ describe('BatchProcessor', () => {
     assert.equal(task.predictions.length, 0);
     assert.equal(task.deadLetters[0].headers?.[dlqHeaders.reason], 'values_not_finite');
     assert.equal(model.table.has(s), false);
+  });
+
+  it('cuts a dead letter that would not fit the dead-letter topic, up front (a refusal would fail the whole commit)', async () => {
+    const s = 'big';
+    const task = new PartitionTask(partitionOfKey(s, PARTITIONS));
+    // A record just under Kafka's default 1 MiB on `events`: invalid (one value too many), and past
+    // the limit once the reason headers are added.
+    const big = Buffer.from(JSON.stringify({ stream: s, ts: Date.now(), values: [1, 2, 3], pad: 'x'.repeat(1_048_000) }));
+    const small = record(s, [1, 2, 3]);
+    await processor.process(task, [{ ...small, value: big }, small]);
+    const [cut, whole] = task.deadLetters;
+    assert.equal(cut.headers?.[dlqHeaders.truncatedFrom], String(big.length));
+    assert.ok(cut.value !== null && cut.value.length === DEAD_LETTER_KEPT_BYTES && big.subarray(0, DEAD_LETTER_KEPT_BYTES).equals(cut.value as Buffer));
+    assert.equal(whole.headers?.[dlqHeaders.truncatedFrom], undefined, 'a small one goes as it came');
+    assert.deepEqual(whole.value, small.value);
   });
 
   it('dead-letters an event on a partition its stream id does not hash to, and counts it', async () => {

@@ -1,4 +1,4 @@
-import { deadLetterHeaders, decodeEvent, encodeAlert, encodePrediction, topicEventRules, type DeadLetterReason, type EventV1 } from '@streamcell/events';
+import { deadLetterHeaders, decodeEvent, encodeAlert, encodePrediction, fitDeadLetter, topicEventRules, type DeadLetterReason, type EventV1 } from '@streamcell/events';
 import { partitionOfKey, type ConsumedMessage } from '@streamcell/kafka';
 import { forecastFeatures, type StreamingModel } from '@streamcell/model';
 import type { InferenceMetrics } from './inference.metrics';
@@ -89,11 +89,8 @@ export class BatchProcessor {
   }
 
   private deadLetter(task: PartitionTask, m: ConsumedMessage, r: { readonly reason: DeadLetterReason; readonly detail: string }, now: number): void {
-    task.deadLetters.push({
-      key: m.key,
-      value: m.value,
-      headers: deadLetterHeaders(r, { source: this.source, receivedAt: now, origin: `${m.topic}/${m.partition}/${m.offset}` }),
-    });
+    const headers = deadLetterHeaders(r, { source: this.source, receivedAt: now, origin: `${m.topic}/${m.partition}/${m.offset}` });
+    task.deadLetters.push({ key: m.key, ...(m.value === null ? { value: null, headers } : fitDeadLetter(m.value, headers)) });
     this.metrics.dlq.inc({ reason: r.reason });
   }
 

@@ -1,10 +1,10 @@
 import type { JsonLogger } from '@streamcell/observability';
 import { ingestTopics } from '@streamcell/events';
-import { KafkaConnection, retryRetriable, startupRetryLog, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
+import { KafkaConnection, MAX_REQUEST_BYTES, retryRetriable, startupRetryLog, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
 import type { IngestConfig } from './config';
 
 /** Bytes of one produce request merged from several writes (see the constructor). */
-export const MERGED_REQUEST_BYTES = 512 * 1024;
+export const MERGED_REQUEST_BYTES = MAX_REQUEST_BYTES;
 
 /**
  * The service's Kafka resources. Boot does not wait for Kafka: the HTTP server comes up, answers

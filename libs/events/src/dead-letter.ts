@@ -49,3 +49,19 @@ export function cutDeadLetter(value: Buffer | string, headers: Readonly<Record<s
   const bytes = typeof value === 'string' ? Buffer.from(value) : value;
   return { value: bytes.subarray(0, DEAD_LETTER_KEPT_BYTES), headers: { ...headers, [dlqHeaders.truncatedFrom]: String(bytes.length) } };
 }
+
+/**
+ * Largest dead letter, value and headers, written whole where a refusal cannot be retried for
+ * that record alone: inference writes its dead letters inside the partition's transaction, and a
+ * dead letter Kafka refuses as too large would fail the commit on every retry (the partition
+ * stalls). Just under Kafka's default max.message.bytes (1 MiB); larger ones are cut up front.
+ */
+export const DEAD_LETTER_WHOLE_MAX_BYTES = 1_000_000;
+
+/** The dead letter as it came, or cut (cutDeadLetter) when it is over DEAD_LETTER_WHOLE_MAX_BYTES. */
+export function fitDeadLetter(value: Buffer, headers: Readonly<Record<string, string>>): { value: Buffer; headers: Record<string, string> } {
+  let bytes = value.length;
+  for (const [k, v] of Object.entries(headers)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return bytes > DEAD_LETTER_WHOLE_MAX_BYTES ? cutDeadLetter(value, headers) : { value, headers: { ...headers } };
+}
+

@@ -1,5 +1,5 @@
 export { anyWidth, decodeEvent, topicEventRules } from './decode';
-export { cutDeadLetter, DEAD_LETTER_KEPT_BYTES, deadLetterHeaders, dlqHeaders, type DeadLetterContext } from './dead-letter';
+export { cutDeadLetter, DEAD_LETTER_KEPT_BYTES, DEAD_LETTER_WHOLE_MAX_BYTES, deadLetterHeaders, dlqHeaders, fitDeadLetter, type DeadLetterContext } from './dead-letter';
 export { describeValue } from './describe-value';
 export { encodeEvent, inferenceDeadLetterReasons, rejectReasons, type DeadLetterReason, type EventV1, type InferenceDeadLetterReason, type RejectReason, type Rejection, type Validated } from './event';
 export { jsonArrayItemSpans, type ByteSpan } from './json-array-items';

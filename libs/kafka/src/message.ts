@@ -36,6 +36,13 @@ export function messageBytes(m: OutgoingMessage): number {
 }
 
 /**
+ * Most record bytes a writer puts in one produce request: half of Kafka's default
+ * max.message.bytes (1 MiB), which bounds one partition's record batch, so a request that sends
+ * everything to one partition still fits with its framing. Writes above it are split (splitByBytes).
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/**
  * The writes cut into groups of at most `maxBytes` (messageBytes), in order; a message larger
  * than that alone is a group of its own. For a writer whose one batch could pass the broker's
  * per-partition limit, which fails the whole request.

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { KafkaError, kafkaErrorType, toKafkaError } from './errors';
-import type { TopicMessages } from './message';
+import { MAX_REQUEST_BYTES, splitByBytes, type TopicMessages } from './message';
 import { toKafkaMessage } from './producer';
 
 export interface TransactionalProducerOptions {
@@ -100,8 +100,12 @@ export class TransactionalProducer {
       throw this.wrap(e, 'begin transaction');
     }
     try {
-      const topicMessages = records.filter((r) => r.messages.length > 0).map((r) => ({ topic: r.topic, messages: r.messages.map(toKafkaMessage) }));
-      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      // Several sends in one transaction stay atomic; one send of everything put a commit's state
+      // records (all on one changelog partition) past the broker's 1 MiB batch limit at ~2,000
+      // streams, and the refused commit was retried for ever: the partition stalled.
+      for (const group of splitByBytes(records, MAX_REQUEST_BYTES)) {
+        await txn.sendBatch({ topicMessages: group.map((r) => ({ topic: r.topic, messages: r.messages.map(toKafkaMessage) })), acks: -1 });
+      }
       for (const o of offsets) {
         await txn.sendOffsets({ consumerGroupId: o.groupId, topics: [{ topic: o.topic, partitions: [{ partition: o.partition, offset: o.offset }] }] });
       }

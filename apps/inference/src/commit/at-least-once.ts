@@ -1,4 +1,4 @@
-import type { KafkaConnection, KafkaProducer } from '@streamcell/kafka';
+import { MAX_REQUEST_BYTES, splitByBytes, type KafkaConnection, type KafkaProducer } from '@streamcell/kafka';
 import type { CommitSnapshot } from '../partition-task';
 import type { Guarantee, PartitionCommitter } from './committer';
 
@@ -25,7 +25,7 @@ export class AtLeastOnce implements Guarantee {
 
   async start(): Promise<void> {
     if (this.producer !== undefined) return;
-    const producer = this.connection.producer({ maxQueuedMessages: 1_000_000, ackTimeoutMs: 30_000 });
+    const producer = this.connection.producer({ maxQueuedMessages: 1_000_000, ackTimeoutMs: 30_000, maxBatchBytes: MAX_REQUEST_BYTES });
     await producer.connect();
     this.producer = producer;
   }
@@ -60,7 +60,8 @@ export class AtLeastOnce implements Guarantee {
       open: () => Promise.resolve(),
       write: async (s: CommitSnapshot) => {
         if (this.producer === undefined) throw new Error('at-least-once producer not started');
-        if (s.records.length > 0) await this.producer.send(s.records);
+        // In order, one request per group: a partition's batch must stay under the broker's limit.
+        for (const group of splitByBytes(s.records, MAX_REQUEST_BYTES)) await this.producer.send(group);
         await this.commitOffset({ topic: this.events, partition, offset: s.nextOffset });
       },
       close: () => Promise.resolve(),
