@@ -16,6 +16,14 @@ const MAX_UNCOMMITTED_RECORDS = 10_000;
 /** Wait before a partition whose processing or re-initialisation failed tries again. */
 const RETRY_BROKEN_MS = 1_000;
 
+/**
+ * After a fence, how long the runner waits before re-initialising by itself. A fence usually means
+ * a new owner, and the revoke that closes this runner follows within a rebalance; re-initialising
+ * sooner would fence that owner in turn. A fence without a new owner (a transaction timed out,
+ * INVALID_PRODUCER_EPOCH) must still end: a quiet partition gets no batch to do it.
+ */
+const RETRY_FENCED_MS = 10_000;
+
 /** What a runner needs from the rest of the worker (all passed in: the runner is testable without a broker). */
 export interface RunnerContext {
   readonly processor: () => BatchProcessor;
@@ -253,6 +261,7 @@ export class PartitionRunner {
           this.ctx.failure('fenced');
           this.ctx.logger.warn('producer fenced; dropping partition work', { partition: this.partition });
           this.task.status = 'broken';
+          if (!this.closed) this.pumpAgain(this.ctx.retryDelayMs === 0 ? 0 : RETRY_FENCED_MS);
           return;
         }
         if (this.closed) return; // revoked meanwhile: the new owner restores from the last commit

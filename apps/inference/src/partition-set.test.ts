@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { KafkaError } from '@streamcell/kafka';
+import { KafkaError, ProducerFencedError } from '@streamcell/kafka';
 import { createBundle, type WeightsBundle } from '@streamcell/model';
 import { CoreDriver, driverTopics } from './testing/core-driver';
 import type { BatchProcessor } from './batch-processor';
@@ -98,6 +98,22 @@ describe('inference core (broker-free driver)', () => {
     await run(d, [3]);
     await run(d, [4]);
     assert.deepEqual(predictions(d), await undisturbed(5));
+  });
+
+  it('fenced with no new owner (a timed-out transaction), on a partition that then goes quiet: re-initialises by itself and commits what it had', async () => {
+    const d = await start();
+    await run(d, [0]);
+    d.send(round(1));
+    await d.poll(); // processed, not committed yet
+    for (const p of [0, 1, 2, 3]) d.log.failNextWrites(p, new ProducerFencedError(`fake.${p}`));
+    await d.advance(100);
+    // No new event: the runner itself must take the partition back (restore, rewind, re-read).
+    for (let i = 0; i < 20 && predictions(d).size < 2 * streams.length; i++) {
+      await d.advance(100);
+      await new Promise((r) => setTimeout(r, 5));
+      await d.poll();
+    }
+    assert.deepEqual(predictions(d), await undisturbed(2));
   });
 
   it('retries a failed transaction, and re-initialises after repeated failures, with no duplicate and no loss', async () => {
