@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_VERSION } from '@streamcell/registry';
 import { alertThreshold, newResidualState, scoreEvent, type AlertRule, type ResidualState } from './residual-detector';
 import { decodeStateRecord, encodeStateRecord, StateRecordError } from './state-record';
 import { planWaves } from './waves';
@@ -77,6 +78,12 @@ describe('state record', () => {
     assert.deepEqual(back.residual, residual);
     const none = decodeStateRecord(encodeStateRecord({ state: Uint8Array.of(9), residual: newResidualState() }));
     assert.deepEqual(none.residual, newResidualState());
+  });
+  it('holds every version the registry may publish (up to MAX_VERSION)', () => {
+    const residual = newResidualState();
+    Object.assign(residual, { forecast: Float32Array.of(1), forecastVersion: MAX_VERSION, statsVersion: MAX_VERSION });
+    residual.pending = { ts: 1, residual: 1, score: 5, threshold: 3, expected: Float32Array.of(1), actual: Float32Array.of(2), modelVersion: MAX_VERSION };
+    assert.deepEqual(decodeStateRecord(encodeStateRecord({ state: Uint8Array.of(1), residual })).residual, residual);
   });
   it('reads first-release (v1) records', () => {
     const v1 = Buffer.alloc(9 + 1 + 4 + 4 + 24 + 4);

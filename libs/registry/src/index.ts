@@ -1,5 +1,5 @@
 export { CompactedTopicReader, type CompactedReaderOptions } from './compacted-reader';
-export { MODEL_NAME_PATTERN, parseKey, pinKey, versionKey, type RegistryKey } from './keys';
+export { MAX_VERSION, MODEL_NAME_PATTERN, parseKey, pinKey, versionKey, type RegistryKey } from './keys';
 export { ModelRegistry } from './model-registry';
 export {
   defaultKeepVersions,

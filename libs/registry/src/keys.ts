@@ -20,10 +20,11 @@ export type RegistryKey =
 /**
  * The highest version number the registry uses. A key or manifest above it (a corrupt or foreign
  * record) is not a version: counted, it would push the next version's key past what parseKey
- * reads, and every later publication would be read back as unknown. 2^40 is ~35,000 years of one
- * publication a second.
+ * reads, and every later publication would be read back as unknown. 2^32 − 1 because inference's
+ * state records hold the version that made a forecast in 32 bits (a version past it made every
+ * commit throw, and every partition stall); that is ~136 years of one publication a second.
  */
-export const MAX_VERSION = 2 ** 40;
+export const MAX_VERSION = 2 ** 32 - 1;
 
 /** What a model name may hold (MODEL_NAME): never '/', which separates a model from its version in a key. */
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9._:@-]+$/;
