@@ -5,6 +5,22 @@ import { alertThreshold, newResidualState, scoreEvent, type AlertRule, type Resi
 import { decodeStateRecord, encodeStateRecord, StateRecordError } from './state-record';
 import { planWaves } from './waves';
 
+describe('scoreEvent on a constant stream', () => {
+  it('scores a drop to exactly 0 (a dead sensor) with a finite score', () => {
+    const rule: AlertRule = { zThreshold: 6, warmup: 20, cooldown: 3, halfLife: 100 };
+    const state = newResidualState();
+    const alerts: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const v = i === 40 ? 0 : 5;
+      const verdict = scoreEvent(state, Float32Array.of(v, v), i, rule);
+      if (verdict?.alert) alerts.push(verdict.alert.score);
+      state.forecast = Float32Array.of(v, v); // a forecaster that learned the constant
+    }
+    assert.equal(alerts.length, 1);
+    assert.ok(Number.isFinite(alerts[0]) && alerts[0] > rule.zThreshold, String(alerts[0]));
+  });
+});
+
 describe('planWaves', () => {
   it('puts each stream at most once per wave and keeps per-stream order', () => {
     const streams = ['a', 'b', 'a', 'c', 'a', 'b'];

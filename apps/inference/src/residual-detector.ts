@@ -149,8 +149,10 @@ export function scoreEvent(state: ResidualState, actual: Float32Array, ts: numbe
   }
   // Floored: on a stream that was exactly constant every residual is 0, and without a floor its
   // first spike could never score (0/0) nor ever enter the statistics. The floor is relative to the
-  // values, so float32 rounding of a large constant is not an anomaly.
-  const std = Math.max(Math.sqrt(state.variance), STD_FLOOR * rmsOf(actual), Number.MIN_VALUE);
+  // values, so float32 rounding of a large constant is not an anomaly: to the forecast's as well as
+  // the event's, since a constant stream that drops to exactly 0 (a dead sensor) has none of its
+  // own, and a floor of MIN_VALUE made its score Infinity (an alert with score null).
+  const std = Math.max(Math.sqrt(state.variance), STD_FLOOR * Math.max(rmsOf(actual), rmsOf(f)), Number.MIN_VALUE);
   const score = state.count >= 2 ? (residual - state.mean) / std : Number.NaN;
   if (state.afterOutlier && alert === null) {
     // This forecast was made right after an outlier (it saw the spike): judge nothing on it.
