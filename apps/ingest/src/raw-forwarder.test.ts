@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@streamcell/config';
 import { dlqHeaders } from '@streamcell/events';
-import { KafkaProducer, type ConsumedMessage } from '@streamcell/kafka';
+import { KafkaError, KafkaProducer, type ConsumedMessage } from '@streamcell/kafka';
 import { JsonLogger, Metrics } from '@streamcell/observability';
 import { ingestSchema } from './config';
 import { intakeFromConfig } from './event-intake';
@@ -84,4 +84,32 @@ describe('RawForwarder', () => {
     assert.deepEqual(letters.map((w) => w.value.toString()), Array.from({ length: 8 }, (_, i) => bad(i)), 'all, in order, as they came');
     assert.ok(letters.every((w) => w.headers[dlqHeaders.truncatedFrom] === undefined));
   });
+
+  it("never writes a later part of a fetched batch before an earlier part that failed (a stream's order)", async () => {
+    const written: string[] = [];
+    let calls = 0;
+    // A producer whose first request fails (a broker restart) after a moment, and later ones succeed.
+    const producer = {
+      inFlight: 0,
+      send: async (writes: { topic: string; messages: { value: Buffer }[] }[]) => {
+        if (++calls === 1) {
+          await new Promise((r) => setTimeout(r, 20));
+          throw new KafkaError('leader not available', true);
+        }
+        for (const w of writes) for (const m of w.messages) if (w.topic === 'ev') written.push(m.value.toString());
+      },
+    };
+    let handler: ((m: ConsumedMessage[]) => Promise<void>) | undefined;
+    const ingest = { producer, whenConnected: () => Promise.resolve(), connection: { consumer: () => ({ start: (h: typeof handler) => ((handler = h), Promise.resolve()) }) } } as unknown as IngestKafka;
+    await new RawForwarder(config, intakeFromConfig(config), ingest, new IngestMetrics(new Metrics('ingest')), new JsonLogger('ingest', 'error', () => undefined)).start();
+    // One stream, 12,000 events (~0.8 MB as written): two groups of up to 512 KiB.
+    const t0 = Date.now() - 60_000;
+    const batch = Array.from({ length: 12_000 }, (_, i) => record(i, JSON.stringify({ stream: 'one', ts: t0 + i, values: [i] })));
+    await assert.rejects(handler!(batch), 'the batch is to be re-read');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(written.length, 0, 'nothing of it written after the failed first part');
+    await handler!(batch); // the re-read
+    assert.deepEqual(written.map((v) => (JSON.parse(v) as { ts: number }).ts), batch.map((_, i) => t0 + i));
+  });
 });
+

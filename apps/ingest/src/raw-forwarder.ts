@@ -82,7 +82,9 @@ export class RawForwarder {
     });
     // A fetched batch can hold megabytes of records; in one request, those bound for one partition
     // (events.dlq has one) would pass the broker's limit and the batch would be re-read forever.
-    await Promise.all(splitByBytes([...batch.writes, ...unreadable], MERGED_REQUEST_BYTES).map((w) => this.send(w)));
+    // One group after the other, stopping at the first failure: sent together, a later group could
+    // land while an earlier one failed, and the re-read batch put a stream's events out of order.
+    for (const group of splitByBytes([...batch.writes, ...unreadable], MERGED_REQUEST_BYTES)) await this.send(group);
     if (batch.accepted > 0) this.metrics.accepted.inc({ source: 'kafka' }, batch.accepted);
     for (const r of [...batch.rejected, ...unreadableReasons]) this.metrics.rejected.inc({ source: 'kafka', reason: r.reason });
   }
