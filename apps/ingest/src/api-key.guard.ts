@@ -33,6 +33,7 @@ function keyFrom(headers: Record<string, string | string[] | undefined>): string
   const x = headers['x-api-key'];
   if (typeof x === 'string' && x.length > 0) return x;
   const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  // The scheme name is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are Bearer.
+  if (typeof auth === 'string' && /^bearer /i.test(auth)) return auth.slice(7).trim();
   return undefined;
 }

@@ -274,6 +274,8 @@ describe('ingest API keys', () => {
       assert.equal((await post(url, body, { 'x-api-key': 'wrong' })).status, 401);
       assert.equal((await post(url, body, { 'x-api-key': 'k-two' })).status, 200);
       assert.equal((await post(url, body, { authorization: 'Bearer k-one' })).status, 200);
+      assert.equal((await post(url, body, { authorization: 'bearer k-one' })).status, 200, 'the scheme is case-insensitive');
+      assert.equal((await post(url, body, { authorization: 'Basic k-one' })).status, 401);
     } finally {
       await app.close();
     }

@@ -64,6 +64,10 @@ describe('validateEvent', () => {
     ['lone surrogate in stream', { stream: 'a\ud800', values: [1, 2, 3] }, 'stream_charset', /lone UTF-16 surrogate/],
     ['bad ts', { stream: 's', ts: 'yesterday', values: [1, 2, 3] }, 'ts_invalid', /"yesterday"/],
     ['fractional ts', { stream: 's', ts: 1.5, values: [1, 2, 3] }, 'ts_invalid', /1.5/],
+    // Date.parse would roll these over to the next month.
+    ['impossible day', { stream: 's', ts: '2024-02-30T00:00:00Z', values: [1, 2, 3] }, 'ts_invalid', /"2024-02-30T00:00:00Z" is not a calendar date/],
+    ['no leap day', { stream: 's', ts: '2023-02-29', values: [1, 2, 3] }, 'ts_invalid', /not a calendar date/],
+    ['month 13', { stream: 's', ts: '2024-13-01', values: [1, 2, 3] }, 'ts_invalid', /not a calendar date/],
     ['ts in seconds', { stream: 's', ts: Math.floor(now / 1000), values: [1, 2, 3] }, 'ts_skew', /looks like seconds/],
     ['future ts', { stream: 's', ts: now + 120_000, values: [1, 2, 3] }, 'ts_skew', /outside/],
     ['missing values', { stream: 's' }, 'values_missing', /array of 3 numbers/],

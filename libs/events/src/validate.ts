@@ -102,6 +102,9 @@ function parseTs(ts: unknown, now: number): number | string {
     // A date-time without an offset is UTC: read as local time (what Date.parse does), the same
     // event would get another ts on a host in another time zone.
     const zoned = /[Tt ]/.test(ts) && !/([Zz]|[+-]\d{2}:?\d{2})$/.test(ts) ? `${ts.replace(' ', 'T')}Z` : ts;
+    // Date.parse rolls impossible days over (2024-02-30 is read as March 1st): the day must exist.
+    const [year, month, day] = [Number(ts.slice(0, 4)), Number(ts.slice(5, 7)), Number(ts.slice(8, 10))];
+    if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return `ts ${quote(ts)} is not a calendar date`;
     const ms = Date.parse(zoned);
     if (Number.isNaN(ms)) return `ts ${quote(ts)} is not a valid date`;
     if (ms < 0) return `ts ${quote(ts)} is before 1970`;
