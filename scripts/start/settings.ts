@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Environment } from '@streamcell/config';
 import { defaultAlertmanagerBin } from '@streamcell/testing';
 import { alertsConfigProblems, alertsSchema } from '../../apps/alerts/src/config';
-import { ingestSchema } from '../../apps/ingest/src/config';
+import { ingestConfigProblems, ingestSchema } from '../../apps/ingest/src/config';
 import { inferenceSchema } from '../../apps/inference/src/config';
 import { crossCheck, trainerSchema } from '../../apps/trainer/src/config';
 
@@ -105,6 +105,8 @@ export async function startSettings(
   // Blank is unset (the schema's default), as the services read it; only an explicit 0 picks a port.
   for (const variable of portVariables) if (env[variable] !== undefined && env[variable].trim() !== '' && Number(env[variable]) === 0) env[variable] = String(await pickPort());
   const ingest = loadConfig(ingestSchema, env);
+  const ingestProblems = ingestConfigProblems(ingest);
+  if (ingestProblems.length > 0) throw new ConfigError(ingestProblems);
   const inference = loadConfig(inferenceSchema, env);
   const trainer = loadConfig(trainerSchema, env);
   // The checks across settings too (TRAINER_K2 >= TRAINER_K1, ...): otherwise the trainer alone

@@ -42,3 +42,12 @@ export const ingestSchema = {
 
 export type IngestConfig = ConfigOf<typeof ingestSchema>;
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+
+/** The checks one setting alone cannot make; each problem names the variables to fix. */
+export function ingestConfigProblems(c: IngestConfig): string[] {
+  const problems: string[] = [];
+  // A request the batch limit allows but the queue can never hold would get 503 on every retry.
+  if (c.maxQueuedEvents < c.maxBatchEvents) problems.push(`INGEST_MAX_QUEUED_EVENTS=${c.maxQueuedEvents} must be at least INGEST_MAX_BATCH_EVENTS=${c.maxBatchEvents} (one full request)`);
+  return problems;
+}
+

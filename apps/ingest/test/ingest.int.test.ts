@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { dlqHeaders } from '@streamcell/events';
 import { KafkaConnection, silentLogger, type KafkaProducer } from '@streamcell/kafka';
@@ -145,6 +146,10 @@ describe('ingest against a real broker', () => {
     assert.equal(none.status, 415);
     const form = await fetch(`${url}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(form.status, 415);
+    // A compressed body is refused as such, not read as malformed JSON and dead-lettered.
+    const gzip = await fetch(`${url}/v1/events`, { method: 'POST', body: gzipSync(body), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    assert.equal(gzip.status, 415);
+    assert.match(await gzip.text(), /Content-Encoding \\"gzip\\" is not supported/);
   });
 
   it('refuses oversized bodies and batches with 413 and keeps nothing', async () => {
