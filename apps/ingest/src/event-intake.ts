@@ -3,6 +3,7 @@ import {
   defaultStreamIdPattern,
   encodeEvent,
   extractFields,
+  fitDeadLetter,
   isPlainObject,
   validateEvent,
   type FieldMapping,
@@ -54,8 +55,9 @@ export class EventIntake {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       const fallback = ctx.keyOf?.(i);
-      const v = isPlainObject(item)
-        ? validateEvent(extractFields(item, mapping, fallback), this.rules, ctx.receivedAt)
+      const fields = isPlainObject(item) ? extractFields(item, mapping, fallback) : undefined;
+      const v = fields !== undefined
+        ? validateEvent(fields, this.rules, ctx.receivedAt)
         : ({ ok: false, reason: 'not_an_object', detail: `each event must be a JSON object, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}` } as const);
       if (v.ok) {
         events.push({ key: v.event.stream, value: encodeEvent(v.event) });
@@ -64,15 +66,20 @@ export class EventIntake {
       const rejection = { index: i, reason: v.reason, detail: v.detail };
       rejected.push(rejection);
       const origin = ctx.originOf?.(i);
+      const headers = deadLetterHeaders(rejection, {
+        source: ctx.source,
+        receivedAt: ctx.receivedAt,
+        ...(items.length > 1 || ctx.source === 'http' ? { index: i } : {}),
+        ...(origin !== undefined ? { origin } : {}),
+      });
+      const raw = ctx.rawOf(i);
       dead.push({
-        key: isPlainObject(item) && typeof item.stream === 'string' ? item.stream : (fallback ?? null),
-        value: ctx.rawOf(i),
-        headers: deadLetterHeaders(rejection, {
-          source: ctx.source,
-          receivedAt: ctx.receivedAt,
-          ...(items.length > 1 || ctx.source === 'http' ? { index: i } : {}),
-          ...(origin !== undefined ? { origin } : {}),
-        }),
+        // Keyed by the stream id the mapping found (INGEST_RAW_STREAM_FIELD may be nested), so a
+        // stream's dead letters sit beside its events.
+        key: typeof fields?.stream === 'string' ? fields.stream : (fallback ?? null),
+        // Cut up front when it could not fit the dead-letter topic whole: refused, it would fail
+        // the request it is written with.
+        ...fitDeadLetter(typeof raw === 'string' ? Buffer.from(raw) : raw, headers),
       });
     }
     const writes: TopicMessages[] = [];

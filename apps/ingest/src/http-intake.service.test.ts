@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dlqHeaders } from '@streamcell/events';
-import { KafkaError, type OutgoingMessage, type TopicMessages } from '@streamcell/kafka';
+import { KafkaError, messageBytes, type OutgoingMessage, type TopicMessages } from '@streamcell/kafka';
 import { JsonLogger, Metrics } from '@streamcell/observability';
 import { loadConfig } from '@streamcell/config';
 import { ingestSchema } from './config';
 import { intakeFromConfig } from './event-intake';
 import { HttpIntakeService, rawItems } from './http-intake.service';
-import type { IngestKafka } from './ingest-kafka';
+import { MERGED_REQUEST_BYTES, type IngestKafka } from './ingest-kafka';
 import { IngestMetrics } from './ingest.metrics';
 
 const config = loadConfig(ingestSchema, { INPUT_WIDTH: '3', TOPIC_EVENTS: 'ev', TOPIC_EVENTS_DLQ: 'dlq', LOG_LEVEL: 'error' });
@@ -34,6 +34,29 @@ const dead = (writes: readonly TopicMessages[]): readonly OutgoingMessage[] => w
 const text = (v: OutgoingMessage['value']): string => (v === null ? '' : Buffer.from(v).toString('utf8'));
 
 describe('HttpIntakeService', () => {
+  it('writes a body of invalid events whose dead letters pass one request in several, each under the limit, and answers 422', async () => {
+    const sends: (readonly TopicMessages[])[] = [];
+    const kafka = { isReady: true, producer: { inFlight: 0, send: (w: readonly TopicMessages[]) => (sends.push(w), Promise.resolve()) } } as unknown as IngestKafka;
+    const svc = new HttpIntakeService(config, intakeFromConfig(config), kafka, new IngestMetrics(new Metrics('ingest')), new JsonLogger('ingest', 'error', () => undefined));
+    // 900 events of one value too many, 860 kB: under INGEST_MAX_BODY_BYTES, past 1 MiB with the reason headers.
+    const items = Array.from({ length: 900 }, (_, i) => JSON.stringify({ stream: `s${i}`, values: [1, 2, 3, 4], note: 'n'.repeat(900) }));
+    const answer = await svc.handle(Buffer.from(`[${items.join(',')}]`), Date.now());
+    assert.equal(answer.status, 422);
+    assert.ok(sends.length > 1, `${sends.length} requests`);
+    for (const send of sends) assert.ok(send.reduce((n, w) => n + w.messages.reduce((b, m) => b + messageBytes(m), 0), 0) <= MERGED_REQUEST_BYTES + 2048);
+    assert.deepEqual(sends.flat().flatMap((w) => w.messages.map((m) => text(m.value))), items, 'every dead letter, in order, as it came');
+  });
+
+  it('cuts a dead letter too large for the dead-letter topic instead of answering 413 for advice nobody can follow', async () => {
+    const { svc, writes } = service();
+    const huge = JSON.stringify({ stream: 'x', values: [1, 2], pad: 'p'.repeat(1_040_000) });
+    const answer = await svc.handle(Buffer.from(huge), Date.now());
+    assert.equal(answer.status, 422);
+    const [letter] = dead(writes);
+    assert.equal(letter.headers?.[dlqHeaders.truncatedFrom], String(huge.length));
+    assert.equal(text(letter.value), huge.slice(0, 64 * 1024));
+  });
+
   it('dead-letters an item nested 5,000 levels deep with its bytes and keeps the valid one (no stack overflow)', async () => {
     const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
     const body = Buffer.from(`[{"stream":"ok","values":[1,2,3]}, ${deep} ]`);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { canonicalMapping, jsonArrayItemSpans } from '@streamcell/events';
-import { isRecordTooLarge, KafkaError, type TopicMessages } from '@streamcell/kafka';
+import { isRecordTooLarge, KafkaError, splitByBytes, type TopicMessages } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { EventIntake, type ItemRejection } from './event-intake';
-import { IngestKafka } from './ingest-kafka';
+import { IngestKafka, MERGED_REQUEST_BYTES } from './ingest-kafka';
 import { IngestMetrics } from './ingest.metrics';
 
 export interface IntakeAnswer {
@@ -78,7 +78,16 @@ export class HttpIntakeService {
     }
     const end = this.metrics.produceDuration.startTimer();
     try {
-      await this.kafka.producer.send(writes);
+      // Dead letters carry ~200 bytes of headers each and all go to one partition: a body well
+      // under the limit, all invalid, passed the broker's 1 MiB batch limit and got 413. The
+      // dead letters beyond one request go first, each group alone; the events go with the rest in
+      // one last request, so a failure before it leaves none of them written (a resend would only
+      // repeat dead letters).
+      const dlq = writes.filter((w) => w.topic === this.config.eventsDlq);
+      const groups = splitByBytes(dlq, MERGED_REQUEST_BYTES);
+      const last = groups.pop() ?? [];
+      for (const group of groups) await this.kafka.producer.send(group);
+      await this.kafka.producer.send([...writes.filter((w) => w.topic !== this.config.eventsDlq), ...last]);
       end();
       return undefined;
     } catch (e) {

@@ -7,7 +7,7 @@ export type { ConsumerHealth } from './consumer-health';
 export { BatchConsumer, isTransient, type Assignment, type BatchConsumerOptions, type BatchContext, type BatchHandler, type BatchOutcome } from './consumer';
 export { brokerCheck, consumerCheck } from './health-checks';
 export { BackpressureError, isRecordTooLarge, KafkaError, kafkaErrorType, ProduceTimeoutError, TopicLayoutError, toKafkaError } from './errors';
-export { MAX_REQUEST_BYTES, splitByBytes, type ConsumedMessage, type OutgoingMessage, type TopicMessages } from './message';
+export { MAX_REQUEST_BYTES, messageBytes, splitByBytes, type ConsumedMessage, type OutgoingMessage, type TopicMessages } from './message';
 export { partitionOfKey } from './partition-of';
 export { KafkaProducer, type ProducerOptions } from './producer';
 export { retryRetriable, startupRetryLog, type RetryOptions } from './retry';
