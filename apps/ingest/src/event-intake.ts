@@ -95,8 +95,7 @@ export class EventIntake {
       messages: [
         {
           key: ctx.key ?? null,
-          value: raw,
-          headers: deadLetterHeaders(rejection, { source: ctx.source, receivedAt: ctx.receivedAt, ...(ctx.origin !== undefined ? { origin: ctx.origin } : {}) }),
+          ...fitDeadLetter(raw, deadLetterHeaders(rejection, { source: ctx.source, receivedAt: ctx.receivedAt, ...(ctx.origin !== undefined ? { origin: ctx.origin } : {}) })),
         },
       ],
     };

@@ -47,6 +47,16 @@ describe('HttpIntakeService', () => {
     assert.deepEqual(sends.flat().flatMap((w) => w.messages.map((m) => text(m.value))), items, 'every dead letter, in order, as it came');
   });
 
+  it('cuts the dead letter of an unreadable body too large for the dead-letter topic', async () => {
+    const { svc, writes } = service();
+    const broken = `{"stream":"x","values":[1,2,3],"pad":"${'p'.repeat(1_040_000)}"`; // no closing brace
+    const answer = await svc.handle(Buffer.from(broken), Date.now());
+    assert.equal(answer.status, 400);
+    const [letter] = dead(writes);
+    assert.equal(letter.headers?.[dlqHeaders.reason], 'malformed_json');
+    assert.equal(letter.headers?.[dlqHeaders.truncatedFrom], String(broken.length));
+  });
+
   it('cuts a dead letter too large for the dead-letter topic instead of answering 413 for advice nobody can follow', async () => {
     const { svc, writes } = service();
     const huge = JSON.stringify({ stream: 'x', values: [1, 2], pad: 'p'.repeat(1_040_000) });

@@ -63,10 +63,13 @@ describe('hostile model files', () => {
     const bomb = declaring(zipSync({ 'config.json': strToU8('{}'), 'model.weights.h5': strToU8('x') }, { level: 9 }), 50_000_000);
     assert.throws(() => importKerasV3(bomb), refused(/"config.json" declares 50000000 bytes uncompressed from \d+ compressed/));
     // Honest sizes, each within its ratio, are still bounded in total.
-    const filter = sizeCheckedFilter(new Set(['a', 'b']));
+    const filter = sizeCheckedFilter(new Set(['a', 'b']), 2e9);
     assert.equal(filter({ name: 'other', size: 1, originalSize: 2 ** 40, compression: 8 }), false);
     assert.equal(filter({ name: 'a', size: 600e6, originalSize: 600e6, compression: 0 }), true);
     assert.throws(() => filter({ name: 'b', size: 600e6, originalSize: 600e6, compression: 0 }), refused(/"b" declares 600000000 bytes.*1073741824 bytes in all/));
+    // A declared compressed size larger than the file itself counts for the file's bytes only.
+    const small = sizeCheckedFilter(new Set(['a']), 235);
+    assert.throws(() => small({ name: 'a', size: 20e6, originalSize: 1e9, compression: 8 }), refused(/"a" declares 1000000000 bytes uncompressed/));
   });
 
   it('refuses an HDF5 dataset declaring more than the file can hold, before reading it', () => {

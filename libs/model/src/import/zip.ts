@@ -55,12 +55,14 @@ export function checkZipEntryCount(bytes: Uint8Array): void {
 /**
  * A filter for unzipSync taking the entries named, and refusing any whose declared size exceeds
  * what its compressed bytes can honestly expand to, or which brings the total past MAX_DECODED_BYTES.
+ * The compressed size is a declaration too: it counts for at most the `fileBytes` there are (a
+ * 235-byte file declaring 20 MB compressed would otherwise be allowed 1 GB).
  */
-export function sizeCheckedFilter(names: ReadonlySet<string>): (file: UnzipFileInfo) => boolean {
+export function sizeCheckedFilter(names: ReadonlySet<string>, fileBytes: number): (file: UnzipFileInfo) => boolean {
   let total = 0;
   return (file) => {
     if (!names.has(file.name)) return false;
-    const limit = Math.min(expansionLimit(file.size), MAX_DECODED_BYTES - total);
+    const limit = Math.min(expansionLimit(Math.min(file.size, fileBytes)), MAX_DECODED_BYTES - total);
     if (!(file.originalSize <= limit)) {
       throw new KerasImportError(
         `not a readable .keras file: entry ${JSON.stringify(file.name)} declares ${file.originalSize} bytes uncompressed from ${file.size} compressed, ` +
@@ -76,7 +78,7 @@ export function sizeCheckedFilter(names: ReadonlySet<string>): (file: UnzipFileI
 export function unzipEntries(bytes: Uint8Array, names: readonly string[]): Record<string, Uint8Array> {
   checkZipEntryCount(bytes);
   try {
-    return unzipSync(bytes, { filter: sizeCheckedFilter(new Set(names)) });
+    return unzipSync(bytes, { filter: sizeCheckedFilter(new Set(names), bytes.length) });
   } catch (cause) {
     if (cause instanceof KerasImportError) throw cause;
     throw new KerasImportError(`not a .keras file (a zip archive): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
