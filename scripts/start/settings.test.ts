@@ -80,6 +80,7 @@ describe('npm start settings', () => {
   it('refuses settings that are each valid but wrong together, as the trainer and alerts services would', async () => {
     await assert.rejects(startSettings({ TRAINER_K1: '64', TRAINER_K2: '32' }, 'b:1'), (e: unknown) => e instanceof ConfigError && /TRAINER_K2=32 must be >= TRAINER_K1=64/.test(e.message));
     await assert.rejects(startSettings({ ALERTS_WEBHOOK_URLS: 'http://127.0.0.1:1/hook' }, 'b:1'), (e: unknown) => e instanceof ConfigError && e.message.includes('ALERTS_WEBHOOK_SECRET'));
+    await assert.rejects(startSettings({ INFERENCE_THREADS: '4', INFERENCE_STATE_MEMORY_BYTES: String(2 * 1024 * 1024) }, 'b:1'), (e: unknown) => e instanceof ConfigError && e.message.includes('less than 1 MiB for each of 4 threads'));
     await assert.rejects(startSettings({ INGEST_MAX_QUEUED_EVENTS: '500', INGEST_MAX_BATCH_EVENTS: '600' }, 'b:1'), (e: unknown) => e instanceof ConfigError && e.message.includes('INGEST_MAX_QUEUED_EVENTS=500 must be at least INGEST_MAX_BATCH_EVENTS=600'));
   });
 

@@ -11,6 +11,7 @@ import { defaultAlertmanagerBin } from '@streamcell/testing';
 import { alertsConfigProblems, alertsSchema } from '../../apps/alerts/src/config';
 import { ingestConfigProblems, ingestSchema } from '../../apps/ingest/src/config';
 import { inferenceSchema } from '../../apps/inference/src/config';
+import { threadConfig } from '../../apps/inference/src/threads/protocol';
 import { crossCheck, trainerSchema } from '../../apps/trainer/src/config';
 
 /** npm start's choices where the user set nothing: loopback only, a smaller model trained sooner, fewer alerts. */
@@ -108,6 +109,8 @@ export async function startSettings(
   const ingestProblems = ingestConfigProblems(ingest);
   if (ingestProblems.length > 0) throw new ConfigError(ingestProblems);
   const inference = loadConfig(inferenceSchema, env);
+  // An explicit thread count whose state shares are too small stops inference with EX_CONFIG.
+  if (inference.threads > 1) threadConfig(inference, inference.threads);
   const trainer = loadConfig(trainerSchema, env);
   // The checks across settings too (TRAINER_K2 >= TRAINER_K1, ...): otherwise the trainer alone
   // would stop with them, after the broker and the other services had started.

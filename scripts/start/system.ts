@@ -51,6 +51,16 @@ function stillStarting(): void {
   if (stopping) throw new Stopping();
 }
 
+/**
+ * After a spawnSync: a Ctrl-C reached the child too (it failed because of it), but our handler only
+ * runs on the next turn of the event loop, which spawnSync blocked. One turn first, so the signal
+ * is a stop rather than "could not start the broker".
+ */
+async function afterChild(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  stillStarting();
+}
+
 const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 
 function kafkaScript(command: string): boolean {
@@ -148,8 +158,9 @@ async function main(): Promise<void> {
       say('== starting a local Kafka broker (scripts/kafka/kafka.sh)');
       // Ours from the moment it is asked for: a Ctrl-C while it comes up must still stop it.
       startedBroker = true;
-      if (!kafkaScript('up')) throw new Error('could not start the Kafka broker');
-      stillStarting();
+      const up = kafkaScript('up');
+      await afterChild();
+      if (!up) throw new Error('could not start the Kafka broker');
     } else say(`== reusing the broker already running on ${brokers}`);
   } else say(`== using KAFKA_BROKERS=${brokers}`);
 
@@ -159,7 +170,7 @@ async function main(): Promise<void> {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  stillStarting();
+  await afterChild();
   if (topics.status !== 0) throw new Error('topic creation failed');
 
   // Another server on a service's port would answer its readiness checks in its place.

@@ -51,7 +51,7 @@ export const inferenceSchema = {
     default: 0,
     min: 0,
     max: 256,
-    doc: 'Worker threads, each its own member of the consumer group with its share of the partitions, its own engine and a 1/N share of INFERENCE_STATE_CAPACITY and INFERENCE_STATE_MEMORY_BYTES. 0 = the cores the process may use (CPU affinity and the cgroup CPU limit).',
+    doc: 'Worker threads, each its own member of the consumer group with its share of the partitions, its own engine and a 1/N share of INFERENCE_STATE_CAPACITY and INFERENCE_STATE_MEMORY_BYTES. 0 = the cores the process may use (CPU affinity and the cgroup CPU limit), at most one per stream of INFERENCE_STATE_CAPACITY and per MiB of INFERENCE_STATE_MEMORY_BYTES.',
   }),
   commitIntervalMs: env.int('INFERENCE_COMMIT_INTERVAL_MS', { default: 100, min: 1, max: 60_000, doc: 'How often outputs, state changes and offsets are committed (one transaction per partition; while one is on the wire, the next waits for it and then takes everything processed meanwhile).' }),
   guarantee: env.oneOf('PROCESSING_GUARANTEE', ['exactly_once', 'at_least_once'] as const, { default: 'exactly_once', doc: 'exactly_once: transactions; at_least_once: faster, duplicates after a crash.' }),

@@ -34,7 +34,7 @@ class InferenceLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 export class InferenceModule {
   static forRoot(config: InferenceConfig, logger: JsonLogger): DynamicModule {
     const metrics = new Metrics('inference');
-    const threads = threadCount(config.threads);
+    const threads = threadCount(config.threads, undefined, config);
     // One thread: the worker runs here. More: one worker per thread; this thread serves HTTP.
     const service: InferenceService = threads > 1 ? new ThreadedInference(config, threads, metrics, logger) : new InferenceWorker(config, new InferenceMetrics(metrics), logger);
     return {

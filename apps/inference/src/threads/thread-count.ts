@@ -15,9 +15,16 @@ export function usableCores(cpuMax: string | undefined = readCpuMax()): number {
   return Math.max(1, Math.min(affinity, Math.ceil(q / p)));
 }
 
-/** INFERENCE_THREADS: 0 = the usable cores. */
-export function threadCount(configured: number, cores: () => number = usableCores): number {
-  return configured > 0 ? configured : cores();
+/**
+ * INFERENCE_THREADS: 0 = the usable cores, but no more threads than the state bounds can give a
+ * share each (one stream and 1 MiB of host memory): the automatic count must never turn valid
+ * settings into a configuration error on a machine with many cores. A count set explicitly is
+ * taken as it is (threadConfig refuses it when the shares are too small).
+ */
+export function threadCount(configured: number, cores: () => number = usableCores, bounds?: { readonly stateCapacity: number; readonly stateMemoryBytes: number }): number {
+  if (configured > 0) return configured;
+  const shares = bounds === undefined ? Number.POSITIVE_INFINITY : Math.min(bounds.stateCapacity, Math.floor(bounds.stateMemoryBytes / (1024 * 1024)));
+  return Math.max(1, Math.min(cores(), shares));
 }
 
 function readCpuMax(): string | undefined {

@@ -18,6 +18,11 @@ describe('inference threads', () => {
     assert.equal(usableCores('garbage'), affinity);
     assert.equal(threadCount(3, () => 8), 3);
     assert.equal(threadCount(0, () => 8), 8);
+    // Automatic: never more threads than the state bounds can share out (1 MiB and a stream each).
+    assert.equal(threadCount(0, () => 8, { stateCapacity: 100_000, stateMemoryBytes: 3 * 1024 * 1024 }), 3);
+    assert.equal(threadCount(0, () => 8, { stateCapacity: 2, stateMemoryBytes: 1 << 30 }), 2);
+    assert.equal(threadCount(0, () => 8, { stateCapacity: 100_000, stateMemoryBytes: 1024 * 1024 }), 1);
+    assert.equal(threadCount(6, () => 8, { stateCapacity: 1, stateMemoryBytes: 1024 * 1024 }), 6, 'explicit: as set (threadConfig refuses it)');
   });
 
   it('gives each thread its share of the state bounds', () => {
