@@ -1,21 +1,11 @@
-import { ConfigError } from '@streamcell/config';
 import { JsonLogger } from '@streamcell/observability';
 import { runService } from '@streamcell/service';
 import { createAlertsApp, startConsuming } from './app.factory';
-import { loadAlertsConfig, type AlertsConfig } from './config';
+import { loadAlertsConfig } from './config';
 
-function configOrExit(): AlertsConfig {
-  try {
-    return loadAlertsConfig(process.env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`alerts: ${e.message}\n`);
-    process.exit(78); // EX_CONFIG, as every service
-  }
-}
-
+// A bad setting throws a ConfigError, which runService turns into EX_CONFIG (78) with the message.
 runService('alerts', async () => {
-  const config = configOrExit();
+  const config = loadAlertsConfig(process.env);
   const logger = new JsonLogger('alerts', config.logLevel);
   const app = await createAlertsApp(config, logger);
   await app.listen({ host: config.host, port: config.port });

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dlqHeaders } from '@streamcell/events';
-import { KafkaError, messageBytes, type OutgoingMessage, type TopicMessages } from '@streamcell/kafka';
+import { KafkaError, MAX_REQUEST_BYTES, messageBytes, type OutgoingMessage, type TopicMessages } from '@streamcell/kafka';
 import { JsonLogger, Metrics } from '@streamcell/observability';
 import { loadConfig } from '@streamcell/config';
 import { ingestSchema } from './config';
 import { intakeFromConfig } from './event-intake';
 import { HttpIntakeService, rawItems } from './http-intake.service';
-import { MERGED_REQUEST_BYTES, type IngestKafka } from './ingest-kafka';
+import type { IngestKafka } from './ingest-kafka';
 import { IngestMetrics } from './ingest.metrics';
 
 const config = loadConfig(ingestSchema, { INPUT_WIDTH: '3', TOPIC_EVENTS: 'ev', TOPIC_EVENTS_DLQ: 'dlq', LOG_LEVEL: 'error' });
@@ -43,7 +43,7 @@ describe('HttpIntakeService', () => {
     const answer = await svc.handle(Buffer.from(`[${items.join(',')}]`), Date.now());
     assert.equal(answer.status, 422);
     assert.ok(sends.length > 1, `${sends.length} requests`);
-    for (const send of sends) assert.ok(send.reduce((n, w) => n + w.messages.reduce((b, m) => b + messageBytes(m), 0), 0) <= MERGED_REQUEST_BYTES + 2048);
+    for (const send of sends) assert.ok(send.reduce((n, w) => n + w.messages.reduce((b, m) => b + messageBytes(m), 0), 0) <= MAX_REQUEST_BYTES + 2048);
     assert.deepEqual(sends.flat().flatMap((w) => w.messages.map((m) => text(m.value))), items, 'every dead letter, in order, as it came');
   });
 

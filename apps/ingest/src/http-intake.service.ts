@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { canonicalMapping, jsonArrayItemSpans } from '@streamcell/events';
-import { isRecordTooLarge, KafkaError, splitByBytes, type TopicMessages } from '@streamcell/kafka';
+import { isRecordTooLarge, KafkaError, MAX_REQUEST_BYTES, splitByBytes, type TopicMessages } from '@streamcell/kafka';
 import { JsonLogger } from '@streamcell/observability';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { EventIntake, type ItemRejection } from './event-intake';
-import { IngestKafka, MERGED_REQUEST_BYTES } from './ingest-kafka';
+import { IngestKafka } from './ingest-kafka';
 import { IngestMetrics } from './ingest.metrics';
 
 export interface IntakeAnswer {
@@ -84,7 +84,7 @@ export class HttpIntakeService {
       // one last request, so a failure before it leaves none of them written (a resend would only
       // repeat dead letters).
       const dlq = writes.filter((w) => w.topic === this.config.eventsDlq);
-      const groups = splitByBytes(dlq, MERGED_REQUEST_BYTES);
+      const groups = splitByBytes(dlq, MAX_REQUEST_BYTES);
       const last = groups.pop() ?? [];
       for (const group of groups) await this.kafka.producer.send(group);
       await this.kafka.producer.send([...writes.filter((w) => w.topic !== this.config.eventsDlq), ...last]);

@@ -3,9 +3,6 @@ import { ingestTopics } from '@streamcell/events';
 import { KafkaConnection, MAX_REQUEST_BYTES, retryRetriable, startupRetryLog, type KafkaAdmin, type KafkaProducer } from '@streamcell/kafka';
 import type { IngestConfig } from './config';
 
-/** Bytes of one produce request merged from several writes (see the constructor). */
-export const MERGED_REQUEST_BYTES = MAX_REQUEST_BYTES;
-
 /**
  * The service's Kafka resources. Boot does not wait for Kafka: the HTTP server comes up, answers
  * 503 and reports not-ready until the producer is connected and the topics exist, so a pod that
@@ -27,7 +24,7 @@ export class IngestKafka {
     // Requests queued behind each other go out merged; half of Kafka's default max.message.bytes
     // (1 MiB) keeps a merge of several clients' bodies from building a batch the broker refuses
     // for all of them (a body alone is bounded by INGEST_MAX_BODY_BYTES).
-    this.producer = this.connection.producer({ maxQueuedMessages: config.maxQueuedEvents, ackTimeoutMs: config.produceTimeoutMs, maxBatchBytes: MERGED_REQUEST_BYTES });
+    this.producer = this.connection.producer({ maxQueuedMessages: config.maxQueuedEvents, ackTimeoutMs: config.produceTimeoutMs, maxBatchBytes: MAX_REQUEST_BYTES });
     this.admin = this.connection.admin();
   }
 

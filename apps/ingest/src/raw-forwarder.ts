@@ -1,9 +1,9 @@
 import { cutDeadLetter, dlqHeaders, isPlainObject, type FieldMapping, type Rejection } from '@streamcell/events';
-import { isRecordTooLarge, splitByBytes, type BatchConsumer, type ConsumedMessage, type ConsumerHealth, type TopicMessages } from '@streamcell/kafka';
+import { isRecordTooLarge, MAX_REQUEST_BYTES, splitByBytes, type BatchConsumer, type ConsumedMessage, type ConsumerHealth, type TopicMessages } from '@streamcell/kafka';
 import type { JsonLogger } from '@streamcell/observability';
 import type { IngestConfig } from './config';
 import type { EventIntake } from './event-intake';
-import { MERGED_REQUEST_BYTES, type IngestKafka } from './ingest-kafka';
+import type { IngestKafka } from './ingest-kafka';
 import type { IngestMetrics } from './ingest.metrics';
 
 /**
@@ -84,7 +84,7 @@ export class RawForwarder {
     // (events.dlq has one) would pass the broker's limit and the batch would be re-read forever.
     // One group after the other, stopping at the first failure: sent together, a later group could
     // land while an earlier one failed, and the re-read batch put a stream's events out of order.
-    for (const group of splitByBytes([...batch.writes, ...unreadable], MERGED_REQUEST_BYTES)) await this.send(group);
+    for (const group of splitByBytes([...batch.writes, ...unreadable], MAX_REQUEST_BYTES)) await this.send(group);
     if (batch.accepted > 0) this.metrics.accepted.inc({ source: 'kafka' }, batch.accepted);
     for (const r of [...batch.rejected, ...unreadableReasons]) this.metrics.rejected.inc({ source: 'kafka', reason: r.reason });
   }

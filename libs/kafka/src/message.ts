@@ -48,6 +48,13 @@ export const MAX_REQUEST_BYTES = 512 * 1024;
  * per-partition limit, which fails the whole request.
  */
 export function splitByBytes(writes: readonly TopicMessages[], maxBytes: number): TopicMessages[][] {
+  // The usual case on a commit path: everything fits, and is sent as it is, without regrouping.
+  let total = 0;
+  for (const w of writes) for (const m of w.messages) total += messageBytes(m);
+  if (total <= maxBytes) {
+    const nonEmpty = writes.filter((w) => w.messages.length > 0);
+    return nonEmpty.length > 0 ? [nonEmpty] : [];
+  }
   const groups: TopicMessages[][] = [];
   let group: TopicMessages[] = [];
   let bytes = 0;
